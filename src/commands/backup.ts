@@ -1,0 +1,198 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as core from '@actions/core';
+import type { Manifest } from '../manifest.js';
+import { serializeManifest } from '../manifest.js';
+import { backupId, dataObjectName, firstFreeId, manifestName } from '../naming.js';
+import {
+  type BackupReport,
+  backupSummaryRows,
+  setBackupOutputs,
+  writeBackupSummary,
+} from '../outputs.js';
+import { runBackupStream, type BackupStreamResult } from '../pipeline/backup.js';
+import { planStages, type StagePlan } from '../pipeline/compression.js';
+import { findClient, type PgClient } from '../postgres/client.js';
+import { libpqEnv, writePgpass } from '../postgres/connection.js';
+import { buildPgDumpArgs, describeArgs } from '../postgres/pg-dump.js';
+import { readServerInfo, type ServerInfo } from '../postgres/server.js';
+import type { BackupSettings } from '../settings.js';
+import { createStore, type ObjectWriter, type Store } from '../storage/store.js';
+import { TOOL } from '../tool.js';
+
+/** What the backup command needs from its surroundings. */
+export interface BackupContext {
+  /** The process environment (PATH, RUNNER_TOOL_CACHE, ...). */
+  env: NodeJS.ProcessEnv;
+  /** The run's private temp directory. */
+  workspace: string;
+  /** The clock. */
+  now: () => Date;
+}
+
+/** The backup story: connect, pick a client, name, dump-verify-store, manifest, report. */
+export async function runBackup(
+  settings: BackupSettings,
+  ctx: BackupContext,
+): Promise<BackupReport> {
+  const started = ctx.now();
+  const stores = settings.storage.map(createStore);
+  const server = await core.group('Connect to the server', () => connect(settings));
+  const client = await core.group('Find a matching pg_dump', () =>
+    pickClient(settings, server, ctx),
+  );
+  const plan = planStages(settings.format, settings.compression, client.major);
+  const id = await core.group('Choose the backup id', () => chooseId(settings, stores, started));
+  const fileName = dataObjectName(id, plan.extension);
+  const env = libpqEnv(ctx.env, await writePgpass(ctx.workspace, settings.connection));
+  const { result, args } = await core.group(`Dump, verify and store ${fileName}`, () =>
+    dumpToStores({ settings, client, plan, id, fileName, stores, env, workspace: ctx.workspace }),
+  );
+  const manifest = buildManifest({
+    settings,
+    server,
+    client,
+    plan,
+    id,
+    fileName,
+    result,
+    args,
+    started,
+    finished: ctx.now(),
+  });
+  const manifestFile = manifestName(id);
+  await core.group('Write the manifest', () =>
+    Promise.all(stores.map((s) => s.writeSmall(manifestFile, serializeManifest(manifest)))),
+  );
+  const report: BackupReport = {
+    manifest,
+    locations: stores.map((s) => s.locationOf(fileName)),
+    manifestLocation: stores[0]?.locationOf(manifestFile) ?? '',
+    durationSeconds: (ctx.now().getTime() - started.getTime()) / 1000,
+    pruned: [],
+  };
+  await core.group('Report', () => report$(report));
+  return report;
+}
+
+async function connect(settings: BackupSettings): Promise<ServerInfo> {
+  const server = await readServerInfo(settings.connection);
+  core.info(`Server: PostgreSQL ${server.version}, database '${server.database}'.`);
+  return server;
+}
+
+async function pickClient(
+  settings: BackupSettings,
+  server: ServerInfo,
+  ctx: BackupContext,
+): Promise<PgClient> {
+  const client = await findClient(settings.client, server.major, ctx.env);
+  core.info(`Client: pg_dump ${client.version} from ${client.binDir}.`);
+  return client;
+}
+
+async function chooseId(settings: BackupSettings, stores: Store[], started: Date): Promise<string> {
+  const isTaken = async (candidate: string) =>
+    (await Promise.all(stores.map((s) => s.isTaken(candidate)))).some(Boolean);
+  const id = await firstFreeId(backupId(settings.label, started), isTaken);
+  core.info(`Backup id: ${id}`);
+  return id;
+}
+
+interface DumpJob {
+  settings: BackupSettings;
+  client: PgClient;
+  plan: StagePlan;
+  id: string;
+  fileName: string;
+  stores: Store[];
+  env: NodeJS.ProcessEnv;
+  workspace: string;
+}
+
+async function dumpToStores(job: DumpJob): Promise<{ result: BackupStreamResult; args: string[] }> {
+  const spoolDir = job.settings.format === 'directory' ? join(job.workspace, 'dump') : undefined;
+  if (spoolDir) await mkdir(join(job.workspace), { recursive: true });
+  const target = spoolDir
+    ? { kind: 'directory' as const, path: spoolDir }
+    : { kind: 'stdout' as const };
+  const args = buildPgDumpArgs(job.settings, job.plan.dumpCompress, target);
+  core.info(`pg_dump ${describeArgs(args)}`);
+  const writers = await Promise.all(job.stores.map((s) => s.openWriter(job.fileName)));
+  try {
+    const result = await runBackupStream({
+      client: job.client,
+      format: job.settings.format,
+      dumpArgs: args,
+      spoolDir,
+      tarRoot: job.id,
+      plan: job.plan,
+      verify: job.settings.verify === 'archive',
+      env: job.env,
+      sinks: writers.map((w) => w.stream),
+    });
+    await commitAll(writers);
+    core.info(`Stored ${result.size} bytes, sha256 ${result.sha256}.`);
+    return {
+      result,
+      args: args.filter((a) => !a.startsWith('--dbname=') && !a.startsWith('--file=')),
+    };
+  } catch (error) {
+    await Promise.all(writers.map((w) => w.abort().catch(() => undefined)));
+    throw error;
+  }
+}
+
+async function commitAll(writers: ObjectWriter[]): Promise<void> {
+  for (const writer of writers) await writer.commit();
+}
+
+interface ManifestParts {
+  settings: BackupSettings;
+  server: ServerInfo;
+  client: PgClient;
+  plan: StagePlan;
+  id: string;
+  fileName: string;
+  result: BackupStreamResult;
+  args: string[];
+  started: Date;
+  finished: Date;
+}
+
+function buildManifest(p: ManifestParts): Manifest {
+  const tables = p.result.tables ?? [];
+  return {
+    manifestVersion: 1,
+    id: p.id,
+    label: p.settings.label,
+    createdAt: p.started.toISOString(),
+    finishedAt: p.finished.toISOString(),
+    tool: { name: TOOL.name, version: TOOL.version },
+    server: {
+      version: p.server.version,
+      versionNum: p.server.versionNum,
+      database: p.server.database,
+    },
+    client: { pgDumpVersion: p.client.version },
+    dump: {
+      format: p.settings.format,
+      compression: p.plan.label,
+      jobs: p.settings.jobs ?? 1,
+      args: p.args,
+    },
+    encryption: { scheme: 'none' },
+    object: { key: p.fileName, size: p.result.size, sha256: p.result.sha256 },
+    tables,
+    totalRows: tables.reduce((sum, t) => sum + t.rows, 0),
+    verification: { archive: p.result.tables ? 'passed' : 'skipped' },
+    labels: p.settings.labels,
+  };
+}
+
+async function report$(report: BackupReport): Promise<void> {
+  setBackupOutputs(report);
+  for (const [field, value] of backupSummaryRows(report))
+    core.info(`${field}: ${value.replace(/<br>/g, ', ')}`);
+  await writeBackupSummary(report);
+}

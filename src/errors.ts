@@ -1,0 +1,29 @@
+/** An error whose message is written for the user: what failed and what to do about it. */
+export class ActionError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ActionError';
+  }
+}
+
+/** A bad input value: names the input, the value (unless secret) and the accepted forms. */
+export class InputError extends ActionError {
+  constructor(input: string, problem: string) {
+    super(`Input '${input}': ${problem}`);
+    this.name = 'InputError';
+  }
+}
+
+/** A capability whose work has not landed yet: it fails instead of pretending to work. */
+export class NotAvailableError extends ActionError {
+  constructor(what: string) {
+    super(`${what} is not available yet in this version of the action.`);
+    this.name = 'NotAvailableError';
+  }
+}
+
+/** The message of any thrown value, on one line. */
+export function describeError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.trim() || 'unknown error';
+}

@@ -1,0 +1,125 @@
+import * as core from '@actions/core';
+import type { Manifest } from './manifest.js';
+
+/** Every output name of action.yml, once. */
+export const OUTPUTS = {
+  backupId: 'backup-id',
+  location: 'location',
+  locations: 'locations',
+  manifestLocation: 'manifest-location',
+  size: 'size',
+  sha256: 'sha256',
+  duration: 'duration',
+  serverVersion: 'server-version',
+  clientVersion: 'client-version',
+  tables: 'tables',
+  rows: 'rows',
+  encrypted: 'encrypted',
+  verified: 'verified',
+  artifactId: 'artifact-id',
+  pruned: 'pruned',
+  kept: 'kept',
+  age: 'age',
+  healthy: 'healthy',
+} as const;
+
+/** What a finished backup reports. */
+export interface BackupReport {
+  manifest: Manifest;
+  /** Data object location at each storage, in order. */
+  locations: string[];
+  /** Manifest location at the first storage. */
+  manifestLocation: string;
+  /** Seconds from start to manifest written. */
+  durationSeconds: number;
+  /** Ids deleted by retention. */
+  pruned: string[];
+}
+
+/** Sets the backup outputs. */
+export function setBackupOutputs(r: BackupReport): void {
+  const m = r.manifest;
+  const values: [string, string][] = [
+    [OUTPUTS.backupId, m.id],
+    [OUTPUTS.location, r.locations[0] ?? ''],
+    [OUTPUTS.locations, JSON.stringify(r.locations)],
+    [OUTPUTS.manifestLocation, r.manifestLocation],
+    [OUTPUTS.size, String(m.object.size)],
+    [OUTPUTS.sha256, m.object.sha256],
+    [OUTPUTS.duration, r.durationSeconds.toFixed(1)],
+    [OUTPUTS.serverVersion, m.server.version],
+    [OUTPUTS.clientVersion, m.client.pgDumpVersion],
+    [OUTPUTS.tables, String(m.tables.length)],
+    [OUTPUTS.rows, String(m.totalRows)],
+    [OUTPUTS.encrypted, String(m.encryption.scheme !== 'none')],
+    [OUTPUTS.verified, String(m.verification.archive === 'passed')],
+    [OUTPUTS.pruned, JSON.stringify(r.pruned)],
+  ];
+  for (const [name, value] of values) core.setOutput(name, value);
+}
+
+/** Human-readable byte count, e.g. `12.3 MiB`. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/** The job summary rows of a backup, also printed to the log. */
+export function backupSummaryRows(r: BackupReport): [string, string][] {
+  const m = r.manifest;
+  const throughput =
+    r.durationSeconds > 0 ? `${formatBytes(m.object.size / r.durationSeconds)}/s stored` : '-';
+  return [
+    ['Backup id', m.id],
+    ['Location', r.locations.join('<br>')],
+    ['Size', `${formatBytes(m.object.size)} (${m.object.size} bytes)`],
+    ['SHA-256', m.object.sha256],
+    ['Duration', `${r.durationSeconds.toFixed(1)} s`],
+    ['Throughput', throughput],
+    ['Server', `PostgreSQL ${m.server.version} (database ${m.server.database})`],
+    ['Client', `pg_dump ${m.client.pgDumpVersion}`],
+    ['Format', `${m.dump.format}, compression ${m.dump.compression}`],
+    ['Encryption', m.encryption.scheme],
+    ['Tables / rows', `${m.tables.length} / ${m.totalRows}`],
+    [
+      'Verification',
+      m.verification.archive === 'passed' ? 'archive read back in full, rows counted' : 'skipped',
+    ],
+    ['Pruned', r.pruned.length ? r.pruned.join(', ') : 'none'],
+  ];
+}
+
+/** Writes the job summary: the backup table and the per-table row counts. */
+export async function writeBackupSummary(r: BackupReport): Promise<void> {
+  const rows = backupSummaryRows(r);
+  const tableRows = r.manifest.tables.map((t) => [`${t.schema}.${t.name}`, String(t.rows)]);
+  core.summary.addHeading(`PostgreSQL backup ${r.manifest.id}`, 3);
+  core.summary.addTable([
+    [
+      { data: 'Field', header: true },
+      { data: 'Value', header: true },
+    ],
+    ...rows,
+  ]);
+  if (tableRows.length) {
+    core.summary.addDetails(
+      `Rows per table (${tableRows.length})`,
+      `<table><tr><th>Table</th><th>Rows</th></tr>${tableRows.map(([t, n]) => `<tr><td>${escapeHtml(t ?? '')}</td><td>${n}</td></tr>`).join('')}</table>`,
+    );
+  }
+  if (process.env.GITHUB_STEP_SUMMARY) await core.summary.write();
+  else core.summary.emptyBuffer();
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(
+    /[&<>"]/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] ?? c,
+  );
+}

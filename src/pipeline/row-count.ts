@@ -1,0 +1,141 @@
+import { Writable } from 'node:stream';
+
+/** Rows of one table's data entry in an archive. */
+export interface TableRows {
+  /** Schema name, unquoted. */
+  schema: string;
+  /** Table name, unquoted. */
+  name: string;
+  /** Data rows in its COPY block. */
+  rows: number;
+}
+
+const NL = 0x0a;
+const MAX_LINE = 1 << 20; // longer lines are only ever COPY data; their head is enough
+const DATA_HEADER = '-- Data for Name: ';
+const TABLE_DATA = 'Type: TABLE DATA;';
+const DUMP_COMPLETE = '-- PostgreSQL database dump complete';
+
+type State = 'scan' | 'expect-copy' | 'copy';
+
+/**
+ * Counts the rows of every TABLE DATA entry in SQL text as pg_dump (plain) or
+ * `pg_restore -f -` writes it: a `-- Data for Name: …; Type: TABLE DATA` header, a COPY line,
+ * one line per row (COPY text format escapes newlines), and a `\.` line.
+ */
+export class RowCounter extends Writable {
+  /** Tables in archive order. */
+  readonly tables: TableRows[] = [];
+  private state: State = 'scan';
+  private carry: Buffer[] = [];
+  private carryLength = 0;
+  private headerSchema = '';
+  /** Whether the closing `-- PostgreSQL database dump complete` line was seen. */
+  complete = false;
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, done: (error?: Error | null) => void): void {
+    let start = 0;
+    for (let nl = chunk.indexOf(NL, start); nl !== -1; nl = chunk.indexOf(NL, start)) {
+      this.onLine(
+        this.carryLength ? this.takeCarry(chunk.subarray(start, nl)) : chunk.subarray(start, nl),
+      );
+      start = nl + 1;
+    }
+    this.keep(chunk.subarray(start));
+    done();
+  }
+
+  override _final(done: (error?: Error | null) => void): void {
+    if (this.carryLength) this.onLine(this.takeCarry(Buffer.alloc(0)));
+    if (this.state === 'copy')
+      done(new Error('the archive ends inside the data of a table (truncated)'));
+    else done();
+  }
+
+  /** Sum of rows over all tables. */
+  totalRows(): number {
+    return this.tables.reduce((sum, t) => sum + t.rows, 0);
+  }
+
+  private onLine(line: Buffer): void {
+    if (this.state === 'copy') this.onCopyLine(line);
+    else this.onSqlLine(line.toString('utf8'));
+  }
+
+  private onCopyLine(line: Buffer): void {
+    const end =
+      line[0] === 0x5c &&
+      line[1] === 0x2e &&
+      (line.length === 2 || (line.length === 3 && line[2] === 0x0d));
+    const current = this.tables[this.tables.length - 1];
+    if (end) this.state = 'scan';
+    else if (current) current.rows += 1;
+  }
+
+  private onSqlLine(line: string): void {
+    if (line === DUMP_COMPLETE) {
+      this.complete = true;
+    } else if (line.startsWith(DATA_HEADER)) {
+      this.state = line.includes(TABLE_DATA) ? 'expect-copy' : 'scan';
+      this.headerSchema = /; Schema: (.*?); Owner:/.exec(line)?.[1] ?? '';
+    } else if (this.state === 'expect-copy' && line.startsWith('COPY ')) {
+      const [schema, name] = parseCopyTarget(line.slice(5), this.headerSchema);
+      this.tables.push({ schema, name, rows: 0 });
+      this.state = 'copy';
+    } else if (
+      this.state === 'expect-copy' &&
+      line !== '' &&
+      !line.startsWith('--') &&
+      !line.startsWith('\\')
+    ) {
+      this.state = 'scan';
+    }
+  }
+
+  private keep(rest: Buffer): void {
+    if (rest.length === 0 || this.carryLength >= MAX_LINE) return;
+    const part = Buffer.from(rest.subarray(0, MAX_LINE - this.carryLength));
+    this.carry.push(part);
+    this.carryLength += part.length;
+  }
+
+  private takeCarry(tail: Buffer): Buffer {
+    const line = Buffer.concat([
+      ...this.carry,
+      tail.subarray(0, Math.max(0, MAX_LINE - this.carryLength)),
+    ]);
+    this.carry = [];
+    this.carryLength = 0;
+    return line;
+  }
+}
+
+/** Parses `schema.table` (each part plain or double-quoted) from the text after `COPY `. */
+export function parseCopyTarget(text: string, fallbackSchema: string): [string, string] {
+  const first = readIdentifier(text, 0);
+  if (text[first.end] !== '.') return [fallbackSchema, first.name];
+  const second = readIdentifier(text, first.end + 1);
+  return [first.name, second.name];
+}
+
+function readIdentifier(text: string, at: number): { name: string; end: number } {
+  if (text[at] !== '"') {
+    const m = /^[^.\s(]*/.exec(text.slice(at));
+    const name = m?.[0] ?? '';
+    return { name, end: at + name.length };
+  }
+  let name = '';
+  let i = at + 1;
+  while (i < text.length) {
+    if (text[i] === '"' && text[i + 1] === '"') {
+      name += '"';
+      i += 2;
+    } else if (text[i] === '"') {
+      return { name, end: i + 1 };
+    } else {
+      name += text[i];
+      i += 1;
+    }
+  }
+  return { name, end: i };
+}

@@ -1,0 +1,40 @@
+import { Transform, type TransformCallback, type Writable } from 'node:stream';
+
+/**
+ * A pass-through stage that also writes every chunk to a side consumer (the archive verifier),
+ * waiting for the side's backpressure so the slower of the two sets the pace.
+ * A side that stops reading (EPIPE: pg_restore exited) is left alone; its own exit status
+ * tells whether that was a failure.
+ */
+export class Tap extends Transform {
+  private sideOpen = true;
+  private pending?: () => void;
+
+  constructor(private readonly side: Writable) {
+    super();
+    side.on('error', () => this.onSideError());
+    side.on('drain', () => this.releasePending());
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    if (!this.sideOpen || this.side.write(chunk)) done(null, chunk);
+    else this.pending = () => done(null, chunk);
+  }
+
+  override _flush(done: TransformCallback): void {
+    if (this.sideOpen) this.side.end();
+    done();
+  }
+
+  // The side reports its own failure (the verifier's promise); the main stream is not failed here.
+  private onSideError(): void {
+    this.sideOpen = false;
+    this.releasePending();
+  }
+
+  private releasePending(): void {
+    const pending = this.pending;
+    this.pending = undefined;
+    pending?.();
+  }
+}

@@ -1,0 +1,79 @@
+import { createReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+
+const BLOCK = 512;
+
+/**
+ * Packs a flat directory (a directory-format dump) as a ustar stream under `root/`,
+ * so that `tar xf` gives back `root/toc.dat`, `root/NNNN.dat.zst`, ...
+ */
+export function packDirectory(dir: string, root: string): Readable {
+  return Readable.from(tarEntries(dir, root), { objectMode: false });
+}
+
+async function* tarEntries(dir: string, root: string): AsyncGenerator<Buffer> {
+  const mtime = Math.floor(Date.now() / 1000);
+  yield tarHeader(`${root}/`, 0, mtime, '5');
+  const names = (await readdir(dir)).sort(tocFirst);
+  for (const name of names) {
+    const path = join(dir, name);
+    const { size } = await stat(path);
+    yield tarHeader(`${root}/${name}`, size, mtime, '0');
+    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }))
+      yield chunk as Buffer;
+    const pad = (BLOCK - (size % BLOCK)) % BLOCK;
+    if (pad) yield Buffer.alloc(pad);
+  }
+  yield Buffer.alloc(BLOCK * 2);
+}
+
+function tocFirst(a: string, b: string): number {
+  if (a === 'toc.dat') return -1;
+  if (b === 'toc.dat') return 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** One ustar header block; sizes of 8 GiB and more use the GNU base-256 form. */
+export function tarHeader(name: string, size: number, mtime: number, type: '0' | '5'): Buffer {
+  const h = Buffer.alloc(BLOCK);
+  const [prefix, base] = splitName(name);
+  h.write(base, 0, 100, 'utf8');
+  writeOctal(h, type === '5' ? 0o755 : 0o644, 100, 8);
+  writeOctal(h, 0, 108, 8);
+  writeOctal(h, 0, 116, 8);
+  writeSize(h, size);
+  writeOctal(h, mtime, 136, 12);
+  h.write(type, 156, 1, 'ascii');
+  h.write('ustar\u000000', 257, 8, 'ascii');
+  h.write(prefix, 345, 155, 'utf8');
+  h.fill(0x20, 148, 156);
+  let sum = 0;
+  for (const byte of h) sum += byte;
+  h.write(`${sum.toString(8).padStart(6, '0')}\u0000 `, 148, 8, 'ascii');
+  return h;
+}
+
+function splitName(name: string): [string, string] {
+  if (Buffer.byteLength(name) <= 100) return ['', name];
+  const cut = name.lastIndexOf('/', name.length - 2);
+  return [name.slice(0, cut), name.slice(cut + 1)];
+}
+
+function writeOctal(h: Buffer, value: number, at: number, width: number): void {
+  h.write(`${value.toString(8).padStart(width - 1, '0')}\u0000`, at, width, 'ascii');
+}
+
+function writeSize(h: Buffer, size: number): void {
+  if (size < 8 ** 11) {
+    writeOctal(h, size, 124, 12);
+    return;
+  }
+  let rest = BigInt(size);
+  for (let i = 135; i > 124; i -= 1) {
+    h[i] = Number(rest & 0xffn);
+    rest >>= 8n;
+  }
+  h[124] = 0x80;
+}

@@ -1,0 +1,130 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InputError } from '../errors.js';
+
+/** A parsed `postgresql://` URL. The password never leaves this object except into a PGPASSFILE. */
+export interface Connection {
+  /** Host name, IP address or socket directory; '' lets libpq choose. */
+  host: string;
+  /** TCP port. */
+  port: number;
+  /** Database name. */
+  database: string;
+  /** User name; '' lets libpq choose. */
+  user: string;
+  /** The password, when the URL has one. */
+  password?: string;
+  /** Other libpq parameters from the query string (sslmode, sslrootcert, options, ...). */
+  params: Record<string, string>;
+}
+
+const SCHEMES = new Set(['postgres:', 'postgresql:']);
+
+/** Parses a libpq connection URL; never echoes it, as it may hold a password. */
+export function parseDatabaseUrl(input: string, value: string): Connection {
+  const url = parseUrl(input, value);
+  const params = Object.fromEntries(url.searchParams.entries());
+  const host = params.host ?? decode(input, url.hostname.replace(/^\[(.*)\]$/, '$1'));
+  delete params.host;
+  const database = decode(input, url.pathname.replace(/^\//, '')) || params.dbname || '';
+  delete params.dbname;
+  const user = decode(input, url.username) || params.user || '';
+  delete params.user;
+  const password = url.password ? decode(input, url.password) : params.password;
+  delete params.password;
+  if (!database) {
+    throw new InputError(input, 'the URL names no database: end it with /DATABASE_NAME.');
+  }
+  return {
+    host,
+    port: parsePort(input, url.port || params.port),
+    database,
+    user,
+    password,
+    params: withoutPort(params),
+  };
+}
+
+function parseUrl(input: string, value: string): URL {
+  let url: URL;
+  try {
+    url = new URL(value.trim());
+  } catch {
+    throw new InputError(input, malformedHint());
+  }
+  if (!SCHEMES.has(url.protocol)) {
+    throw new InputError(
+      input,
+      `expected a postgresql:// URL, got a '${url.protocol}' URL. ${malformedHint()}`,
+    );
+  }
+  return url;
+}
+
+function malformedHint(): string {
+  return (
+    'it is not a valid URL. Use postgresql://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=require, ' +
+    'with @ : / # % ? and spaces in the password percent-encoded (e.g. @ as %40).'
+  );
+}
+
+function decode(input: string, part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new InputError(input, `a part of the URL has a bad percent-escape. ${malformedHint()}`);
+  }
+}
+
+function parsePort(input: string, port: string | undefined): number {
+  if (port === undefined || port === '') return 5432;
+  const n = Number(port);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) {
+    throw new InputError(input, `port '${port}' is not a number from 1 to 65535.`);
+  }
+  return n;
+}
+
+function withoutPort(params: Record<string, string>): Record<string, string> {
+  const rest = { ...params };
+  delete rest.port;
+  return rest;
+}
+
+/** A libpq keyword/value string for --dbname: everything but the password. */
+export function toConninfo(conn: Connection, database = conn.database): string {
+  const pairs: [string, string][] = [
+    ['host', conn.host],
+    ['port', String(conn.port)],
+    ['dbname', database],
+    ['user', conn.user],
+    ...Object.entries(conn.params),
+  ];
+  return pairs
+    .filter(([, v]) => v !== '')
+    .map(([k, v]) => `${k}=${quoteConninfoValue(v)}`)
+    .join(' ');
+}
+
+function quoteConninfoValue(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/** Writes a 0600 PGPASSFILE for the connection's password and returns its path (undefined without one). */
+export async function writePgpass(dir: string, conn: Connection): Promise<string | undefined> {
+  if (conn.password === undefined) return undefined;
+  const path = join(dir, 'pgpass');
+  const escaped = conn.password.replace(/\\/g, '\\\\').replace(/:/g, '\\:');
+  await writeFile(path, `*:*:*:*:${escaped}\n`, { mode: 0o600 });
+  return path;
+}
+
+/** The environment for libpq clients: our PGPASSFILE, never a PGPASSWORD. */
+export function libpqEnv(base: NodeJS.ProcessEnv, pgpass: string | undefined): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...base };
+  delete env.PGPASSWORD;
+  delete env.PGPASSFILE;
+  if (pgpass) env.PGPASSFILE = pgpass;
+  env.PGAPPNAME = 'postgres-backup-action';
+  return env;
+}

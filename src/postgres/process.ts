@@ -1,0 +1,78 @@
+import { spawn } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
+import * as core from '@actions/core';
+import { ActionError } from '../errors.js';
+
+/** A running client program: its streams and a promise of a clean exit. */
+export interface RunningProcess {
+  /** Standard input, when requested. */
+  stdin: Writable;
+  /** Standard output. */
+  stdout: Readable;
+  /** Resolves on exit code 0; rejects with the stderr tail otherwise. */
+  exited: Promise<void>;
+}
+
+/** Options for {@link startProcess}. */
+export interface ProcessOptions {
+  /** Environment (libpq variables included). */
+  env: NodeJS.ProcessEnv;
+  /** Aborting kills the process. */
+  signal: AbortSignal;
+  /** A short name for log lines and errors, e.g. `pg_dump`. */
+  name: string;
+  /** Whether stdin is a pipe (else ignored). */
+  stdin?: boolean;
+}
+
+const TAIL_BYTES = 4000;
+
+/** Starts a program without a shell; its stderr is logged line by line and kept for errors. */
+export function startProcess(bin: string, args: string[], options: ProcessOptions): RunningProcess {
+  const child = spawn(bin, args, {
+    env: options.env,
+    signal: options.signal,
+    stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    windowsHide: true,
+  });
+  let tail = '';
+  const stderr = child.stderr as Readable;
+  stderr.setEncoding('utf8');
+  stderr.on('data', (text: string) => {
+    tail = (tail + text).slice(-TAIL_BYTES);
+    for (const line of text.split('\n').filter(Boolean)) core.info(`${options.name}: ${line}`);
+  });
+  const exited = new Promise<void>((resolve, reject) => {
+    child.once('error', (error) => reject(processError(options.name, error.message, tail)));
+    child.once('close', (code, signal) => {
+      if (code === 0) resolve();
+      else
+        reject(
+          processError(options.name, signal ? `killed by ${signal}` : `exit code ${code}`, tail),
+        );
+    });
+  });
+  exited.catch(() => undefined);
+  return { stdin: child.stdin as Writable, stdout: child.stdout as Readable, exited };
+}
+
+/** An error from a client program: why it stopped and the last lines it printed. */
+export class ProcessError extends ActionError {
+  constructor(
+    readonly program: string,
+    readonly reason: string,
+    readonly stderrTail: string,
+  ) {
+    const detail = lastLines(stderrTail, 5);
+    super(`${program} failed (${reason})${detail ? `: ${detail}` : ''}`);
+    this.name = 'ProcessError';
+  }
+}
+
+function processError(name: string, reason: string, tail: string): ProcessError {
+  return new ProcessError(name, reason, tail);
+}
+
+function lastLines(text: string, n: number): string {
+  return text.trim().split('\n').slice(-n).join(' | ');
+}

@@ -1,0 +1,146 @@
+import { readFileSync } from 'node:fs';
+import type { ConnectionOptions } from 'node:tls';
+import pg from 'pg';
+import { ActionError, describeError } from '../errors.js';
+import type { Connection } from './connection.js';
+
+/** What the server says about itself. */
+export interface ServerInfo {
+  /** e.g. `17.2`. */
+  version: string;
+  /** e.g. `170002`. */
+  versionNum: number;
+  /** The major version, e.g. 17. */
+  major: number;
+  /** The database connected to. */
+  database: string;
+}
+
+const CONNECT_TIMEOUT_MS = 20_000;
+
+/** Connects once with the `pg` driver and reads the server version; errors say what to fix. */
+export async function readServerInfo(conn: Connection, what = 'database-url'): Promise<ServerInfo> {
+  const row = await queryOnce(conn, what);
+  const versionNum = Number(row.server_version_num);
+  return {
+    version: String(row.server_version).split(' ')[0] ?? '',
+    versionNum,
+    major: Math.floor(versionNum / 10000),
+    database: String(row.db),
+  };
+}
+
+async function queryOnce(conn: Connection, what: string): Promise<Record<string, unknown>> {
+  const sslModes = sslAttempts(conn.params.sslmode ?? 'prefer', conn.params);
+  for (const [i, ssl] of sslModes.entries()) {
+    try {
+      return await queryWith(conn, ssl);
+    } catch (error) {
+      const last = i === sslModes.length - 1;
+      if (!last && /does not support SSL/i.test(describeError(error))) continue;
+      throw explainConnectError(error, conn, what);
+    }
+  }
+  throw new ActionError(`Could not connect to the server of '${what}'.`);
+}
+
+async function queryWith(
+  conn: Connection,
+  ssl: false | ConnectionOptions,
+): Promise<Record<string, unknown>> {
+  const client = new pg.Client({
+    host: conn.host || undefined,
+    port: conn.port,
+    user: conn.user || undefined,
+    password: conn.password,
+    database: conn.database,
+    ssl,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    application_name: 'postgres-backup-action',
+  });
+  client.on('error', () => undefined);
+  await client.connect();
+  try {
+    const sql = `SELECT current_setting('server_version') AS server_version,
+      current_setting('server_version_num') AS server_version_num, current_database() AS db`;
+    const result = await client.query<Record<string, unknown>>(sql);
+    return result.rows[0] ?? {};
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** The TLS settings to try in order for a libpq sslmode. */
+export function sslAttempts(
+  mode: string,
+  params: Record<string, string> = {},
+): (false | ConnectionOptions)[] {
+  switch (mode) {
+    case 'disable':
+      return [false];
+    case 'allow':
+      return [false, { rejectUnauthorized: false }];
+    case 'prefer':
+      return [{ rejectUnauthorized: false }, false];
+    case 'require':
+      return [{ rejectUnauthorized: false }];
+    case 'verify-ca':
+      return [{ ...tlsFiles(params), checkServerIdentity: () => undefined }];
+    case 'verify-full':
+      return [tlsFiles(params)];
+    default:
+      throw new ActionError(
+        `Unknown sslmode '${mode}' in database-url: use disable, allow, prefer, require, verify-ca or verify-full.`,
+      );
+  }
+}
+
+function tlsFiles(params: Record<string, string>): ConnectionOptions {
+  const read = (p: string | undefined) => (p ? readFileSync(p) : undefined);
+  const ca =
+    params.sslrootcert && params.sslrootcert !== 'system' ? read(params.sslrootcert) : undefined;
+  return { ca, cert: read(params.sslcert), key: read(params.sslkey) };
+}
+
+/** Turns a driver error into one line that says what failed and what to do. */
+export function explainConnectError(error: unknown, conn: Connection, what: string): ActionError {
+  const code = (error as { code?: string }).code ?? '';
+  const message = describeError(error);
+  const where = `${conn.host || 'localhost'}:${conn.port}`;
+  const hint = CONNECT_HINTS[code] ?? hintFromMessage(message);
+  const user = conn.user ? ` as user '${conn.user}'` : '';
+  const text = hint
+    .replace('{where}', where)
+    .replace('{user}', user)
+    .replace('{db}', conn.database)
+    .replace('{what}', what);
+  return new ActionError(`${text} (${message})`, { cause: error });
+}
+
+const CONNECT_HINTS: Record<string, string> = {
+  ECONNREFUSED:
+    'Could not connect to {where} ({what}): connection refused. Is the server running and reachable from the runner?',
+  ENOTFOUND: 'Could not resolve the host of {what} ({where}). Check the host name in the URL.',
+  EAI_AGAIN:
+    "Could not resolve the host of {what} ({where}). Check the host name and the runner's DNS.",
+  ETIMEDOUT:
+    'Timed out connecting to {where} ({what}). Check the host, port and any firewall or IP allow-list.',
+  EHOSTUNREACH: 'Host {where} ({what}) is unreachable from the runner.',
+  '28P01':
+    'Authentication failed{user} on {where} ({what}). Check the user name and password in the URL (percent-encode special characters).',
+  '3D000':
+    "Database '{db}' does not exist on {where} ({what}). Check the database name at the end of the URL.",
+  '28000':
+    'The server at {where} refused the connection{user} ({what}). If it requires SSL, add ?sslmode=require to the URL; otherwise check pg_hba.conf.',
+  '53300':
+    'The server at {where} has too many connections ({what}). Try again later or raise max_connections.',
+  '57P03': 'The server at {where} is starting up or shutting down ({what}). Try again in a moment.',
+};
+
+function hintFromMessage(message: string): string {
+  if (/timeout/i.test(message)) return CONNECT_HINTS.ETIMEDOUT ?? '';
+  if (/SSL|certificate/i.test(message)) {
+    return 'The TLS connection to {where} failed ({what}). Check sslmode, sslrootcert and the server certificate.';
+  }
+  return 'Could not connect to {where} ({what}).';
+}

@@ -1,0 +1,82 @@
+import type { Connection } from './postgres/connection.js';
+
+/** The command the action runs. */
+export type Command = 'backup' | 'restore' | 'verify' | 'prune' | 'check';
+
+/** pg_dump's output format. */
+export type DumpFormat = 'custom' | 'plain' | 'directory' | 'tar';
+
+/** A compression method; `auto` is resolved once the client version is known. */
+export type CompressionMethod = 'auto' | 'gzip' | 'lz4' | 'zstd' | 'none';
+
+/** A compression choice as the user wrote it, e.g. `zstd:3`. */
+export interface Compression {
+  /** The method, or `auto`. */
+  method: CompressionMethod;
+  /** The level, when one was given. */
+  level?: number;
+}
+
+/** A storage location parsed from one line of the `storage` input. */
+export type StorageLocation =
+  | { kind: 'local'; /** Absolute directory path. */ directory: string }
+  | {
+      kind: 's3';
+      /** Bucket name. */ bucket: string;
+      /** Key prefix, '' or ending in '/'. */ prefix: string;
+    }
+  | { kind: 'artifact'; /** Artifact name prefix, may be ''. */ name: string };
+
+/** Which PostgreSQL client to use. */
+export interface ClientRequest {
+  /** A client major to use, or `auto` to match the server. */
+  pgVersion: number | 'auto';
+  /** Use the client binaries in this directory and nothing else. */
+  pgBinDir?: string;
+}
+
+/** Object selection passed to pg_dump. */
+export interface DumpFilters {
+  /** Schemas to include (-n). */
+  schemas: string[];
+  /** Schemas to exclude (-N). */
+  excludeSchemas: string[];
+  /** Tables to include (-t). */
+  tables: string[];
+  /** Tables to exclude (-T). */
+  excludeTables: string[];
+  /** Tables whose data is left out (--exclude-table-data). */
+  excludeTableData: string[];
+}
+
+/** Everything the backup command needs, read and validated from the inputs. */
+export interface BackupSettings {
+  /** The database to dump. */
+  connection: Connection;
+  /** Where to write; every location gets the same backup. */
+  storage: StorageLocation[];
+  /** The label that starts the backup id. */
+  label: string;
+  /** Which client to use. */
+  client: ClientRequest;
+  /** pg_dump's format. */
+  format: DumpFormat;
+  /** Compression as requested. */
+  compression: Compression;
+  /** Parallel dump jobs (directory format only). */
+  jobs?: number;
+  /** Object selection. */
+  filters: DumpFilters;
+  /** Dump only the schema. */
+  schemaOnly: boolean;
+  /** Dump only the data. */
+  dataOnly: boolean;
+  /** Extra pg_dump arguments, already split and validated. */
+  extraArgs: string[];
+  /** pg_dump --lock-wait-timeout value, e.g. `5min`. */
+  lockWaitTimeout?: string;
+  /** Read the archive back while streaming and count rows. */
+  verify: 'archive' | 'none';
+  /** Free-form labels recorded in the manifest. */
+  labels: Record<string, string>;
+}
