@@ -13,20 +13,22 @@ export class Tap extends Transform {
   constructor(private readonly side: Writable) {
     super();
     side.on('error', () => this.onSideError());
+    side.on('close', () => this.onSideError());
     side.on('drain', () => this.releasePending());
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    if (!this.sideOpen || this.side.write(chunk)) done(null, chunk);
+    if (!this.sideOpen || this.side.destroyed || this.side.write(chunk)) done(null, chunk);
     else this.pending = () => done(null, chunk);
   }
 
   override _flush(done: TransformCallback): void {
-    if (this.sideOpen) this.side.end();
+    if (this.sideOpen && !this.side.destroyed) this.side.end();
     done();
   }
 
   // The side reports its own failure (the verifier's promise); the main stream is not failed here.
+  // 'close' matters too: a write to a destroyed pipe neither errors nor drains.
   private onSideError(): void {
     this.sideOpen = false;
     this.releasePending();

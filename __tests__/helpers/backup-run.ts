@@ -1,0 +1,40 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseActionDefaults } from '../../src/action-defaults.js';
+import { runBackup } from '../../src/commands/backup.js';
+import { readBackupSettings } from '../../src/inputs.js';
+import type { Manifest } from '../../src/manifest.js';
+import type { BackupReport } from '../../src/outputs.js';
+import { REPO } from './action-env.js';
+
+const defaults = parseActionDefaults(await readFile(join(REPO, 'action.yml'), 'utf8'));
+
+/** Runs the backup command in-process with inputs over action.yml's defaults. */
+export async function backupWith(inputs: Record<string, string>): Promise<BackupReport> {
+  const read = (name: string) => inputs[name] ?? defaults[name] ?? '';
+  const settings = readBackupSettings(read, () => undefined, process.cwd());
+  const workspace = await mkdtemp(join(tmpdir(), 'ws-'));
+  process.env.GITHUB_OUTPUT ??= join(workspace, 'output');
+  await writeFile(process.env.GITHUB_OUTPUT, '', { flag: 'a' });
+  return runBackup(settings, { env: process.env, workspace, now: () => new Date() });
+}
+
+/** SHA-256 of a file, streamed. */
+export async function sha256File(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** Reads a manifest file. */
+export async function readManifest(path: string): Promise<Manifest> {
+  return JSON.parse(await readFile(path, 'utf8')) as Manifest;
+}
+
+/** `schema.table` → rows, from a manifest. */
+export function manifestCounts(m: Manifest): Record<string, number> {
+  return Object.fromEntries(m.tables.map((t) => [`${t.schema}.${t.name}`, t.rows]));
+}
