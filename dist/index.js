@@ -34986,7 +34986,7 @@ function extend(target) {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5125);
+/* harmony import */ var _run_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3424);
 
 await (0,_run_js__WEBPACK_IMPORTED_MODULE_0__/* .runMain */ .V)();
 
@@ -34995,7 +34995,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 5125:
+/***/ 3424:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -37833,7 +37833,7 @@ function isDebug() {
  * @param message debug message
  */
 function core_debug(message) {
-    command_issueCommand('debug', {}, message);
+    issueCommand('debug', {}, message);
 }
 /**
  * Adds an error issue
@@ -38038,7 +38038,10 @@ function describeError(error) {
 const LABEL = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 /** `20261122T020000Z`: the UTC time in a backup id. */
 function formatTimestamp(date) {
-    return date.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+    return date
+        .toISOString()
+        .replace(/\.\d{3}Z$/, 'Z')
+        .replace(/[-:]/g, '');
 }
 /** `<label>-<YYYYMMDDTHHMMSSZ>`. */
 function backupId(label, date) {
@@ -38055,7 +38058,10 @@ async function firstFreeId(id, isTaken) {
 }
 /** A label derived from a database name: characters outside [A-Za-z0-9._-] become '-'. */
 function labelFromDatabase(database) {
-    const label = database.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-._]+/, '').slice(0, 100);
+    const label = database
+        .replace(/[^A-Za-z0-9._-]+/g, '-')
+        .replace(/^[-._]+/, '')
+        .slice(0, 100);
     return label || 'db';
 }
 /** Validates a user-given label. */
@@ -38146,7 +38152,10 @@ function backupSummaryRows(r) {
         ['Format', `${m.dump.format}, compression ${m.dump.compression}`],
         ['Encryption', m.encryption.scheme],
         ['Tables / rows', `${m.tables.length} / ${m.totalRows}`],
-        ['Verification', m.verification.archive === 'passed' ? 'archive read back in full, rows counted' : 'skipped'],
+        [
+            'Verification',
+            m.verification.archive === 'passed' ? 'archive read back in full, rows counted' : 'skipped',
+        ],
         ['Pruned', r.pruned.length ? r.pruned.join(', ') : 'none'],
     ];
 }
@@ -38155,7 +38164,13 @@ async function writeBackupSummary(r) {
     const rows = backupSummaryRows(r);
     const tableRows = r.manifest.tables.map((t) => [`${t.schema}.${t.name}`, String(t.rows)]);
     summary.addHeading(`PostgreSQL backup ${r.manifest.id}`, 3);
-    summary.addTable([[{ data: 'Field', header: true }, { data: 'Value', header: true }], ...rows]);
+    summary.addTable([
+        [
+            { data: 'Field', header: true },
+            { data: 'Value', header: true },
+        ],
+        ...rows,
+    ]);
     if (tableRows.length) {
         summary.addDetails(`Rows per table (${tableRows.length})`, `<table><tr><th>Table</th><th>Rows</th></tr>${tableRows.map(([t, n]) => `<tr><td>${escapeHtml(t ?? '')}</td><td>${n}</td></tr>`).join('')}</table>`);
     }
@@ -38266,7 +38281,7 @@ async function expand(candidate) {
     const pattern = candidate.slice(5);
     const parts = pattern.split(/[/\\]/);
     const sep = pattern.includes('\\') ? '\\' : '/';
-    return expandParts(parts[0] === '' ? sep : parts[0] ?? '', parts.slice(1), sep);
+    return expandParts(parts[0] === '' ? sep : (parts[0] ?? ''), parts.slice(1), sep);
 }
 async function expandParts(base, rest, sep) {
     if (rest.length === 0)
@@ -38284,7 +38299,9 @@ async function probe(dir) {
     const client = { binDir: dir, version: '', major: 0 };
     try {
         await (0,promises_namespaceObject.access)(clientProgram(client, 'pg_dump'));
-        const { stdout } = await run(clientProgram(client, 'pg_dump'), ['--version'], { timeout: 15_000 });
+        const { stdout } = await run(clientProgram(client, 'pg_dump'), ['--version'], {
+            timeout: 15_000,
+        });
         const version = parseClientVersion(stdout);
         return version ? { ...client, version, major: Number(version.split('.')[0]) } : undefined;
     }
@@ -38320,7 +38337,14 @@ function parseDatabaseUrl(input, value) {
     if (!database) {
         throw new InputError(input, 'the URL names no database: end it with /DATABASE_NAME.');
     }
-    return { host, port: parsePort(input, url.port || params.port), database, user, password, params: withoutPort(params) };
+    return {
+        host,
+        port: parsePort(input, url.port || params.port),
+        database,
+        user,
+        password,
+        params: withoutPort(params),
+    };
 }
 function parseUrl(input, value) {
     let url;
@@ -38328,15 +38352,15 @@ function parseUrl(input, value) {
         url = new URL(value.trim());
     }
     catch {
-        throw new InputError(input, malformedHint());
+        throw new InputError(input, `it is not a valid URL. ${usage()}`);
     }
     if (!SCHEMES.has(url.protocol)) {
-        throw new InputError(input, `expected a postgresql:// URL, got a '${url.protocol}' URL. ${malformedHint()}`);
+        throw new InputError(input, `expected a postgresql:// URL, not ${url.protocol}//. ${usage()}`);
     }
     return url;
 }
-function malformedHint() {
-    return ('it is not a valid URL. Use postgresql://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=require, ' +
+function usage() {
+    return ('Use postgresql://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=require, ' +
         'with @ : / # % ? and spaces in the password percent-encoded (e.g. @ as %40).');
 }
 function decode(input, part) {
@@ -38344,7 +38368,7 @@ function decode(input, part) {
         return decodeURIComponent(part);
     }
     catch {
-        throw new InputError(input, `a part of the URL has a bad percent-escape. ${malformedHint()}`);
+        throw new InputError(input, `a part of the URL has a bad percent-escape. ${usage()}`);
     }
 }
 function parsePort(input, port) {
@@ -38565,7 +38589,12 @@ function plainPlan(method, level, label, age) {
     const encrypted = age !== '';
     if (method === 'gzip' || method === 'zstd') {
         const ext = method === 'gzip' ? '.sql.gz' : '.sql.zst';
-        return { streamCompression: { method, level: level ?? DEFAULT_LEVEL[method] }, encrypted, extension: ext + age, label };
+        return {
+            streamCompression: { method, level: level ?? DEFAULT_LEVEL[method] },
+            encrypted,
+            extension: ext + age,
+            label,
+        };
     }
     return { encrypted, extension: `.sql${age}`, label: 'none' };
 }
@@ -38613,9 +38642,12 @@ function fanOut(targets) {
 function drained(target) {
     return new Promise((resolve, reject) => {
         const onError = (error) => reject(error);
+        const onClose = () => reject(new Error('a storage stream closed before the backup was complete'));
         target.once('error', onError);
+        target.once('close', onClose);
         target.once('drain', () => {
             target.off('error', onError);
+            target.off('close', onClose);
             resolve();
         });
     });
@@ -38670,7 +38702,9 @@ class RowCounter extends external_node_stream_.Writable {
             this.onSqlLine(line.toString('utf8'));
     }
     onCopyLine(line) {
-        const end = line[0] === 0x5c && line[1] === 0x2e && (line.length === 2 || (line.length === 3 && line[2] === 0x0d));
+        const end = line[0] === 0x5c &&
+            line[1] === 0x2e &&
+            (line.length === 2 || (line.length === 3 && line[2] === 0x0d));
         const current = this.tables[this.tables.length - 1];
         if (end)
             this.state = 'scan';
@@ -38690,7 +38724,10 @@ class RowCounter extends external_node_stream_.Writable {
             this.tables.push({ schema, name, rows: 0 });
             this.state = 'copy';
         }
-        else if (this.state === 'expect-copy' && line !== '' && !line.startsWith('--') && !line.startsWith('\\')) {
+        else if (this.state === 'expect-copy' &&
+            line !== '' &&
+            !line.startsWith('--') &&
+            !line.startsWith('\\')) {
             this.state = 'scan';
         }
     }
@@ -38702,7 +38739,10 @@ class RowCounter extends external_node_stream_.Writable {
         this.carryLength += part.length;
     }
     takeCarry(tail) {
-        const line = Buffer.concat([...this.carry, tail.subarray(0, Math.max(0, MAX_LINE - this.carryLength))]);
+        const line = Buffer.concat([
+            ...this.carry,
+            tail.subarray(0, Math.max(0, MAX_LINE - this.carryLength)),
+        ]);
         this.carry = [];
         this.carryLength = 0;
         return line;
@@ -38749,7 +38789,11 @@ function readIdentifier(text, at) {
 async function runTogether(parts, controller) {
     const failures = [];
     await Promise.all(parts.map((part) => part.promise.catch((error) => {
-        failures.push({ priority: part.priority, error, echo: isAbortEcho(error, controller.signal.aborted) });
+        failures.push({
+            priority: part.priority,
+            error,
+            echo: isAbortEcho(error, controller.signal.aborted),
+        });
         controller.abort();
     })));
     if (failures.length === 0)
@@ -38782,20 +38826,22 @@ class Tap extends external_node_stream_.Transform {
         super();
         this.side = side;
         side.on('error', () => this.onSideError());
+        side.on('close', () => this.onSideError());
         side.on('drain', () => this.releasePending());
     }
     _transform(chunk, _enc, done) {
-        if (!this.sideOpen || this.side.write(chunk))
+        if (!this.sideOpen || this.side.destroyed || this.side.write(chunk))
             done(null, chunk);
         else
             this.pending = () => done(null, chunk);
     }
     _flush(done) {
-        if (this.sideOpen)
+        if (this.sideOpen && !this.side.destroyed)
             this.side.end();
         done();
     }
     // The side reports its own failure (the verifier's promise); the main stream is not failed here.
+    // 'close' matters too: a write to a destroyed pipe neither errors nor drains.
     onSideError() {
         this.sideOpen = false;
         this.releasePending();
@@ -38807,12 +38853,78 @@ class Tap extends external_node_stream_.Transform {
     }
 }
 
+;// CONCATENATED MODULE: ./src/pipeline/tar-check.ts
+
+
+const BLOCK = 512;
+/**
+ * A pass-through stage that follows the tar structure (header checksums, member sizes, the two
+ * zero blocks at the end) so a truncated or corrupt tar archive fails here, before pg_restore
+ * (which can spin for ever on a truncated tar read from a pipe) is trusted with it.
+ */
+class TarCheck extends external_node_stream_.Transform {
+    header = Buffer.alloc(0);
+    skip = 0;
+    zeroBlocks = 0;
+    _transform(chunk, _enc, done) {
+        try {
+            this.scan(chunk);
+            done(null, chunk);
+        }
+        catch (error) {
+            done(error);
+        }
+    }
+    _flush(done) {
+        done(this.zeroBlocks >= 2 ? null : notVerified('it is truncated (no end-of-archive blocks)'));
+    }
+    scan(chunk) {
+        let at = 0;
+        while (at < chunk.length) {
+            if (this.skip > 0) {
+                const n = Math.min(this.skip, chunk.length - at);
+                this.skip -= n;
+                at += n;
+                continue;
+            }
+            const need = BLOCK - this.header.length;
+            this.header = Buffer.concat([this.header, chunk.subarray(at, at + need)]);
+            at += Math.min(need, chunk.length - at);
+            if (this.header.length === BLOCK)
+                this.onHeader(this.header);
+        }
+    }
+    onHeader(block) {
+        this.header = Buffer.alloc(0);
+        if (this.zeroBlocks >= 2)
+            return; // padding after the end
+        if (block.every((b) => b === 0)) {
+            this.zeroBlocks += 1;
+            return;
+        }
+        if (this.zeroBlocks > 0 || !checksumMatches(block))
+            throw notVerified('it has a corrupt tar header');
+        const size = parseInt(block.subarray(124, 136).toString('ascii').replace(/\0.*$/, '').trim() || '0', 8);
+        this.skip = Math.ceil(size / BLOCK) * BLOCK;
+    }
+}
+function checksumMatches(block) {
+    let sum = 0;
+    for (let i = 0; i < BLOCK; i += 1)
+        sum += i >= 148 && i < 156 ? 0x20 : (block[i] ?? 0);
+    const stored = parseInt(block.subarray(148, 156).toString('ascii').replace(/\0.*$/, '').trim(), 8);
+    return stored === sum;
+}
+function notVerified(why) {
+    return new ActionError(`The archive did not verify: ${why}. The backup was not stored.`);
+}
+
 ;// CONCATENATED MODULE: ./src/pipeline/tar-pack.ts
 
 
 
 
-const BLOCK = 512;
+const tar_pack_BLOCK = 512;
 /**
  * Packs a flat directory (a directory-format dump) as a ustar stream under `root/`,
  * so that `tar xf` gives back `root/toc.dat`, `root/NNNN.dat.zst`, ...
@@ -38830,11 +38942,11 @@ async function* tarEntries(dir, root) {
         yield tarHeader(`${root}/${name}`, size, mtime, '0');
         for await (const chunk of (0,external_node_fs_namespaceObject.createReadStream)(path, { highWaterMark: 1 << 20 }))
             yield chunk;
-        const pad = (BLOCK - (size % BLOCK)) % BLOCK;
+        const pad = (tar_pack_BLOCK - (size % tar_pack_BLOCK)) % tar_pack_BLOCK;
         if (pad)
             yield Buffer.alloc(pad);
     }
-    yield Buffer.alloc(BLOCK * 2);
+    yield Buffer.alloc(tar_pack_BLOCK * 2);
 }
 function tocFirst(a, b) {
     if (a === 'toc.dat')
@@ -38845,7 +38957,7 @@ function tocFirst(a, b) {
 }
 /** One ustar header block; sizes of 8 GiB and more use the GNU base-256 form. */
 function tarHeader(name, size, mtime, type) {
-    const h = Buffer.alloc(BLOCK);
+    const h = Buffer.alloc(tar_pack_BLOCK);
     const [prefix, base] = splitName(name);
     h.write(base, 0, 100, 'utf8');
     writeOctal(h, type === '5' ? 0o755 : 0o644, 100, 8);
@@ -38897,7 +39009,9 @@ function writeSize(h, size) {
 
 
 
+
 const PRIORITY = { dump: 0, store: 1, verify: 2 };
+const STALL_MS = 120_000;
 /** pg_dump → [verify tap] → [compression] → sha256/size → every location, as one stream. */
 async function runBackupStream(s) {
     const controller = new AbortController();
@@ -38910,6 +39024,8 @@ async function runBackupStream(s) {
     const stages = [dump.stdout];
     if (verifier?.input)
         stages.push(new Tap(verifier.input));
+    if (verifier && s.format === 'tar')
+        stages.push(new TarCheck());
     if (s.plan.streamCompression)
         stages.push(createCompressor(s.plan.streamCompression));
     stages.push(measure, sink);
@@ -38926,7 +39042,10 @@ async function runDirectory(s, controller, measure, sink) {
     const verifier = s.verify ? startVerifier(s, controller.signal) : undefined;
     const packed = packDirectory(s.spoolDir ?? '', s.tarRoot);
     await runTogether([
-        { priority: PRIORITY.store, promise: (0,external_node_stream_promises_namespaceObject.pipeline)([packed, measure, sink], { signal: controller.signal }) },
+        {
+            priority: PRIORITY.store,
+            promise: (0,external_node_stream_promises_namespaceObject.pipeline)([packed, measure, sink], { signal: controller.signal }),
+        },
         ...(verifier ? [{ priority: PRIORITY.verify, promise: verifier.done }] : []),
     ], controller);
     return finish(measure, verifier);
@@ -38934,17 +39053,45 @@ async function runDirectory(s, controller, measure, sink) {
 function startVerifier(s, signal) {
     const counter = new RowCounter();
     if (s.format === 'plain') {
-        return { input: counter, counter, done: verification(new Promise((ok, ko) => counter.once('finish', ok).once('error', ko))) };
+        return {
+            input: counter,
+            counter,
+            done: verification(new Promise((ok, ko) => counter.once('finish', ok).once('error', ko))),
+        };
     }
     const archive = s.format === 'directory' ? s.spoolDir : undefined;
     const reader = startArchiveRead(s.client, archive, s.env, signal);
-    const done = Promise.all([reader.exited, (0,external_node_stream_promises_namespaceObject.pipeline)(reader.stdout, counter, { signal })]);
+    const parts = [reader.exited, (0,external_node_stream_promises_namespaceObject.pipeline)(reader.stdout, counter, { signal })];
+    if (!archive)
+        parts.push(stallGuard(reader.stdin, reader.stdout, STALL_MS));
+    const done = Promise.all(parts);
     return { input: archive ? undefined : reader.stdin, counter, done: verification(done) };
+}
+/** Fails when pg_restore goes silent for `ms` after the whole archive was handed to it. */
+function stallGuard(input, output, ms) {
+    return new Promise((resolve, reject) => {
+        let timer;
+        const stalled = () => reject(new Error(`pg_restore made no progress for ${ms / 1000} s after the archive ended`));
+        const arm = () => {
+            clearTimeout(timer);
+            timer = setTimeout(stalled, ms);
+        };
+        input.once('finish', () => {
+            arm();
+            output.on('data', arm);
+        });
+        output.once('close', () => {
+            clearTimeout(timer);
+            resolve();
+        });
+    });
 }
 function verification(done) {
     return done.catch((error) => {
         const why = error instanceof Error ? error.message : String(error);
-        throw new ActionError(`The archive did not verify: ${why}. The backup was not stored.`, { cause: error });
+        throw new ActionError(`The archive did not verify: ${why}. The backup was not stored.`, {
+            cause: error,
+        });
     });
 }
 function finish(measure, verifier) {
@@ -39076,7 +39223,7 @@ function explainConnectError(error, conn, what) {
 const CONNECT_HINTS = {
     ECONNREFUSED: 'Could not connect to {where} ({what}): connection refused. Is the server running and reachable from the runner?',
     ENOTFOUND: 'Could not resolve the host of {what} ({where}). Check the host name in the URL.',
-    EAI_AGAIN: 'Could not resolve the host of {what} ({where}). Check the host name and the runner\'s DNS.',
+    EAI_AGAIN: "Could not resolve the host of {what} ({where}). Check the host name and the runner's DNS.",
     ETIMEDOUT: 'Timed out connecting to {where} ({what}). Check the host, port and any firewall or IP allow-list.',
     EHOSTUNREACH: 'Host {where} ({what}) is unreachable from the runner.',
     '28P01': 'Authentication failed{user} on {where} ({what}). Check the user name and password in the URL (percent-encode special characters).',
@@ -39220,7 +39367,18 @@ async function runBackup(settings, ctx) {
     const fileName = dataObjectName(id, plan.extension);
     const env = libpqEnv(ctx.env, await writePgpass(ctx.workspace, settings.connection));
     const { result, args } = await group(`Dump, verify and store ${fileName}`, () => dumpToStores({ settings, client, plan, id, fileName, stores, env, workspace: ctx.workspace }));
-    const manifest = buildManifest({ settings, server, client, plan, id, fileName, result, args, started, finished: ctx.now() });
+    const manifest = buildManifest({
+        settings,
+        server,
+        client,
+        plan,
+        id,
+        fileName,
+        result,
+        args,
+        started,
+        finished: ctx.now(),
+    });
     const manifestFile = manifestName(id);
     await group('Write the manifest', () => Promise.all(stores.map((s) => s.writeSmall(manifestFile, serializeManifest(manifest)))));
     const report = {
@@ -39253,18 +39411,30 @@ async function dumpToStores(job) {
     const spoolDir = job.settings.format === 'directory' ? (0,external_node_path_namespaceObject.join)(job.workspace, 'dump') : undefined;
     if (spoolDir)
         await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.join)(job.workspace), { recursive: true });
-    const target = spoolDir ? { kind: 'directory', path: spoolDir } : { kind: 'stdout' };
+    const target = spoolDir
+        ? { kind: 'directory', path: spoolDir }
+        : { kind: 'stdout' };
     const args = buildPgDumpArgs(job.settings, job.plan.dumpCompress, target);
     info(`pg_dump ${describeArgs(args)}`);
     const writers = await Promise.all(job.stores.map((s) => s.openWriter(job.fileName)));
     try {
         const result = await runBackupStream({
-            client: job.client, format: job.settings.format, dumpArgs: args, spoolDir, tarRoot: job.id,
-            plan: job.plan, verify: job.settings.verify === 'archive', env: job.env, sinks: writers.map((w) => w.stream),
+            client: job.client,
+            format: job.settings.format,
+            dumpArgs: args,
+            spoolDir,
+            tarRoot: job.id,
+            plan: job.plan,
+            verify: job.settings.verify === 'archive',
+            env: job.env,
+            sinks: writers.map((w) => w.stream),
         });
         await commitAll(writers);
         info(`Stored ${result.size} bytes, sha256 ${result.sha256}.`);
-        return { result, args: args.filter((a) => !a.startsWith('--dbname=') && !a.startsWith('--file=')) };
+        return {
+            result,
+            args: args.filter((a) => !a.startsWith('--dbname=') && !a.startsWith('--file=')),
+        };
     }
     catch (error) {
         await Promise.all(writers.map((w) => w.abort().catch(() => undefined)));
@@ -39284,9 +39454,18 @@ function buildManifest(p) {
         createdAt: p.started.toISOString(),
         finishedAt: p.finished.toISOString(),
         tool: { name: TOOL.name, version: TOOL.version },
-        server: { version: p.server.version, versionNum: p.server.versionNum, database: p.server.database },
+        server: {
+            version: p.server.version,
+            versionNum: p.server.versionNum,
+            database: p.server.database,
+        },
         client: { pgDumpVersion: p.client.version },
-        dump: { format: p.settings.format, compression: p.plan.label, jobs: p.settings.jobs ?? 1, args: p.args },
+        dump: {
+            format: p.settings.format,
+            compression: p.plan.label,
+            jobs: p.settings.jobs ?? 1,
+            args: p.args,
+        },
         encryption: { scheme: 'none' },
         object: { key: p.fileName, size: p.result.size, sha256: p.result.sha256 },
         tables,
@@ -39344,7 +39523,10 @@ const MANAGED = [
     [/^(-F|--format)(=|$)|^-F./, "use the 'format' input"],
     [/^(-Z|--compress)(=|$)|^-Z./, "use the 'compression' input"],
     [/^(-j|--jobs)(=|$)|^-j./, "use the 'jobs' input"],
-    [/^(-d|--dbname|-h|--host|-p|--port|-U|--username)(=|$)|^-[dhpU]./, "the connection comes from 'database-url'"],
+    [
+        /^(-d|--dbname|-h|--host|-p|--port|-U|--username)(=|$)|^-[dhpU]./,
+        "the connection comes from 'database-url'",
+    ],
     [/^(-W|--password)$/, "passwords come from 'database-url' through a PGPASSFILE"],
     [/^(-n|--schema)(=|$)|^-n./, "use the 'schemas' input"],
     [/^(-N|--exclude-schema)(=|$)|^-N./, "use the 'exclude-schemas' input"],
@@ -39455,7 +39637,9 @@ function readBackupSettings(read, mask, cwd) {
     const settings = {
         connection,
         storage: readStorage(read, cwd),
-        label: read(INPUTS.label) ? checkLabel(INPUTS.label, read(INPUTS.label)) : labelFromDatabase(connection.database),
+        label: read(INPUTS.label)
+            ? checkLabel(INPUTS.label, read(INPUTS.label))
+            : labelFromDatabase(connection.database),
         client: readClientRequest(read),
         format,
         compression: parseCompression(read(INPUTS.compression), format),
@@ -39485,8 +39669,15 @@ function rejectNotYetAvailable(read, mask) {
     if (passphrase)
         mask(passphrase);
     const later = [
-        INPUTS.ageRecipients, INPUTS.agePassphrase, INPUTS.webhookUrl, INPUTS.keepLast, INPUTS.keepDaily,
-        INPUTS.keepWeekly, INPUTS.keepMonthly, INPUTS.keepYearly, INPUTS.keepWithin,
+        INPUTS.ageRecipients,
+        INPUTS.agePassphrase,
+        INPUTS.webhookUrl,
+        INPUTS.keepLast,
+        INPUTS.keepDaily,
+        INPUTS.keepWeekly,
+        INPUTS.keepMonthly,
+        INPUTS.keepYearly,
+        INPUTS.keepWithin,
     ];
     const given = later.find((name) => read(name) !== '');
     if (given)
@@ -39494,7 +39685,10 @@ function rejectNotYetAvailable(read, mask) {
 }
 /** The `storage` input: one location per line. */
 function readStorage(read, cwd) {
-    const lines = read(INPUTS.storage).split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+    const lines = read(INPUTS.storage)
+        .split(/\r?\n/)
+        .map((l) => l.trim())
+        .filter(Boolean);
     if (lines.length === 0)
         throw new InputError(INPUTS.storage, 'is empty: give a directory, s3://bucket/prefix/ or artifact://.');
     return lines.map((line) => parseStorageLine(line, cwd));
@@ -39568,7 +39762,10 @@ function readJobs(read, format) {
 }
 /** A newline- or comma-separated list. */
 function parseList(raw) {
-    return raw.split(/[\n,]/).map((s) => s.trim()).filter(Boolean);
+    return raw
+        .split(/[\n,]/)
+        .map((s) => s.trim())
+        .filter(Boolean);
 }
 /** `true` or `false` in the YAML 1.2 core schema spellings, as core.getBooleanInput accepts. */
 function parseBool(input, raw) {
@@ -39589,7 +39786,10 @@ function parseLockWaitTimeout(raw) {
 /** `key=value` lines (or comma-separated pairs). */
 function parseLabels(raw) {
     const labels = {};
-    for (const item of raw.split(/\r?\n/).map((s) => s.trim()).filter(Boolean)) {
+    for (const item of raw
+        .split(/\r?\n/)
+        .map((s) => s.trim())
+        .filter(Boolean)) {
         const eq = item.indexOf('=');
         if (eq < 1)
             throw new InputError(INPUTS.labels, `'${item}' is not key=value.`);
@@ -39655,7 +39855,6 @@ async function runMain(env = process.env) {
         await runBackup(settings, { env, workspace, now: () => new Date() });
     }
     catch (error) {
-        core_debug(error instanceof Error ? (error.stack ?? '') : '');
         setFailed(describeError(error));
     }
     finally {

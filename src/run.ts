@@ -25,7 +25,6 @@ export async function runMain(env: NodeJS.ProcessEnv = process.env): Promise<voi
     workspace = await createWorkspace(env);
     await runBackup(settings, { env, workspace, now: () => new Date() });
   } catch (error) {
-    core.debug(error instanceof Error ? (error.stack ?? '') : '');
     core.setFailed(describeError(error));
   } finally {
     await removeWorkspace(workspace);

@@ -11,6 +11,7 @@ import { fanOut } from './fan-out.js';
 import { RowCounter, type TableRows } from './row-count.js';
 import { runTogether } from './run-together.js';
 import { Tap } from './tap.js';
+import { TarCheck } from './tar-check.js';
 import { packDirectory } from './tar-pack.js';
 
 /** Everything one dump stream needs. */
@@ -44,6 +45,7 @@ interface Verifier {
 }
 
 const PRIORITY = { dump: 0, store: 1, verify: 2 } as const;
+const STALL_MS = 120_000;
 
 /** pg_dump → [verify tap] → [compression] → sha256/size → every location, as one stream. */
 export async function runBackupStream(s: BackupStream): Promise<BackupStreamResult> {
@@ -55,6 +57,7 @@ export async function runBackupStream(s: BackupStream): Promise<BackupStreamResu
   const verifier = s.verify ? startVerifier(s, controller.signal) : undefined;
   const stages: (Readable | Transform | Writable)[] = [dump.stdout];
   if (verifier?.input) stages.push(new Tap(verifier.input));
+  if (verifier && s.format === 'tar') stages.push(new TarCheck());
   if (s.plan.streamCompression) stages.push(createCompressor(s.plan.streamCompression));
   stages.push(measure, sink);
   await runTogether(
@@ -102,8 +105,30 @@ function startVerifier(s: BackupStream, signal: AbortSignal): Verifier {
   }
   const archive = s.format === 'directory' ? s.spoolDir : undefined;
   const reader = startArchiveRead(s.client, archive, s.env, signal);
-  const done = Promise.all([reader.exited, pipeline(reader.stdout, counter, { signal })]);
+  const parts = [reader.exited, pipeline(reader.stdout, counter, { signal })];
+  if (!archive) parts.push(stallGuard(reader.stdin, reader.stdout, STALL_MS));
+  const done = Promise.all(parts);
   return { input: archive ? undefined : reader.stdin, counter, done: verification(done) };
+}
+
+/** Fails when pg_restore goes silent for `ms` after the whole archive was handed to it. */
+function stallGuard(input: Writable, output: Readable, ms: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const stalled = () => reject(new Error(`pg_restore made no progress for ${ms / 1000} s after the archive ended`));
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(stalled, ms);
+    };
+    input.once('finish', () => {
+      arm();
+      output.on('data', arm);
+    });
+    output.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 function verification(done: Promise<unknown>): Promise<unknown> {

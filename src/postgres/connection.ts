@@ -50,20 +50,20 @@ function parseUrl(input: string, value: string): URL {
   try {
     url = new URL(value.trim());
   } catch {
-    throw new InputError(input, malformedHint());
+    throw new InputError(input, `it is not a valid URL. ${usage()}`);
   }
   if (!SCHEMES.has(url.protocol)) {
     throw new InputError(
       input,
-      `expected a postgresql:// URL, got a '${url.protocol}' URL. ${malformedHint()}`,
+      `expected a postgresql:// URL, not ${url.protocol}//. ${usage()}`,
     );
   }
   return url;
 }
 
-function malformedHint(): string {
+function usage(): string {
   return (
-    'it is not a valid URL. Use postgresql://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=require, ' +
+    'Use postgresql://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=require, ' +
     'with @ : / # % ? and spaces in the password percent-encoded (e.g. @ as %40).'
   );
 }
@@ -72,7 +72,7 @@ function decode(input: string, part: string): string {
   try {
     return decodeURIComponent(part);
   } catch {
-    throw new InputError(input, `a part of the URL has a bad percent-escape. ${malformedHint()}`);
+    throw new InputError(input, `a part of the URL has a bad percent-escape. ${usage()}`);
   }
 }
 
