@@ -17,7 +17,8 @@ const spec = (() => {
 })();
 
 function keysOf(block: 'inputs' | 'outputs'): string[] {
-  const body = new RegExp(`^${block}:\\s*\\n([\\s\\S]*?)(?=^\\S)`, 'm').exec(`${yml}\n_end:`)?.[1] ?? '';
+  const body =
+    new RegExp(`^${block}:\\s*\\n([\\s\\S]*?)(?=^\\S)`, 'm').exec(`${yml}\n_end:`)?.[1] ?? '';
   return [...body.matchAll(/^ {2}([a-z0-9-]+):\s*$/gm)].map((m) => m[1] ?? '');
 }
 
@@ -33,7 +34,9 @@ describe('action.yml contract', () => {
   it('gives every input a description and a default', () => {
     const defaults = parseActionDefaults(yml);
     for (const name of Object.values(INPUTS)) expect(defaults).toHaveProperty([name]);
-    expect(yml.match(/^ {4}description: /gm)?.length).toBe(keysOf('inputs').length + keysOf('outputs').length);
+    expect(yml.match(/^ {4}description: /gm)?.length).toBe(
+      keysOf('inputs').length + keysOf('outputs').length,
+    );
   });
 
   it('runs on node24 with a post step that always runs', () => {
@@ -46,14 +49,24 @@ describe('action.yml contract', () => {
   it('every default passes through the real readers', () => {
     const defaults = parseActionDefaults(yml);
     const read = (name: string) =>
-      name === INPUTS.databaseUrl ? 'postgresql://u:p@localhost/db' : name === INPUTS.storage ? './backups' : (defaults[name] ?? '');
+      name === INPUTS.databaseUrl
+        ? 'postgresql://u:p@localhost/db'
+        : name === INPUTS.storage
+          ? './backups'
+          : (defaults[name] ?? '');
     expect(readCommand(read)).toBe('backup');
     const settings = readBackupSettings(read, () => undefined, '/work');
-    expect(settings).toMatchObject({ format: 'custom', compression: { method: 'auto' }, verify: 'archive', schemaOnly: false });
+    expect(settings).toMatchObject({
+      format: 'custom',
+      compression: { method: 'auto' },
+      verify: 'archive',
+      schemaOnly: false,
+    });
   });
 
   it('documents every input and output in the README', () => {
-    for (const name of [...Object.values(INPUTS), ...Object.values(OUTPUTS)]) expect(readme).toContain(`\`${name}\``);
+    for (const name of [...Object.values(INPUTS), ...Object.values(OUTPUTS)])
+      expect(readme).toContain(`\`${name}\``);
   });
 
   (spec ? it : it.skip)('names every SPEC input and output', () => {

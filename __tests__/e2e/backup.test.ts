@@ -6,7 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { runAction, type ActionRun } from '../helpers/action-env.js';
 import { readManifest } from '../helpers/backup-run.js';
 import { loadSample, tableRowCounts } from '../helpers/db-compare.js';
-import { availableMajors, clientBinDir, clientBinDirFor, startCluster, type PgCluster, type ServerMajor } from '../helpers/pg-cluster.js';
+import {
+  availableMajors,
+  clientBinDir,
+  clientBinDirFor,
+  startCluster,
+  type PgCluster,
+  type ServerMajor,
+} from '../helpers/pg-cluster.js';
 
 const major = (availableMajors().includes(18) ? 18 : 15) as ServerMajor;
 let cluster: PgCluster;
@@ -31,7 +38,10 @@ async function listAll(dir: string): Promise<string[]> {
 
 /** The log as a user sees it: the runner hides its own ::add-mask:: commands. */
 function visibleLog(run: ActionRun): string {
-  return (run.stdout + run.stderr).split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n');
+  return (run.stdout + run.stderr)
+    .split('\n')
+    .filter((l) => !l.startsWith('::add-mask::'))
+    .join('\n');
 }
 
 /** The step failed with exactly one error line, and no secret anywhere in the log. */
@@ -65,7 +75,9 @@ describe('backup with dist/index.js as the runner runs it', () => {
     expect(o.location).toBe(join(dir, `${o['backup-id']}.dump`));
     expect(JSON.parse(o.locations ?? '')).toEqual([o.location]);
     expect(o['manifest-location']).toBe(join(dir, `${o['backup-id']}.manifest.json`));
-    const sha = execFileSync('sha256sum', [o.location ?? '']).toString().split(' ')[0];
+    const sha = execFileSync('sha256sum', [o.location ?? ''])
+      .toString()
+      .split(' ')[0];
     expect(o.sha256).toBe(sha);
     expect(Number(o.size)).toBe((await stat(o.location ?? '')).size);
     expect(o['server-version']).toMatch(new RegExp(`^${major}\\.`));
@@ -77,7 +89,11 @@ describe('backup with dist/index.js as the runner runs it', () => {
     const counts = await tableRowCounts(cluster, 'app');
     expect(Number(o.tables)).toBe(Object.keys(counts).length);
     expect(Number(o.rows)).toBe(Object.values(counts).reduce((a, b) => a + b, 0));
-    expect(manifest.object).toEqual({ key: `${o['backup-id']}.dump`, size: Number(o.size), sha256: sha });
+    expect(manifest.object).toEqual({
+      key: `${o['backup-id']}.dump`,
+      size: Number(o.size),
+      sha256: sha,
+    });
     expect(JSON.stringify(manifest)).not.toContain(cluster.password);
     expect(run.summary).toContain(`PostgreSQL backup ${o['backup-id']}`);
     expect(run.summary).toContain(sha);
@@ -92,16 +108,26 @@ describe('backup with dist/index.js as the runner runs it', () => {
   });
 
   it('resolves a relative storage path against the workspace and honours label and format', async () => {
-    const run = await runAction({ 'database-url': cluster.url('app'), storage: 'backups/nightly', label: 'shop', format: 'plain' });
+    const run = await runAction({
+      'database-url': cluster.url('app'),
+      storage: 'backups/nightly',
+      label: 'shop',
+      format: 'plain',
+    });
     expect(run.code).toBe(0);
-    expect(run.outputs.location).toMatch(new RegExp(`/workspace/backups/nightly/shop-\\d{8}T\\d{6}Z\\.sql\\.zst$`));
+    expect(run.outputs.location).toMatch(
+      new RegExp(`/workspace/backups/nightly/shop-\\d{8}T\\d{6}Z\\.sql\\.zst$`),
+    );
   });
 
   it('fails clearly on a wrong password and stores nothing', async () => {
     const dir = await emptyDir();
     const url = cluster.url('app', { password: 'wrong-password-42' });
     const run = await runAction({ 'database-url': url, storage: dir });
-    expectOneError(run, /Authentication failed as user 'postgres'.*check the user name and password/i);
+    expectOneError(
+      run,
+      /Authentication failed as user 'postgres'.*check the user name and password/i,
+    );
     expect(visibleLog(run)).not.toContain('wrong-password-42');
     expect(run.stdout).toContain('::add-mask::wrong-password-42');
     expect(await listAll(dir)).toEqual([]);
@@ -121,16 +147,26 @@ describe('backup with dist/index.js as the runner runs it', () => {
   });
 
   it('fails clearly on a missing database and on a closed port', async () => {
-    const missing = await runAction({ 'database-url': cluster.url('nope'), storage: await emptyDir() });
+    const missing = await runAction({
+      'database-url': cluster.url('nope'),
+      storage: await emptyDir(),
+    });
     expectOneError(missing, /Database 'nope' does not exist/);
-    const closed = await runAction({ 'database-url': 'postgresql://u:pw@127.0.0.1:1/db', storage: await emptyDir() });
+    const closed = await runAction({
+      'database-url': 'postgresql://u:pw@127.0.0.1:1/db',
+      storage: await emptyDir(),
+    });
     expectOneError(closed, /connection refused/);
   });
 
   it('fails when pg_dump is killed mid-stream and leaves nothing behind', async () => {
     const dir = await emptyDir();
     const bin = await fakeClient('"$REAL/pg_dump" "$@" | head -c 60000\nkill -KILL $$');
-    const run = await runAction({ 'database-url': cluster.url('app'), storage: dir, 'pg-bin-dir': bin });
+    const run = await runAction({
+      'database-url': cluster.url('app'),
+      storage: dir,
+      'pg-bin-dir': bin,
+    });
     expectOneError(run, /pg_dump failed \(killed by SIGKILL\)/);
     expect(await listAll(dir)).toEqual([]);
   });
@@ -143,21 +179,34 @@ describe('backup with dist/index.js as the runner runs it', () => {
   ])('refuses a %s archive that is %s although pg_dump exited 0', async (format, _kind, body) => {
     const dir = await emptyDir();
     const bin = await fakeClient(body);
-    const run = await runAction({ 'database-url': cluster.url('app'), storage: dir, 'pg-bin-dir': bin, format });
+    const run = await runAction({
+      'database-url': cluster.url('app'),
+      storage: dir,
+      'pg-bin-dir': bin,
+      format,
+    });
     expectOneError(run, /The archive did not verify/);
     expect(await listAll(dir)).toEqual([]);
   });
 
   it('reports pg_dump errors with their stderr', async () => {
     const dir = await emptyDir();
-    const run = await runAction({ 'database-url': cluster.url('app'), storage: dir, tables: 'no_such_table' });
+    const run = await runAction({
+      'database-url': cluster.url('app'),
+      storage: dir,
+      tables: 'no_such_table',
+    });
     expectOneError(run, /pg_dump failed \(exit code 1\).*no matching tables were found/);
     expect(await listAll(dir)).toEqual([]);
   });
 
   it('says which client is needed when pg-bin-dir is too old', async () => {
     if (major === 15) return;
-    const run = await runAction({ 'database-url': cluster.url('app'), storage: await emptyDir(), 'pg-bin-dir': '/usr/lib/postgresql/15/bin' });
+    const run = await runAction({
+      'database-url': cluster.url('app'),
+      storage: await emptyDir(),
+      'pg-bin-dir': '/usr/lib/postgresql/15/bin',
+    });
     expectOneError(run, /pg_dump 15\.\d+, older than the server \(18\)/);
   });
 

@@ -32,7 +32,10 @@ export interface RunOptions {
 }
 
 /** Runs `node dist/index.js` (or the post step) with the runner's environment, as a runner would. */
-export async function runAction(inputs: Record<string, string>, opts: RunOptions = {}): Promise<ActionRun> {
+export async function runAction(
+  inputs: Record<string, string>,
+  opts: RunOptions = {},
+): Promise<ActionRun> {
   const runnerDir = opts.runnerDir ?? (await mkdtemp(join(tmpdir(), 'runner-')));
   const files = await runnerFiles(runnerDir);
   const env: NodeJS.ProcessEnv = {
@@ -49,7 +52,12 @@ export async function runAction(inputs: Record<string, string>, opts: RunOptions
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
   for (const [name, value] of Object.entries(opts.state ?? {})) env[`STATE_${name}`] = value;
   const script = join(REPO, 'dist', opts.entry === 'post' ? 'post/index.js' : 'index.js');
-  const { code, stdout, stderr } = await exec(process.execPath, [script], env, env.GITHUB_WORKSPACE ?? runnerDir);
+  const { code, stdout, stderr } = await exec(
+    process.execPath,
+    [script],
+    env,
+    env.GITHUB_WORKSPACE ?? runnerDir,
+  );
   return {
     code,
     stdout,
@@ -57,19 +65,34 @@ export async function runAction(inputs: Record<string, string>, opts: RunOptions
     outputs: parseFileCommand(await readFile(files.output, 'utf8')),
     state: parseFileCommand(await readFile(files.state, 'utf8')),
     summary: await readFile(files.summary, 'utf8'),
-    errors: stdout.split('\n').filter((l) => l.startsWith('::error')).map(decodeCommand),
+    errors: stdout
+      .split('\n')
+      .filter((l) => l.startsWith('::error'))
+      .map(decodeCommand),
     runnerDir,
   };
 }
 
-async function runnerFiles(dir: string): Promise<{ output: string; state: string; summary: string }> {
-  for (const sub of ['temp', 'tool-cache', 'workspace', 'files']) await mkdir(join(dir, sub), { recursive: true });
-  const files = { output: join(dir, 'files', 'output'), state: join(dir, 'files', 'state'), summary: join(dir, 'files', 'summary') };
+async function runnerFiles(
+  dir: string,
+): Promise<{ output: string; state: string; summary: string }> {
+  for (const sub of ['temp', 'tool-cache', 'workspace', 'files'])
+    await mkdir(join(dir, sub), { recursive: true });
+  const files = {
+    output: join(dir, 'files', 'output'),
+    state: join(dir, 'files', 'state'),
+    summary: join(dir, 'files', 'summary'),
+  };
   for (const f of Object.values(files)) await writeFile(f, '', { flag: 'a' });
   return files;
 }
 
-function exec(bin: string, args: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+function exec(
+  bin: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(bin, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -96,5 +119,9 @@ export function parseFileCommand(text: string): Record<string, string> {
 }
 
 function decodeCommand(line: string): string {
-  return line.replace(/^::error[^:]*::/, '').replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
+  return line
+    .replace(/^::error[^:]*::/, '')
+    .replace(/%0D/g, '\r')
+    .replace(/%0A/g, '\n')
+    .replace(/%25/g, '%');
 }

@@ -115,7 +115,8 @@ function startVerifier(s: BackupStream, signal: AbortSignal): Verifier {
 function stallGuard(input: Writable, output: Readable, ms: number): Promise<void> {
   return new Promise((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined;
-    const stalled = () => reject(new Error(`pg_restore made no progress for ${ms / 1000} s after the archive ended`));
+    const stalled = () =>
+      reject(new Error(`pg_restore made no progress for ${ms / 1000} s after the archive ended`));
     const arm = () => {
       clearTimeout(timer);
       timer = setTimeout(stalled, ms);

@@ -23,7 +23,8 @@ export function fanOut(targets: Writable[]): Writable {
 function drained(target: Writable): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (error: Error) => reject(error);
-    const onClose = () => reject(new Error('a storage stream closed before the backup was complete'));
+    const onClose = () =>
+      reject(new Error('a storage stream closed before the backup was complete'));
     target.once('error', onError);
     target.once('close', onClose);
     target.once('drain', () => {

@@ -49,8 +49,12 @@ export class TarCheck extends Transform {
       this.zeroBlocks += 1;
       return;
     }
-    if (this.zeroBlocks > 0 || !checksumMatches(block)) throw notVerified('it has a corrupt tar header');
-    const size = parseInt(block.subarray(124, 136).toString('ascii').replace(/\0.*$/, '').trim() || '0', 8);
+    if (this.zeroBlocks > 0 || !checksumMatches(block))
+      throw notVerified('it has a corrupt tar header');
+    const size = parseInt(
+      block.subarray(124, 136).toString('ascii').replace(/\0.*$/, '').trim() || '0',
+      8,
+    );
     this.skip = Math.ceil(size / BLOCK) * BLOCK;
   }
 }
@@ -58,7 +62,10 @@ export class TarCheck extends Transform {
 function checksumMatches(block: Buffer): boolean {
   let sum = 0;
   for (let i = 0; i < BLOCK; i += 1) sum += i >= 148 && i < 156 ? 0x20 : (block[i] ?? 0);
-  const stored = parseInt(block.subarray(148, 156).toString('ascii').replace(/\0.*$/, '').trim(), 8);
+  const stored = parseInt(
+    block.subarray(148, 156).toString('ascii').replace(/\0.*$/, '').trim(),
+    8,
+  );
   return stored === sum;
 }
 

@@ -53,10 +53,7 @@ function parseUrl(input: string, value: string): URL {
     throw new InputError(input, `it is not a valid URL. ${usage()}`);
   }
   if (!SCHEMES.has(url.protocol)) {
-    throw new InputError(
-      input,
-      `expected a postgresql:// URL, not ${url.protocol}//. ${usage()}`,
-    );
+    throw new InputError(input, `expected a postgresql:// URL, not ${url.protocol}//. ${usage()}`);
   }
   return url;
 }
