@@ -38035,7 +38035,7 @@ function describeError(error) {
 
 ;// CONCATENATED MODULE: ./src/naming.ts
 
-const LABEL = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+const LABEL = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 /** `20261122T020000Z`: the UTC time in a backup id. */
 function formatTimestamp(date) {
     return date
@@ -38061,13 +38061,13 @@ function labelFromDatabase(database) {
     const label = database
         .replace(/[^A-Za-z0-9._-]+/g, '-')
         .replace(/^[-._]+/, '')
-        .slice(0, 100);
+        .slice(0, 63);
     return label || 'db';
 }
 /** Validates a user-given label. */
 function checkLabel(input, label) {
     if (!LABEL.test(label)) {
-        throw new InputError(input, `'${label}' is not a valid label: use letters, digits, '.', '_' and '-' (up to 100, starting with a letter or digit).`);
+        throw new InputError(input, `'${label}' is not a valid label: use letters, digits, '.', '_' and '-' (up to 63, starting with a letter or digit).`);
     }
     return label;
 }
@@ -38427,6 +38427,8 @@ function libpqEnv(base, pgpass) {
 
 
 const TAIL_BYTES = 4000;
+/** The reason of a process stopped by the run's abort signal (an echo of another failure). */
+const ABORTED = 'stopped after another part failed';
 /** Starts a program without a shell; its stderr is logged line by line and kept for errors. */
 function startProcess(bin, args, options) {
     const child = (0,external_node_child_process_namespaceObject.spawn)(bin, args, {
@@ -38444,7 +38446,10 @@ function startProcess(bin, args, options) {
             info(`${options.name}: ${line}`);
     });
     const exited = new Promise((resolve, reject) => {
-        child.once('error', (error) => reject(processError(options.name, error.message, tail)));
+        child.once('error', (error) => {
+            const reason = error.name === 'AbortError' ? ABORTED : error.message;
+            reject(processError(options.name, reason, tail));
+        });
         child.once('close', (code, signal) => {
             if (code === 0)
                 resolve();
@@ -38618,14 +38623,21 @@ function createCompressor(c) {
 ;// CONCATENATED MODULE: ./src/pipeline/fan-out.ts
 
 
-/** One writable that feeds several (one per storage location) and waits for the slowest. */
+/**
+ * One writable that feeds several (one per storage location) and waits for the slowest.
+ * Every target is watched for its whole life: the first target error fails the fan-out, and
+ * tearing down never hands an error to a healthy target (nobody would be listening for it).
+ */
 function fanOut(targets) {
     if (targets.length === 1 && targets[0])
         return targets[0];
-    return new external_node_stream_.Writable({
+    let failure;
+    const sink = new external_node_stream_.Writable({
         write(chunk, _enc, done) {
-            const waits = targets.filter((t) => !t.write(chunk)).map((t) => drained(t));
-            Promise.all(waits).then(() => done(), done);
+            if (failure)
+                return done(failure);
+            const waits = targets.filter((t) => !t.write(chunk)).map(drained);
+            Promise.all(waits).then(() => done(failure), done);
         },
         final(done) {
             for (const t of targets)
@@ -38634,22 +38646,33 @@ function fanOut(targets) {
         },
         destroy(error, done) {
             for (const t of targets)
-                t.destroy(error ?? undefined);
+                t.destroy();
             done(error);
         },
     });
+    for (const t of targets) {
+        t.on('error', (error) => {
+            failure ??= error;
+            sink.destroy(error);
+        });
+    }
+    return sink;
 }
 function drained(target) {
     return new Promise((resolve, reject) => {
-        const onError = (error) => reject(error);
-        const onClose = () => reject(new Error('a storage stream closed before the backup was complete'));
-        target.once('error', onError);
-        target.once('close', onClose);
-        target.once('drain', () => {
-            target.off('error', onError);
-            target.off('close', onClose);
-            resolve();
-        });
+        const settle = (error) => {
+            target.off('drain', onDrain).off('close', onClose).off('error', onError);
+            if (error)
+                reject(error);
+            else
+                resolve();
+        };
+        const onDrain = () => settle();
+        const onClose = () => settle(new Error('a storage stream closed before the backup was complete'));
+        const onError = (error) => settle(error);
+        target.on('drain', onDrain).on('close', onClose).on('error', onError);
+        if (target.destroyed)
+            onClose();
     });
 }
 
@@ -38804,10 +38827,12 @@ async function runTogether(parts, controller) {
     throw pool[0]?.error;
 }
 function isAbortEcho(error, aborted) {
-    const e = error;
+    const e = (error ?? {});
     if (e.name === 'AbortError' || e.code === 'ABORT_ERR')
         return true;
-    return aborted && error instanceof ProcessError && error.reason === 'killed by SIGTERM';
+    if (!(error instanceof ProcessError))
+        return false;
+    return error.reason === ABORTED || (aborted && error.reason === 'killed by SIGTERM');
 }
 
 ;// CONCATENATED MODULE: ./src/pipeline/tap.ts
@@ -38978,8 +39003,13 @@ function tarHeader(name, size, mtime, type) {
 function splitName(name) {
     if (Buffer.byteLength(name) <= 100)
         return ['', name];
-    const cut = name.lastIndexOf('/', name.length - 2);
-    return [name.slice(0, cut), name.slice(cut + 1)];
+    const body = name.endsWith('/') ? name.slice(0, -1) : name;
+    const cut = body.lastIndexOf('/');
+    const [prefix, base] = [body.slice(0, cut), name.slice(cut + 1)];
+    if (cut < 1 || Buffer.byteLength(prefix) > 155 || Buffer.byteLength(base) > 100) {
+        throw new Error(`'${name}' is too long for a tar entry`);
+    }
+    return [prefix, base];
 }
 function writeOctal(h, value, at, width) {
     h.write(`${value.toString(8).padStart(width - 1, '0')}\u0000`, at, width, 'ascii');
@@ -39152,7 +39182,7 @@ async function queryOnce(conn, what) {
         }
         catch (error) {
             const last = i === sslModes.length - 1;
-            if (!last && /does not support SSL/i.test(describeError(error)))
+            if (!last && /SSL|encryption/i.test(describeError(error)))
                 continue;
             throw explainConnectError(error, conn, what);
         }
@@ -39214,10 +39244,10 @@ function explainConnectError(error, conn, what) {
     const hint = CONNECT_HINTS[code] ?? hintFromMessage(message);
     const user = conn.user ? ` as user '${conn.user}'` : '';
     const text = hint
-        .replace('{where}', where)
-        .replace('{user}', user)
-        .replace('{db}', conn.database)
-        .replace('{what}', what);
+        .replace('{where}', () => where)
+        .replace('{user}', () => user)
+        .replace('{db}', () => conn.database)
+        .replace('{what}', () => what);
     return new ActionError(`${text} (${message})`, { cause: error });
 }
 const CONNECT_HINTS = {
@@ -39517,38 +39547,95 @@ function splitArgs(input, raw) {
         args.push(current);
     return args;
 }
-/** Options the action sets itself, and the input to use instead. */
-const MANAGED = [
-    [/^(-f|--file)(=|$)|^-f./, 'the output file is managed by the action (see storage)'],
-    [/^(-F|--format)(=|$)|^-F./, "use the 'format' input"],
-    [/^(-Z|--compress)(=|$)|^-Z./, "use the 'compression' input"],
-    [/^(-j|--jobs)(=|$)|^-j./, "use the 'jobs' input"],
-    [
-        /^(-d|--dbname|-h|--host|-p|--port|-U|--username)(=|$)|^-[dhpU]./,
-        "the connection comes from 'database-url'",
-    ],
-    [/^(-W|--password)$/, "passwords come from 'database-url' through a PGPASSFILE"],
-    [/^(-n|--schema)(=|$)|^-n./, "use the 'schemas' input"],
-    [/^(-N|--exclude-schema)(=|$)|^-N./, "use the 'exclude-schemas' input"],
-    [/^(-t|--table)(=|$)|^-t./, "use the 'tables' input"],
-    [/^(-T|--exclude-table)(=|$)|^-T./, "use the 'exclude-tables' input"],
-    [/^--exclude-table-data(=|$)/, "use the 'exclude-table-data' input"],
-    [/^(-s|--schema-only)$/, "use the 'schema-only' input"],
-    [/^(-a|--data-only)$/, "use the 'data-only' input"],
-    [/^--lock-wait-timeout(=|$)/, "use the 'lock-wait-timeout' input"],
-    [/^(-V|--version|-\?|--help)$/, 'it does not dump'],
-];
-const NOT_COPY = /^(--inserts|--column-inserts|--rows-per-insert)(=|$)/;
+/** Long options the action sets itself, and what to use instead. */
+const MANAGED_LONG = {
+    file: 'the output file is managed by the action (see storage)',
+    format: "use the 'format' input",
+    compress: "use the 'compression' input",
+    jobs: "use the 'jobs' input",
+    dbname: "the connection comes from 'database-url'",
+    host: "the connection comes from 'database-url'",
+    port: "the connection comes from 'database-url'",
+    username: "the connection comes from 'database-url'",
+    password: "passwords come from 'database-url' through a PGPASSFILE",
+    schema: "use the 'schemas' input",
+    'exclude-schema': "use the 'exclude-schemas' input",
+    table: "use the 'tables' input",
+    'exclude-table': "use the 'exclude-tables' input",
+    'exclude-table-data': "use the 'exclude-table-data' input",
+    'schema-only': "use the 'schema-only' input",
+    'data-only': "use the 'data-only' input",
+    'lock-wait-timeout': "use the 'lock-wait-timeout' input",
+    version: 'it does not dump',
+    help: 'it does not dump',
+};
+/** Short options the action sets itself, by the long option they stand for. */
+const MANAGED_SHORT = {
+    f: 'file',
+    F: 'format',
+    Z: 'compress',
+    j: 'jobs',
+    d: 'dbname',
+    h: 'host',
+    p: 'port',
+    U: 'username',
+    W: 'password',
+    n: 'schema',
+    N: 'exclude-schema',
+    t: 'table',
+    T: 'exclude-table',
+    s: 'schema-only',
+    a: 'data-only',
+    V: 'version',
+    '?': 'help',
+};
+/** pg_dump's short options that take a value: the rest of a bundle after one of them is that value. */
+const SHORT_WITH_VALUE = new Set([
+    'd',
+    'E',
+    'e',
+    'f',
+    'F',
+    'h',
+    'j',
+    'n',
+    'N',
+    'p',
+    'S',
+    't',
+    'T',
+    'U',
+    'Z',
+]);
+const NOT_COPY = ['inserts', 'column-inserts', 'rows-per-insert'];
+/** The managed long option an argument names, as getopt_long would read it (unique prefixes too). */
+function managedOption(arg) {
+    if (arg.startsWith('--')) {
+        const name = arg.slice(2).split('=')[0] ?? '';
+        const exact = MANAGED_LONG[name] !== undefined ? name : undefined;
+        return exact ?? Object.keys(MANAGED_LONG).find((m) => name.length >= 2 && m.startsWith(name));
+    }
+    for (const letter of arg.slice(1)) {
+        if (MANAGED_SHORT[letter])
+            return MANAGED_SHORT[letter];
+        if (SHORT_WITH_VALUE.has(letter))
+            return undefined;
+    }
+    return undefined;
+}
 /** Rejects arguments that would break the pipeline or duplicate an input; returns the args. */
 function checkExtraArgs(input, args, verify) {
     for (const arg of args) {
         if (!arg.startsWith('-')) {
             throw new InputError(input, `'${arg}' is not an option: every extra argument must start with '-' (write values as --option=value).`);
         }
-        const managed = MANAGED.find(([re]) => re.test(arg));
+        if (arg === '--')
+            throw new InputError(input, "'--' is not allowed: it would end pg_dump's options.");
+        const managed = managedOption(arg);
         if (managed)
-            throw new InputError(input, `'${arg}' is not allowed: ${managed[1]}.`);
-        if (verify === 'archive' && NOT_COPY.test(arg)) {
+            throw new InputError(input, `'${arg}' is not allowed: ${MANAGED_LONG[managed]}.`);
+        const long = arg.startsWith('--') ? (arg.slice(2).split('=')[0] ?? '') : '';
+        if (verify === 'archive' && long.length >= 3 && NOT_COPY.some((n) => n.startsWith(long))) {
             throw new InputError(input, `'${arg}' writes INSERTs, and verify: archive counts COPY rows: set verify: none to use it.`);
         }
     }
@@ -39706,7 +39793,7 @@ function parseStorageLine(line, cwd) {
     if (line.startsWith('artifact://'))
         return { kind: 'artifact', name: line.slice(11).replace(/\/+$/, '') };
     if (line.startsWith('file://')) {
-        const path = decodeURIComponent(line.slice(7));
+        const path = decodeFileUrl(line);
         if (!(0,external_node_path_namespaceObject.isAbsolute)(path))
             throw new InputError(INPUTS.storage, `'${line}' must be file:///absolute/path.`);
         return { kind: 'local', directory: (0,external_node_path_namespaceObject.resolve)(path) };
@@ -39715,6 +39802,14 @@ function parseStorageLine(line, cwd) {
         throw new InputError(INPUTS.storage, `'${line}' is not a supported location: use a directory, s3://bucket/prefix/ or artifact://.`);
     }
     return { kind: 'local', directory: (0,external_node_path_namespaceObject.resolve)(cwd, line) };
+}
+function decodeFileUrl(line) {
+    try {
+        return decodeURIComponent(line.slice(7));
+    }
+    catch {
+        throw new InputError(INPUTS.storage, `'${line}' has a bad percent-escape: write % as %25, or give a plain path.`);
+    }
 }
 function readClientRequest(read) {
     const raw = read(INPUTS.pgVersion);
@@ -39783,7 +39878,7 @@ function parseLockWaitTimeout(raw) {
     }
     return raw.replace(/\s+/g, '');
 }
-/** `key=value` lines (or comma-separated pairs). */
+/** `key=value` lines. */
 function parseLabels(raw) {
     const labels = {};
     for (const item of raw

@@ -26,29 +26,84 @@ export function splitArgs(input: string, raw: string): string[] {
   return args;
 }
 
-/** Options the action sets itself, and the input to use instead. */
-const MANAGED: [RegExp, string][] = [
-  [/^(-f|--file)(=|$)|^-f./, 'the output file is managed by the action (see storage)'],
-  [/^(-F|--format)(=|$)|^-F./, "use the 'format' input"],
-  [/^(-Z|--compress)(=|$)|^-Z./, "use the 'compression' input"],
-  [/^(-j|--jobs)(=|$)|^-j./, "use the 'jobs' input"],
-  [
-    /^(-d|--dbname|-h|--host|-p|--port|-U|--username)(=|$)|^-[dhpU]./,
-    "the connection comes from 'database-url'",
-  ],
-  [/^(-W|--password)$/, "passwords come from 'database-url' through a PGPASSFILE"],
-  [/^(-n|--schema)(=|$)|^-n./, "use the 'schemas' input"],
-  [/^(-N|--exclude-schema)(=|$)|^-N./, "use the 'exclude-schemas' input"],
-  [/^(-t|--table)(=|$)|^-t./, "use the 'tables' input"],
-  [/^(-T|--exclude-table)(=|$)|^-T./, "use the 'exclude-tables' input"],
-  [/^--exclude-table-data(=|$)/, "use the 'exclude-table-data' input"],
-  [/^(-s|--schema-only)$/, "use the 'schema-only' input"],
-  [/^(-a|--data-only)$/, "use the 'data-only' input"],
-  [/^--lock-wait-timeout(=|$)/, "use the 'lock-wait-timeout' input"],
-  [/^(-V|--version|-\?|--help)$/, 'it does not dump'],
-];
+/** Long options the action sets itself, and what to use instead. */
+const MANAGED_LONG: Record<string, string> = {
+  file: 'the output file is managed by the action (see storage)',
+  format: "use the 'format' input",
+  compress: "use the 'compression' input",
+  jobs: "use the 'jobs' input",
+  dbname: "the connection comes from 'database-url'",
+  host: "the connection comes from 'database-url'",
+  port: "the connection comes from 'database-url'",
+  username: "the connection comes from 'database-url'",
+  password: "passwords come from 'database-url' through a PGPASSFILE",
+  schema: "use the 'schemas' input",
+  'exclude-schema': "use the 'exclude-schemas' input",
+  table: "use the 'tables' input",
+  'exclude-table': "use the 'exclude-tables' input",
+  'exclude-table-data': "use the 'exclude-table-data' input",
+  'schema-only': "use the 'schema-only' input",
+  'data-only': "use the 'data-only' input",
+  'lock-wait-timeout': "use the 'lock-wait-timeout' input",
+  version: 'it does not dump',
+  help: 'it does not dump',
+};
 
-const NOT_COPY = /^(--inserts|--column-inserts|--rows-per-insert)(=|$)/;
+/** Short options the action sets itself, by the long option they stand for. */
+const MANAGED_SHORT: Record<string, string> = {
+  f: 'file',
+  F: 'format',
+  Z: 'compress',
+  j: 'jobs',
+  d: 'dbname',
+  h: 'host',
+  p: 'port',
+  U: 'username',
+  W: 'password',
+  n: 'schema',
+  N: 'exclude-schema',
+  t: 'table',
+  T: 'exclude-table',
+  s: 'schema-only',
+  a: 'data-only',
+  V: 'version',
+  '?': 'help',
+};
+
+/** pg_dump's short options that take a value: the rest of a bundle after one of them is that value. */
+const SHORT_WITH_VALUE = new Set([
+  'd',
+  'E',
+  'e',
+  'f',
+  'F',
+  'h',
+  'j',
+  'n',
+  'N',
+  'p',
+  'S',
+  't',
+  'T',
+  'U',
+  'Z',
+]);
+
+const NOT_COPY = ['inserts', 'column-inserts', 'rows-per-insert'];
+
+/** The managed long option an argument names, as getopt_long would read it (unique prefixes too). */
+function managedOption(arg: string): string | undefined {
+  if (arg.startsWith('--')) {
+    const name = arg.slice(2).split('=')[0] ?? '';
+    const exact = MANAGED_LONG[name] !== undefined ? name : undefined;
+    return exact ?? Object.keys(MANAGED_LONG).find((m) => name.length >= 2 && m.startsWith(name));
+  }
+  for (const letter of arg.slice(1)) {
+    if (MANAGED_SHORT[letter]) return MANAGED_SHORT[letter];
+    if (SHORT_WITH_VALUE.has(letter)) return undefined;
+  }
+  return undefined;
+}
 
 /** Rejects arguments that would break the pipeline or duplicate an input; returns the args. */
 export function checkExtraArgs(
@@ -63,9 +118,12 @@ export function checkExtraArgs(
         `'${arg}' is not an option: every extra argument must start with '-' (write values as --option=value).`,
       );
     }
-    const managed = MANAGED.find(([re]) => re.test(arg));
-    if (managed) throw new InputError(input, `'${arg}' is not allowed: ${managed[1]}.`);
-    if (verify === 'archive' && NOT_COPY.test(arg)) {
+    if (arg === '--')
+      throw new InputError(input, "'--' is not allowed: it would end pg_dump's options.");
+    const managed = managedOption(arg);
+    if (managed) throw new InputError(input, `'${arg}' is not allowed: ${MANAGED_LONG[managed]}.`);
+    const long = arg.startsWith('--') ? (arg.slice(2).split('=')[0] ?? '') : '';
+    if (verify === 'archive' && long.length >= 3 && NOT_COPY.some((n) => n.startsWith(long))) {
       throw new InputError(
         input,
         `'${arg}' writes INSERTs, and verify: archive counts COPY rows: set verify: none to use it.`,

@@ -176,7 +176,7 @@ export function parseStorageLine(line: string, cwd: string): StorageLocation {
   if (line.startsWith('artifact://'))
     return { kind: 'artifact', name: line.slice(11).replace(/\/+$/, '') };
   if (line.startsWith('file://')) {
-    const path = decodeURIComponent(line.slice(7));
+    const path = decodeFileUrl(line);
     if (!isAbsolute(path))
       throw new InputError(INPUTS.storage, `'${line}' must be file:///absolute/path.`);
     return { kind: 'local', directory: resolve(path) };
@@ -188,6 +188,17 @@ export function parseStorageLine(line: string, cwd: string): StorageLocation {
     );
   }
   return { kind: 'local', directory: resolve(cwd, line) };
+}
+
+function decodeFileUrl(line: string): string {
+  try {
+    return decodeURIComponent(line.slice(7));
+  } catch {
+    throw new InputError(
+      INPUTS.storage,
+      `'${line}' has a bad percent-escape: write % as %25, or give a plain path.`,
+    );
+  }
 }
 
 function readClientRequest(read: Read): BackupSettings['client'] {
@@ -279,7 +290,7 @@ function parseLockWaitTimeout(raw: string): string | undefined {
   return raw.replace(/\s+/g, '');
 }
 
-/** `key=value` lines (or comma-separated pairs). */
+/** `key=value` lines. */
 export function parseLabels(raw: string): Record<string, string> {
   const labels: Record<string, string> = {};
   for (const item of raw

@@ -1,6 +1,6 @@
 import { InputError } from './errors.js';
 
-const LABEL = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+const LABEL = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 
 /** `20261122T020000Z`: the UTC time in a backup id. */
 export function formatTimestamp(date: Date): string {
@@ -32,7 +32,7 @@ export function labelFromDatabase(database: string): string {
   const label = database
     .replace(/[^A-Za-z0-9._-]+/g, '-')
     .replace(/^[-._]+/, '')
-    .slice(0, 100);
+    .slice(0, 63);
   return label || 'db';
 }
 
@@ -41,7 +41,7 @@ export function checkLabel(input: string, label: string): string {
   if (!LABEL.test(label)) {
     throw new InputError(
       input,
-      `'${label}' is not a valid label: use letters, digits, '.', '_' and '-' (up to 100, starting with a letter or digit).`,
+      `'${label}' is not a valid label: use letters, digits, '.', '_' and '-' (up to 63, starting with a letter or digit).`,
     );
   }
   return label;

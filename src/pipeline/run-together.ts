@@ -1,4 +1,4 @@
-import { ProcessError } from '../postgres/process.js';
+import { ABORTED, ProcessError } from '../postgres/process.js';
 
 /** One concurrent part of a pipeline run. */
 export interface Part {
@@ -34,7 +34,8 @@ export async function runTogether(parts: Part[], controller: AbortController): P
 }
 
 function isAbortEcho(error: unknown, aborted: boolean): boolean {
-  const e = error as { name?: string; code?: string };
+  const e = (error ?? {}) as { name?: string; code?: string };
   if (e.name === 'AbortError' || e.code === 'ABORT_ERR') return true;
-  return aborted && error instanceof ProcessError && error.reason === 'killed by SIGTERM';
+  if (!(error instanceof ProcessError)) return false;
+  return error.reason === ABORTED || (aborted && error.reason === 'killed by SIGTERM');
 }

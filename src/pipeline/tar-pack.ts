@@ -57,8 +57,13 @@ export function tarHeader(name: string, size: number, mtime: number, type: '0' |
 
 function splitName(name: string): [string, string] {
   if (Buffer.byteLength(name) <= 100) return ['', name];
-  const cut = name.lastIndexOf('/', name.length - 2);
-  return [name.slice(0, cut), name.slice(cut + 1)];
+  const body = name.endsWith('/') ? name.slice(0, -1) : name;
+  const cut = body.lastIndexOf('/');
+  const [prefix, base] = [body.slice(0, cut), name.slice(cut + 1)];
+  if (cut < 1 || Buffer.byteLength(prefix) > 155 || Buffer.byteLength(base) > 100) {
+    throw new Error(`'${name}' is too long for a tar entry`);
+  }
+  return [prefix, base];
 }
 
 function writeOctal(h: Buffer, value: number, at: number, width: number): void {

@@ -26,6 +26,8 @@ export interface ProcessOptions {
 }
 
 const TAIL_BYTES = 4000;
+/** The reason of a process stopped by the run's abort signal (an echo of another failure). */
+export const ABORTED = 'stopped after another part failed';
 
 /** Starts a program without a shell; its stderr is logged line by line and kept for errors. */
 export function startProcess(bin: string, args: string[], options: ProcessOptions): RunningProcess {
@@ -43,7 +45,10 @@ export function startProcess(bin: string, args: string[], options: ProcessOption
     for (const line of text.split('\n').filter(Boolean)) core.info(`${options.name}: ${line}`);
   });
   const exited = new Promise<void>((resolve, reject) => {
-    child.once('error', (error) => reject(processError(options.name, error.message, tail)));
+    child.once('error', (error) => {
+      const reason = error.name === 'AbortError' ? ABORTED : error.message;
+      reject(processError(options.name, reason, tail));
+    });
     child.once('close', (code, signal) => {
       if (code === 0) resolve();
       else

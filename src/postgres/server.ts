@@ -37,7 +37,7 @@ async function queryOnce(conn: Connection, what: string): Promise<Record<string,
       return await queryWith(conn, ssl);
     } catch (error) {
       const last = i === sslModes.length - 1;
-      if (!last && /does not support SSL/i.test(describeError(error))) continue;
+      if (!last && /SSL|encryption/i.test(describeError(error))) continue;
       throw explainConnectError(error, conn, what);
     }
   }
@@ -110,10 +110,10 @@ export function explainConnectError(error: unknown, conn: Connection, what: stri
   const hint = CONNECT_HINTS[code] ?? hintFromMessage(message);
   const user = conn.user ? ` as user '${conn.user}'` : '';
   const text = hint
-    .replace('{where}', where)
-    .replace('{user}', user)
-    .replace('{db}', conn.database)
-    .replace('{what}', what);
+    .replace('{where}', () => where)
+    .replace('{user}', () => user)
+    .replace('{db}', () => conn.database)
+    .replace('{what}', () => what);
   return new ActionError(`${text} (${message})`, { cause: error });
 }
 
