@@ -16,6 +16,7 @@ import {
   runCommand,
   startCluster,
 } from '../__tests__/helpers/pg-cluster.ts';
+import { parseFileCommand } from '../__tests__/helpers/action-env.ts';
 
 const say = (text) => process.stdout.write(`\n\x1b[1m== ${text}\x1b[0m\n`);
 
@@ -69,19 +70,6 @@ function runAction(env) {
   });
 }
 
-function parseOutputs(text) {
-  const out = {};
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i += 1) {
-    const m = /^([^<]+)<<(.+)$/.exec(lines[i]);
-    if (!m) continue;
-    const end = lines.indexOf(m[2], i + 1);
-    out[m[1]] = lines.slice(i + 1, end).join('\n');
-    i = end;
-  }
-  return out;
-}
-
 async function countRows(cluster, db, tables) {
   const counts = {};
   for (const t of tables) {
@@ -118,7 +106,7 @@ async function main() {
       RUNNER_TEMP: work,
     });
     if (code !== 0) throw new Error(`the action failed with exit code ${code}`);
-    const outputs = parseOutputs(await readFile(files.out, 'utf8'));
+    const outputs = parseFileCommand(await readFile(files.out, 'utf8'));
     const manifest = JSON.parse(await readFile(outputs['manifest-location'], 'utf8'));
 
     say('Restoring the backup with pg_restore into a fresh database shop_restored');
