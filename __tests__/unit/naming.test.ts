@@ -126,12 +126,9 @@ describe('labelFromDatabase', () => {
 });
 
 describe('checkLabel', () => {
-  it.each(['a', 'A', '0', 'app', 'my-db.v2_x', 'x'.repeat(63), '9lives'])(
-    'accepts %j',
-    (label) => {
-      expect(checkLabel('label', label)).toBe(label);
-    },
-  );
+  it.each(['a', 'A', '0', 'app', 'my-db.v2_x', 'x'.repeat(63), '9lives'])('accepts %j', (label) => {
+    expect(checkLabel('label', label)).toBe(label);
+  });
 
   it.each(['', '-a', '.a', '_a', 'a b', 'a/b', 'a:b', 'é', 'x'.repeat(64), 'a\n', 'a@b'])(
     'rejects %j naming the input and the rules',
