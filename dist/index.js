@@ -38122,6 +38122,8 @@ function setBackupOutputs(r) {
         [OUTPUTS.verified, String(m.verification.archive === 'passed')],
         [OUTPUTS.pruned, JSON.stringify(r.pruned)],
     ];
+    if (r.artifactId !== undefined)
+        values.push([OUTPUTS.artifactId, String(r.artifactId)]);
     for (const [name, value] of values)
         setOutput(name, value);
 }
@@ -39172,6 +39174,7 @@ async function readServerInfo(conn, what = 'database-url') {
         versionNum,
         major: Math.floor(versionNum / 10000),
         database: String(row.db),
+        databaseSize: Number(row.size) || 0,
     };
 }
 async function queryOnce(conn, what) {
@@ -39204,7 +39207,8 @@ async function queryWith(conn, ssl) {
     await client.connect();
     try {
         const sql = `SELECT current_setting('server_version') AS server_version,
-      current_setting('server_version_num') AS server_version_num, current_database() AS db`;
+      current_setting('server_version_num') AS server_version_num, current_database() AS db,
+      pg_database_size(current_database()) AS size`;
         const result = await client.query(sql);
         return result.rows[0] ?? {};
     }
@@ -39278,6 +39282,7 @@ function hintFromMessage(message) {
 
 
 
+
 /** A directory on the runner. Objects are written to a hidden spool file and linked into place. */
 class LocalStore {
     directory;
@@ -39300,6 +39305,7 @@ class LocalStore {
             commit: async () => {
                 await (0,external_node_stream_promises_namespaceObject.finished)(stream);
                 await publish(spool, target);
+                return { location: target };
             },
             abort: async () => {
                 stream.destroy();
@@ -39310,8 +39316,26 @@ class LocalStore {
     async writeSmall(fileName, body) {
         await this.ensureDirectory();
         const spool = this.spoolPath(fileName);
+        const target = (0,external_node_path_namespaceObject.join)(this.directory, fileName);
         await (0,promises_namespaceObject.writeFile)(spool, body, { flag: 'wx', mode: 0o644, flush: true });
-        await publish(spool, (0,external_node_path_namespaceObject.join)(this.directory, fileName));
+        await publish(spool, target);
+        return { location: target };
+    }
+    async listManifests(label) {
+        const names = await (0,promises_namespaceObject.readdir)(this.directory).catch(() => []);
+        return names.filter((n) => isManifestOf(n, label)).sort();
+    }
+    async readSmall(fileName) {
+        return (0,promises_namespaceObject.readFile)((0,external_node_path_namespaceObject.join)(this.directory, fileName), 'utf8');
+    }
+    openReader(fileName) {
+        const stream = (0,external_node_fs_namespaceObject.createReadStream)((0,external_node_path_namespaceObject.join)(this.directory, fileName));
+        return new Promise((resolve, reject) => {
+            stream.once('open', () => resolve(stream)).once('error', reject);
+        });
+    }
+    async remove(fileName) {
+        await (0,promises_namespaceObject.rm)((0,external_node_path_namespaceObject.join)(this.directory, fileName), { force: true });
     }
     locationOf(fileName) {
         return (0,external_node_path_namespaceObject.join)(this.directory, fileName);
@@ -39366,6 +39390,15 @@ function createStore(location) {
             throw new NotAvailableError("Artifact storage ('artifact://', the default of 'storage')");
     }
 }
+/** Whether a file name is the manifest of a backup of `label` (ids are `<label>-<timestamp>[-N]`). */
+function isManifestOf(fileName, label) {
+    if (!fileName.endsWith('.manifest.json'))
+        return false;
+    if (label === undefined)
+        return true;
+    const id = fileName.slice(0, -'.manifest.json'.length);
+    return new RegExp(`^${label.replace(/[.]/g, '\\.')}-\\d{8}T\\d{6}Z(-\\d+)?$`).test(id);
+}
 
 ;// CONCATENATED MODULE: ./src/tool.ts
 /** This action's name and version, as recorded in manifests (kept equal to package.json by a test). */
@@ -39396,7 +39429,17 @@ async function runBackup(settings, ctx) {
     const id = await group('Choose the backup id', () => chooseId(settings, stores, started));
     const fileName = dataObjectName(id, plan.extension);
     const env = libpqEnv(ctx.env, await writePgpass(ctx.workspace, settings.connection));
-    const { result, args } = await group(`Dump, verify and store ${fileName}`, () => dumpToStores({ settings, client, plan, id, fileName, stores, env, workspace: ctx.workspace }));
+    const { result, args, committed } = await group(`Dump, verify and store ${fileName}`, () => dumpToStores({
+        settings,
+        client,
+        plan,
+        id,
+        fileName,
+        stores,
+        env,
+        workspace: ctx.workspace,
+        server,
+    }));
     const manifest = buildManifest({
         settings,
         server,
@@ -39409,12 +39452,12 @@ async function runBackup(settings, ctx) {
         started,
         finished: ctx.now(),
     });
-    const manifestFile = manifestName(id);
-    await group('Write the manifest', () => Promise.all(stores.map((s) => s.writeSmall(manifestFile, serializeManifest(manifest)))));
+    const manifests = await group('Write the manifest', () => writeManifests(stores, manifest, fileName));
     const report = {
         manifest,
-        locations: stores.map((s) => s.locationOf(fileName)),
-        manifestLocation: stores[0]?.locationOf(manifestFile) ?? '',
+        locations: committed.map((c) => c.location),
+        manifestLocation: manifests[0]?.location ?? '',
+        artifactId: committed.find((c) => c.artifactId !== undefined)?.artifactId,
         durationSeconds: (ctx.now().getTime() - started.getTime()) / 1000,
         pruned: [],
     };
@@ -39446,7 +39489,8 @@ async function dumpToStores(job) {
         : { kind: 'stdout' };
     const args = buildPgDumpArgs(job.settings, job.plan.dumpCompress, target);
     info(`pg_dump ${describeArgs(args)}`);
-    const writers = await Promise.all(job.stores.map((s) => s.openWriter(job.fileName)));
+    const hints = { sizeHint: job.server.databaseSize };
+    const writers = await Promise.all(job.stores.map((s) => s.openWriter(job.fileName, hints)));
     try {
         const result = await runBackupStream({
             client: job.client,
@@ -39459,10 +39503,11 @@ async function dumpToStores(job) {
             env: job.env,
             sinks: writers.map((w) => w.stream),
         });
-        await commitAll(writers);
+        const committed = await commitAll(writers, job.stores, job.fileName);
         info(`Stored ${result.size} bytes, sha256 ${result.sha256}.`);
         return {
             result,
+            committed,
             args: args.filter((a) => !a.startsWith('--dbname=') && !a.startsWith('--file=')),
         };
     }
@@ -39471,9 +39516,29 @@ async function dumpToStores(job) {
         throw error;
     }
 }
-async function commitAll(writers) {
-    for (const writer of writers)
-        await writer.commit();
+/** Commits every location's object; if one fails, the ones already visible are removed again. */
+async function commitAll(writers, stores, fileName) {
+    const done = [];
+    try {
+        for (const writer of writers)
+            done.push(await writer.commit());
+        return done;
+    }
+    catch (error) {
+        await Promise.all(stores.slice(0, done.length).map((s) => s.remove(fileName).catch(() => undefined)));
+        throw error;
+    }
+}
+/** Writes the manifest at every location; on any failure the backup is removed everywhere. */
+async function writeManifests(stores, manifest, fileName) {
+    const manifestFile = manifestName(manifest.id);
+    const results = await Promise.allSettled(stores.map((s) => s.writeSmall(manifestFile, serializeManifest(manifest))));
+    const failed = results.find((r) => r.status === 'rejected');
+    if (!failed)
+        return results.map((r) => r.value);
+    const undo = (s) => Promise.all([s.remove(manifestFile), s.remove(fileName)]).catch(() => undefined);
+    await Promise.all(stores.map(undo));
+    throw failed.reason;
 }
 function buildManifest(p) {
     const tables = p.result.tables ?? [];

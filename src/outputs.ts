@@ -30,6 +30,8 @@ export interface BackupReport {
   locations: string[];
   /** Manifest location at the first storage. */
   manifestLocation: string;
+  /** The data object's artifact id, when artifact storage was used. */
+  artifactId?: number;
   /** Seconds from start to manifest written. */
   durationSeconds: number;
   /** Ids deleted by retention. */
@@ -55,6 +57,7 @@ export function setBackupOutputs(r: BackupReport): void {
     [OUTPUTS.verified, String(m.verification.archive === 'passed')],
     [OUTPUTS.pruned, JSON.stringify(r.pruned)],
   ];
+  if (r.artifactId !== undefined) values.push([OUTPUTS.artifactId, String(r.artifactId)]);
   for (const [name, value] of values) core.setOutput(name, value);
 }
 

@@ -17,7 +17,7 @@ import { libpqEnv, writePgpass } from '../postgres/connection.js';
 import { buildPgDumpArgs, describeArgs } from '../postgres/pg-dump.js';
 import { readServerInfo, type ServerInfo } from '../postgres/server.js';
 import type { BackupSettings } from '../settings.js';
-import { createStore, type ObjectWriter, type Store } from '../storage/store.js';
+import { createStore, type Committed, type ObjectWriter, type Store } from '../storage/store.js';
 import { TOOL } from '../tool.js';
 
 /** What the backup command needs from its surroundings. */
@@ -45,8 +45,18 @@ export async function runBackup(
   const id = await core.group('Choose the backup id', () => chooseId(settings, stores, started));
   const fileName = dataObjectName(id, plan.extension);
   const env = libpqEnv(ctx.env, await writePgpass(ctx.workspace, settings.connection));
-  const { result, args } = await core.group(`Dump, verify and store ${fileName}`, () =>
-    dumpToStores({ settings, client, plan, id, fileName, stores, env, workspace: ctx.workspace }),
+  const { result, args, committed } = await core.group(`Dump, verify and store ${fileName}`, () =>
+    dumpToStores({
+      settings,
+      client,
+      plan,
+      id,
+      fileName,
+      stores,
+      env,
+      workspace: ctx.workspace,
+      server,
+    }),
   );
   const manifest = buildManifest({
     settings,
@@ -60,14 +70,14 @@ export async function runBackup(
     started,
     finished: ctx.now(),
   });
-  const manifestFile = manifestName(id);
-  await core.group('Write the manifest', () =>
-    Promise.all(stores.map((s) => s.writeSmall(manifestFile, serializeManifest(manifest)))),
+  const manifests = await core.group('Write the manifest', () =>
+    writeManifests(stores, manifest, fileName),
   );
   const report: BackupReport = {
     manifest,
-    locations: stores.map((s) => s.locationOf(fileName)),
-    manifestLocation: stores[0]?.locationOf(manifestFile) ?? '',
+    locations: committed.map((c) => c.location),
+    manifestLocation: manifests[0]?.location ?? '',
+    artifactId: committed.find((c) => c.artifactId !== undefined)?.artifactId,
     durationSeconds: (ctx.now().getTime() - started.getTime()) / 1000,
     pruned: [],
   };
@@ -108,9 +118,12 @@ interface DumpJob {
   stores: Store[];
   env: NodeJS.ProcessEnv;
   workspace: string;
+  server: ServerInfo;
 }
 
-async function dumpToStores(job: DumpJob): Promise<{ result: BackupStreamResult; args: string[] }> {
+async function dumpToStores(
+  job: DumpJob,
+): Promise<{ result: BackupStreamResult; args: string[]; committed: Committed[] }> {
   const spoolDir = job.settings.format === 'directory' ? join(job.workspace, 'dump') : undefined;
   if (spoolDir) await mkdir(join(job.workspace), { recursive: true });
   const target = spoolDir
@@ -118,7 +131,8 @@ async function dumpToStores(job: DumpJob): Promise<{ result: BackupStreamResult;
     : { kind: 'stdout' as const };
   const args = buildPgDumpArgs(job.settings, job.plan.dumpCompress, target);
   core.info(`pg_dump ${describeArgs(args)}`);
-  const writers = await Promise.all(job.stores.map((s) => s.openWriter(job.fileName)));
+  const hints = { sizeHint: job.server.databaseSize };
+  const writers = await Promise.all(job.stores.map((s) => s.openWriter(job.fileName, hints)));
   try {
     const result = await runBackupStream({
       client: job.client,
@@ -131,10 +145,11 @@ async function dumpToStores(job: DumpJob): Promise<{ result: BackupStreamResult;
       env: job.env,
       sinks: writers.map((w) => w.stream),
     });
-    await commitAll(writers);
+    const committed = await commitAll(writers, job.stores, job.fileName);
     core.info(`Stored ${result.size} bytes, sha256 ${result.sha256}.`);
     return {
       result,
+      committed,
       args: args.filter((a) => !a.startsWith('--dbname=') && !a.startsWith('--file=')),
     };
   } catch (error) {
@@ -143,8 +158,40 @@ async function dumpToStores(job: DumpJob): Promise<{ result: BackupStreamResult;
   }
 }
 
-async function commitAll(writers: ObjectWriter[]): Promise<void> {
-  for (const writer of writers) await writer.commit();
+/** Commits every location's object; if one fails, the ones already visible are removed again. */
+async function commitAll(
+  writers: ObjectWriter[],
+  stores: Store[],
+  fileName: string,
+): Promise<Committed[]> {
+  const done: Committed[] = [];
+  try {
+    for (const writer of writers) done.push(await writer.commit());
+    return done;
+  } catch (error) {
+    await Promise.all(
+      stores.slice(0, done.length).map((s) => s.remove(fileName).catch(() => undefined)),
+    );
+    throw error;
+  }
+}
+
+/** Writes the manifest at every location; on any failure the backup is removed everywhere. */
+async function writeManifests(
+  stores: Store[],
+  manifest: Manifest,
+  fileName: string,
+): Promise<Committed[]> {
+  const manifestFile = manifestName(manifest.id);
+  const results = await Promise.allSettled(
+    stores.map((s) => s.writeSmall(manifestFile, serializeManifest(manifest))),
+  );
+  const failed = results.find((r) => r.status === 'rejected');
+  if (!failed) return results.map((r) => (r as PromiseFulfilledResult<Committed>).value);
+  const undo = (s: Store) =>
+    Promise.all([s.remove(manifestFile), s.remove(fileName)]).catch(() => undefined);
+  await Promise.all(stores.map(undo));
+  throw failed.reason;
 }
 
 interface ManifestParts {

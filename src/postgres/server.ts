@@ -14,6 +14,8 @@ export interface ServerInfo {
   major: number;
   /** The database connected to. */
   database: string;
+  /** pg_database_size of that database in bytes: an upper estimate of a dump's size. */
+  databaseSize: number;
 }
 
 const CONNECT_TIMEOUT_MS = 20_000;
@@ -27,6 +29,7 @@ export async function readServerInfo(conn: Connection, what = 'database-url'): P
     versionNum,
     major: Math.floor(versionNum / 10000),
     database: String(row.db),
+    databaseSize: Number(row.size) || 0,
   };
 }
 
@@ -62,7 +65,8 @@ async function queryWith(
   await client.connect();
   try {
     const sql = `SELECT current_setting('server_version') AS server_version,
-      current_setting('server_version_num') AS server_version_num, current_database() AS db`;
+      current_setting('server_version_num') AS server_version_num, current_database() AS db,
+      pg_database_size(current_database()) AS size`;
     const result = await client.query<Record<string, unknown>>(sql);
     return result.rows[0] ?? {};
   } finally {

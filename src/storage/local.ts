@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { link, mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { link, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { ActionError } from '../errors.js';
-import type { ObjectWriter, Store } from './store.js';
+import type { Readable } from 'node:stream';
+import { isManifestOf, type Committed, type ObjectWriter, type Store } from './store.js';
 
 /** A directory on the runner. Objects are written to a hidden spool file and linked into place. */
 export class LocalStore implements Store {
@@ -29,6 +30,7 @@ export class LocalStore implements Store {
       commit: async () => {
         await finished(stream);
         await publish(spool, target);
+        return { location: target };
       },
       abort: async () => {
         stream.destroy();
@@ -37,11 +39,33 @@ export class LocalStore implements Store {
     };
   }
 
-  async writeSmall(fileName: string, body: string): Promise<void> {
+  async writeSmall(fileName: string, body: string): Promise<Committed> {
     await this.ensureDirectory();
     const spool = this.spoolPath(fileName);
+    const target = join(this.directory, fileName);
     await writeFile(spool, body, { flag: 'wx', mode: 0o644, flush: true });
-    await publish(spool, join(this.directory, fileName));
+    await publish(spool, target);
+    return { location: target };
+  }
+
+  async listManifests(label?: string): Promise<string[]> {
+    const names = await readdir(this.directory).catch(() => [] as string[]);
+    return names.filter((n) => isManifestOf(n, label)).sort();
+  }
+
+  async readSmall(fileName: string): Promise<string> {
+    return readFile(join(this.directory, fileName), 'utf8');
+  }
+
+  openReader(fileName: string): Promise<Readable> {
+    const stream = createReadStream(join(this.directory, fileName));
+    return new Promise((resolve, reject) => {
+      stream.once('open', () => resolve(stream)).once('error', reject);
+    });
+  }
+
+  async remove(fileName: string): Promise<void> {
+    await rm(join(this.directory, fileName), { force: true });
   }
 
   locationOf(fileName: string): string {
