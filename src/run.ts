@@ -1,6 +1,8 @@
 import * as core from '@actions/core';
 import { loadActionDefaults } from './action-defaults.js';
 import { runBackup } from './commands/backup.js';
+import { runRestoreCommand } from './commands/restore.js';
+import { readRestoreSettings } from './restore-settings.js';
 import { describeError, NotAvailableError } from './errors.js';
 import { readBackupSettings, readCommand, type Read } from './inputs.js';
 import { createWorkspace, removeWorkspace } from './state.js';
@@ -16,14 +18,20 @@ export async function runMain(env: NodeJS.ProcessEnv = process.env): Promise<voi
   try {
     const read = createReader();
     const command = readCommand(read);
-    if (command !== 'backup') throw new NotAvailableError(`The '${command}' command`);
-    const settings = readBackupSettings(
-      read,
-      (s) => core.setSecret(s),
-      env.GITHUB_WORKSPACE || process.cwd(),
-    );
-    workspace = await createWorkspace(env);
-    await runBackup(settings, { env, workspace, now: () => new Date() });
+    const mask = (s: string) => core.setSecret(s);
+    const cwd = env.GITHUB_WORKSPACE || process.cwd();
+    const now = () => new Date();
+    if (command === 'backup') {
+      const settings = readBackupSettings(read, mask, cwd);
+      workspace = await createWorkspace(env);
+      await runBackup(settings, { env, workspace, now });
+    } else if (command === 'restore') {
+      const settings = readRestoreSettings(read, mask, cwd);
+      workspace = await createWorkspace(env);
+      await runRestoreCommand(settings, { env, workspace, now });
+    } else {
+      throw new NotAvailableError(`The '${command}' command`);
+    }
   } catch (error) {
     core.setFailed(describeError(error));
   } finally {

@@ -5,6 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseActionDefaults } from '../../src/action-defaults.js';
 import { runBackup } from '../../src/commands/backup.js';
+import { runRestoreCommand } from '../../src/commands/restore.js';
+import { readRestoreSettings } from '../../src/restore-settings.js';
+import type { RestoreReport } from '../../src/restore-report.js';
 import { readBackupSettings } from '../../src/inputs.js';
 import type { Manifest } from '../../src/manifest.js';
 import type { BackupReport } from '../../src/outputs.js';
@@ -37,4 +40,14 @@ export async function readManifest(path: string): Promise<Manifest> {
 /** `schema.table` → rows, from a manifest. */
 export function manifestCounts(m: Manifest): Record<string, number> {
   return Object.fromEntries(m.tables.map((t) => [`${t.schema}.${t.name}`, t.rows]));
+}
+
+/** Runs the restore command in-process with inputs over action.yml's defaults. */
+export async function restoreWith(inputs: Record<string, string>): Promise<RestoreReport> {
+  const read = (name: string) => inputs[name] ?? defaults[name] ?? '';
+  const settings = readRestoreSettings(read, () => undefined, process.cwd());
+  const workspace = await mkdtemp(join(tmpdir(), 'ws-'));
+  process.env.GITHUB_OUTPUT ??= join(workspace, 'output');
+  await writeFile(process.env.GITHUB_OUTPUT, '', { flag: 'a' });
+  return runRestoreCommand(settings, { env: process.env, workspace, now: () => new Date() });
 }

@@ -35,7 +35,8 @@ export async function runTogether(parts: Part[], controller: AbortController): P
 
 function isAbortEcho(error: unknown, aborted: boolean): boolean {
   const e = (error ?? {}) as { name?: string; code?: string };
-  if (e.name === 'AbortError' || e.code === 'ABORT_ERR') return true;
+  // EPIPE: a consumer went away; its own exit status says why.
+  if (e.name === 'AbortError' || e.code === 'ABORT_ERR' || e.code === 'EPIPE') return true;
   if (!(error instanceof ProcessError)) return false;
   return error.reason === ABORTED || (aborted && error.reason === 'killed by SIGTERM');
 }

@@ -23,6 +23,10 @@ export interface ProcessOptions {
   name: string;
   /** Whether stdin is a pipe (else ignored). */
   stdin?: boolean;
+  /** Whether stdout is read (else ignored). */
+  stdout?: boolean;
+  /** Called with every stderr line (besides logging it). */
+  onStderrLine?: (line: string) => void;
 }
 
 const TAIL_BYTES = 4000;
@@ -34,7 +38,11 @@ export function startProcess(bin: string, args: string[], options: ProcessOption
   const child = spawn(bin, args, {
     env: options.env,
     signal: options.signal,
-    stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    stdio: [
+      options.stdin ? 'pipe' : 'ignore',
+      options.stdout === false ? 'ignore' : 'pipe',
+      'pipe',
+    ],
     windowsHide: true,
   });
   let tail = '';
@@ -42,19 +50,20 @@ export function startProcess(bin: string, args: string[], options: ProcessOption
   stderr.setEncoding('utf8');
   stderr.on('data', (text: string) => {
     tail = (tail + text).slice(-TAIL_BYTES);
-    for (const line of text.split('\n').filter(Boolean)) core.info(`${options.name}: ${line}`);
+    for (const line of text.split('\n').filter(Boolean)) {
+      core.info(`${options.name}: ${line}`);
+      options.onStderrLine?.(line);
+    }
   });
   const exited = new Promise<void>((resolve, reject) => {
     child.once('error', (error) => {
-      const reason = error.name === 'AbortError' ? ABORTED : error.message;
-      reject(processError(options.name, reason, tail));
+      // An abort is followed by 'close', which tells how the process really ended.
+      if (error.name !== 'AbortError') reject(processError(options.name, error.message, tail));
     });
     child.once('close', (code, signal) => {
       if (code === 0) resolve();
       else
-        reject(
-          processError(options.name, signal ? `killed by ${signal}` : `exit code ${code}`, tail),
-        );
+        reject(processError(options.name, exitReason(code, signal, options.signal.aborted), tail));
     });
   });
   exited.catch(() => undefined);
@@ -72,6 +81,11 @@ export class ProcessError extends ActionError {
     super(`${program} failed (${reason})${detail ? `: ${detail}` : ''}`);
     this.name = 'ProcessError';
   }
+}
+
+function exitReason(code: number | null, signal: NodeJS.Signals | null, aborted: boolean): string {
+  if (signal) return aborted ? ABORTED : `killed by ${signal}`;
+  return `exit code ${code}`;
 }
 
 function processError(name: string, reason: string, tail: string): ProcessError {

@@ -20,9 +20,23 @@ export interface ServerInfo {
 
 const CONNECT_TIMEOUT_MS = 20_000;
 
+const INFO_SQL = `SELECT current_setting('server_version') AS server_version,
+  current_setting('server_version_num') AS server_version_num, current_database() AS db,
+  pg_database_size(current_database()) AS size`;
+
 /** Connects once with the `pg` driver and reads the server version; errors say what to fix. */
 export async function readServerInfo(conn: Connection, what = 'database-url'): Promise<ServerInfo> {
-  const row = await queryOnce(conn, what);
+  return withConnection(conn, what, readInfo);
+}
+
+/** Reads the ServerInfo over an open connection. */
+export async function readInfo(client: pg.Client): Promise<ServerInfo> {
+  const result = await client.query<Record<string, unknown>>(INFO_SQL);
+  return toServerInfo(result.rows[0] ?? {});
+}
+
+/** Maps the row of INFO_SQL to a ServerInfo. */
+export function toServerInfo(row: Record<string, unknown>): ServerInfo {
   const versionNum = Number(row.server_version_num);
   return {
     version: String(row.server_version).split(' ')[0] ?? '',
@@ -33,45 +47,50 @@ export async function readServerInfo(conn: Connection, what = 'database-url'): P
   };
 }
 
-async function queryOnce(conn: Connection, what: string): Promise<Record<string, unknown>> {
+/** Runs `work` on one connection (TLS per sslmode, with its fallbacks); errors say what to fix. */
+export async function withConnection<T>(
+  conn: Connection,
+  what: string,
+  work: (client: pg.Client) => Promise<T>,
+  database = conn.database,
+): Promise<T> {
   const sslModes = sslAttempts(conn.params.sslmode ?? 'prefer', conn.params);
   for (const [i, ssl] of sslModes.entries()) {
+    let client: pg.Client;
     try {
-      return await queryWith(conn, ssl);
+      client = await connectWith(conn, ssl, database);
     } catch (error) {
       const last = i === sslModes.length - 1;
       if (!last && /SSL|encryption/i.test(describeError(error))) continue;
-      throw explainConnectError(error, conn, what);
+      throw explainConnectError(error, { ...conn, database }, what);
+    }
+    try {
+      return await work(client);
+    } finally {
+      await client.end().catch(() => undefined);
     }
   }
   throw new ActionError(`Could not connect to the server of '${what}'.`);
 }
 
-async function queryWith(
+async function connectWith(
   conn: Connection,
   ssl: false | ConnectionOptions,
-): Promise<Record<string, unknown>> {
+  database: string,
+): Promise<pg.Client> {
   const client = new pg.Client({
     host: conn.host || undefined,
     port: conn.port,
     user: conn.user || undefined,
     password: conn.password,
-    database: conn.database,
+    database,
     ssl,
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     application_name: 'postgres-backup-action',
   });
   client.on('error', () => undefined);
   await client.connect();
-  try {
-    const sql = `SELECT current_setting('server_version') AS server_version,
-      current_setting('server_version_num') AS server_version_num, current_database() AS db,
-      pg_database_size(current_database()) AS size`;
-    const result = await client.query<Record<string, unknown>>(sql);
-    return result.rows[0] ?? {};
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+  return client;
 }
 
 /** The TLS settings to try in order for a libpq sslmode. */

@@ -1,0 +1,166 @@
+import { spawn } from 'node:child_process';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable, Transform, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip, createZstdDecompress } from 'node:zlib';
+import { ActionError } from '../errors.js';
+import type { PgClient } from '../postgres/client.js';
+import type { Connection } from '../postgres/connection.js';
+import {
+  buildParallelArgs,
+  buildToSqlArgs,
+  startPgRestore,
+  startPsql,
+  type RestoreSelection,
+} from '../postgres/pg-restore.js';
+import type { DumpFormat } from '../settings.js';
+import { LocalStore } from '../storage/local.js';
+import type { Store } from '../storage/store.js';
+import { Measure } from './checksum.js';
+import { runTogether } from './run-together.js';
+import { SqlFilter } from './sql-filter.js';
+
+/** The stored object as the manifest describes it. */
+export interface ExpectedObject {
+  key: string;
+  size: number;
+  sha256: string;
+}
+
+/**
+ * Brings the stored object to a local file (in place for a directory store) while hashing it,
+ * and fails unless size and SHA-256 equal the manifest's: nothing touches the target before.
+ */
+export async function fetchVerifiedArchive(
+  store: Store,
+  object: ExpectedObject,
+  workspace: string,
+): Promise<string> {
+  const local = store instanceof LocalStore;
+  const path = local ? store.locationOf(object.key) : join(workspace, object.key);
+  const measure = new Measure();
+  const source = local ? createReadStream(path) : await store.openReader(object.key);
+  const sink: Writable = local ? devNull() : createWriteStream(path, { mode: 0o600 });
+  await pipeline(source, measure, sink);
+  const got = measure.result();
+  if (got.sha256 !== object.sha256 || got.size !== object.size) {
+    throw new ActionError(
+      `Checksum mismatch for ${store.locationOf(object.key)}: the manifest says ${object.size} bytes with sha256 ${object.sha256}, ` +
+        `the stored object has ${got.size} bytes with sha256 ${got.sha256}. It is corrupt or altered; nothing was restored.`,
+    );
+  }
+  return path;
+}
+
+function devNull(): Writable {
+  return createWriteStream(process.platform === 'win32' ? 'NUL' : '/dev/null');
+}
+
+/** Everything one restore needs. */
+export interface RestoreJob {
+  client: PgClient;
+  format: DumpFormat;
+  /** The verified local copy of the data object. */
+  archivePath: string;
+  /** The object key (its extension tells plain compression). */
+  objectKey: string;
+  target: Connection;
+  selection: RestoreSelection;
+  jobs?: number;
+  /** Settings the target server knows. */
+  knownSettings: Set<string>;
+  env: NodeJS.ProcessEnv;
+  workspace: string;
+}
+
+/** Restores; returns the unknown settings that were left out (reported as warnings). */
+export async function runRestore(job: RestoreJob): Promise<string[]> {
+  const archive =
+    job.format === 'directory' ? await unpack(job.archivePath, job.workspace) : job.archivePath;
+  if (job.jobs && job.format !== 'plain' && job.format !== 'tar')
+    return parallelRestore(job, archive, job.jobs);
+  return sqlRestore(job, archive);
+}
+
+/** archive → (pg_restore -f - | decompress) → SQL filter → psql --single-transaction. */
+async function sqlRestore(job: RestoreJob, archive: string): Promise<string[]> {
+  const controller = new AbortController();
+  const { signal } = controller;
+  const psql = startPsql(job.client, job.target, { env: job.env, signal, stdout: false });
+  const filter = new SqlFilter({
+    knownSettings: job.knownSettings,
+    dropOwners: job.format === 'plain' && job.selection.noOwner,
+    dropPrivileges: job.format === 'plain' && job.selection.noPrivileges,
+    tolerateCleanErrors: job.selection.clean,
+  });
+  const parts = [{ priority: 0, promise: psql.exited }];
+  const stages: (Readable | Transform | Writable)[] = [];
+  if (job.format === 'plain') {
+    stages.push(createReadStream(archive), ...decompressorFor(job.objectKey));
+  } else {
+    const reader = startPgRestore(job.client, buildToSqlArgs(archive, job.selection), {
+      env: job.env,
+      signal,
+      name: 'pg_restore',
+    });
+    parts.push({ priority: 1, promise: reader.exited });
+    stages.push(reader.stdout);
+  }
+  stages.push(filter, psql.stdin);
+  parts.push({ priority: 2, promise: pipeline(stages, { signal }) });
+  await runTogether(parts, controller);
+  return [...filter.dropped];
+}
+
+function decompressorFor(key: string): Transform[] {
+  if (/\.sql\.gz$/.test(key)) return [createGunzip()];
+  if (/\.sql\.zst$/.test(key)) return [createZstdDecompress()];
+  return [];
+}
+
+const UNKNOWN_SETTING = /unrecognized configuration parameter "([^"]+)"/;
+
+/** pg_restore --jobs straight into the target; tolerates only errors from settings the server lacks. */
+async function parallelRestore(job: RestoreJob, archive: string, jobs: number): Promise<string[]> {
+  const errors: string[] = [];
+  const onStderrLine = (line: string) => {
+    if (/^pg_restore: error: could not execute query: /.test(line)) errors.push(line);
+  };
+  const args = buildParallelArgs(archive, job.selection, jobs, job.target);
+  const controller = new AbortController();
+  const run = startPgRestore(job.client, args, {
+    env: job.env,
+    signal: controller.signal,
+    name: 'pg_restore',
+    stdout: false,
+    onStderrLine,
+  });
+  try {
+    await run.exited;
+    return [];
+  } catch (error) {
+    const settings = errors.map((e) => UNKNOWN_SETTING.exec(e)?.[1]);
+    if (errors.length === 0 || settings.some((s) => s === undefined)) throw error;
+    return [...new Set(settings as string[])];
+  }
+}
+
+/** Unpacks a directory-format backup (a tar stream) and returns the dump directory in it. */
+async function unpack(tarPath: string, workspace: string): Promise<string> {
+  const dir = join(workspace, 'unpacked');
+  await mkdir(dir, { recursive: true });
+  await new Promise<void>((resolve, reject) => {
+    const tar = spawn('tar', ['-xf', tarPath, '-C', dir], { stdio: 'ignore' });
+    tar.once('error', reject);
+    tar.once('close', (code) =>
+      code === 0
+        ? resolve()
+        : reject(new ActionError(`tar could not unpack ${tarPath} (exit code ${code}).`)),
+    );
+  });
+  const [root] = await readdir(dir);
+  if (!root) throw new ActionError(`The directory-format backup ${tarPath} is empty.`);
+  return join(dir, root);
+}

@@ -1,0 +1,168 @@
+import { InputError, NotAvailableError } from './errors.js';
+import { INPUTS, parseBool, parseList, readStorage, type Mask, type Read } from './inputs.js';
+import { checkLabel } from './naming.js';
+import { parseDatabaseUrl, type Connection } from './postgres/connection.js';
+import type { ClientRequest, StorageLocation } from './settings.js';
+
+/** Which backup to restore: the newest, one id, or the newest at or before a time. */
+export type BackupChoice =
+  { kind: 'latest' } | { kind: 'id'; id: string } | { kind: 'time'; at: Date };
+
+/** Everything the restore command needs, read and validated from the inputs. */
+export interface RestoreSettings {
+  /** The database restored into (never `database-url`). */
+  target: Connection;
+  /** The location read from (the first `storage` line). */
+  storage: StorageLocation;
+  /** `label`, else the database name of `database-url`, else undefined (the only label present). */
+  label?: string;
+  /** Which backup. */
+  choice: BackupChoice;
+  /** Which client to use. */
+  client: ClientRequest;
+  /** Parallel restore jobs (custom and directory formats). */
+  jobs?: number;
+  /** Schemas to restore (-n). */
+  schemas: string[];
+  /** Tables to restore (-t), plain or schema-qualified. */
+  tables: string[];
+  /** Restore only the schema. */
+  schemaOnly: boolean;
+  /** Restore only the data. */
+  dataOnly: boolean;
+  /** Skip ownership (--no-owner). */
+  noOwner: boolean;
+  /** Skip GRANT/REVOKE (--no-privileges). */
+  noPrivileges: boolean;
+  /** Create the target database when it does not exist. */
+  createDatabase: boolean;
+  /** Allow restoring into a database with user tables (objects in the archive are dropped first). */
+  overwrite: boolean;
+  /** Must equal the target database name when `overwrite` is true. */
+  confirm: string;
+}
+
+/** All restore settings, validated; secrets are masked as they are read. */
+export function readRestoreSettings(read: Read, mask: Mask, cwd: string): RestoreSettings {
+  const rawTarget = read(INPUTS.targetDatabaseUrl);
+  if (rawTarget) mask(rawTarget);
+  if (!rawTarget) {
+    throw new InputError(
+      INPUTS.targetDatabaseUrl,
+      'is required for restore: the database to restore into (a secret).',
+    );
+  }
+  const target = parseDatabaseUrl(INPUTS.targetDatabaseUrl, rawTarget);
+  if (target.password) mask(target.password);
+  rejectLater(read, mask);
+  const settings: RestoreSettings = {
+    target,
+    storage: firstStorage(read, cwd),
+    label: readLabel(read, mask),
+    choice: parseBackupChoice(read(INPUTS.backup)),
+    client: readClient(read),
+    jobs: readJobs(read),
+    schemas: parseList(read(INPUTS.schemas)),
+    tables: parseList(read(INPUTS.tables)),
+    schemaOnly: parseBool(INPUTS.schemaOnly, read(INPUTS.schemaOnly)),
+    dataOnly: parseBool(INPUTS.dataOnly, read(INPUTS.dataOnly)),
+    noOwner: parseBool(INPUTS.noOwner, read(INPUTS.noOwner)),
+    noPrivileges: parseBool(INPUTS.noPrivileges, read(INPUTS.noPrivileges)),
+    createDatabase: parseBool(INPUTS.createDatabase, read(INPUTS.createDatabase)),
+    overwrite: parseBool(INPUTS.overwrite, read(INPUTS.overwrite)),
+    confirm: read(INPUTS.confirm),
+  };
+  checkCombinations(settings);
+  return settings;
+}
+
+function rejectLater(read: Read, mask: Mask): void {
+  for (const secret of [INPUTS.ageIdentity, INPUTS.agePassphrase]) {
+    const value = read(secret);
+    if (value) mask(value);
+  }
+  const later = [INPUTS.ageIdentity, INPUTS.agePassphrase, INPUTS.webhookUrl];
+  const given = later.find((name) => read(name) !== '');
+  if (given) throw new NotAvailableError(`Input '${given}'`);
+}
+
+function readLabel(read: Read, mask: Mask): string | undefined {
+  if (read(INPUTS.label)) return checkLabel(INPUTS.label, read(INPUTS.label));
+  const source = read(INPUTS.databaseUrl);
+  if (!source) return undefined;
+  mask(source);
+  const { database, password } = parseDatabaseUrl(INPUTS.databaseUrl, source);
+  if (password) mask(password);
+  return database;
+}
+
+/** `latest`, a backup id, or an ISO-8601 time. */
+export function parseBackupChoice(raw: string): BackupChoice {
+  const value = raw.trim() || 'latest';
+  if (value === 'latest') return { kind: 'latest' };
+  if (/^\d{4}-\d{2}-\d{2}([T ][\d:.]+)?(Z|[+-]\d{2}:?\d{2})?$/.test(value)) {
+    const at = new Date(
+      /[T ]/.test(value) && !/(Z|[+-]\d{2}:?\d{2})$/.test(value) ? `${value}Z` : value,
+    );
+    if (Number.isNaN(at.getTime()))
+      throw new InputError(INPUTS.backup, `'${value}' is not a valid time.`);
+    return { kind: 'time', at };
+  }
+  if (/^[A-Za-z0-9][A-Za-z0-9._-]*-\d{8}T\d{6}Z(-\d+)?$/.test(value))
+    return { kind: 'id', id: value };
+  throw new InputError(
+    INPUTS.backup,
+    `'${value}' is not latest, a backup id (LABEL-YYYYMMDDTHHMMSSZ) or an ISO-8601 time (2026-11-22T02:00:00Z).`,
+  );
+}
+
+function readClient(read: Read): ClientRequest {
+  const raw = read(INPUTS.pgVersion);
+  const pgBinDir = read(INPUTS.pgBinDir) || undefined;
+  if (raw === 'auto') return { pgVersion: 'auto', pgBinDir };
+  if (!/^\d+$/.test(raw) || Number(raw) < 10) {
+    throw new InputError(
+      INPUTS.pgVersion,
+      `'${raw}' is not a PostgreSQL major version: use auto or a major such as 17.`,
+    );
+  }
+  return { pgVersion: Number(raw), pgBinDir };
+}
+
+function readJobs(read: Read): number | undefined {
+  const raw = read(INPUTS.jobs);
+  if (!raw) return undefined;
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 64) {
+    throw new InputError(INPUTS.jobs, `'${raw}' is not a whole number from 1 to 64.`);
+  }
+  return Number(raw) > 1 ? Number(raw) : undefined;
+}
+
+function checkCombinations(s: RestoreSettings): void {
+  if (s.schemaOnly && s.dataOnly)
+    throw new InputError(INPUTS.dataOnly, 'schema-only and data-only cannot both be true.');
+  if (s.overwrite && s.confirm !== s.target.database) {
+    throw new InputError(
+      INPUTS.confirm,
+      `overwrite: true drops objects in '${s.target.database}': set confirm to exactly that database name.`,
+    );
+  }
+  if (s.overwrite && s.dataOnly) {
+    throw new InputError(
+      INPUTS.dataOnly,
+      'overwrite drops and recreates the archive objects, so it cannot be combined with data-only.',
+    );
+  }
+  if (s.overwrite && s.jobs) {
+    throw new InputError(
+      INPUTS.jobs,
+      'a parallel restore cannot be rolled back, so it is refused with overwrite: true.',
+    );
+  }
+}
+
+function firstStorage(read: Read, cwd: string): StorageLocation {
+  const [first] = readStorage(read, cwd);
+  if (!first) throw new InputError(INPUTS.storage, 'is empty: give the location to restore from.');
+  return first;
+}
