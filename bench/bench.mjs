@@ -3,7 +3,7 @@
 // Reports ratios (action time / bare pg_dump time) and the action's peak RSS; absolute times vary by machine.
 // BENCH_SCALE (pgbench scale, default 20 ≈ 300 MB of tables) and BENCH_MAJOR (default: 18 when available).
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -103,6 +103,7 @@ async function main() {
         peakNone: n.peakKb,
       });
     }
+    const restoreRows = await benchRestore(cluster, bin, env, work, action);
     const best = (k) => Math.min(...rows.map((r) => r[k]));
     const bareSize = (await stat(join(work, 'bare-1.dump'))).size;
     console.log(
@@ -120,10 +121,52 @@ async function main() {
     console.log(
       `archive size ${(bareSize / 1048576).toFixed(1)} MiB; action peak RSS: ${(Math.max(...rows.map((r) => r.peakVerified)) / 1024).toFixed(0)} MiB (verify=archive), ${(Math.max(...rows.map((r) => r.peakNone)) / 1024).toFixed(0)} MiB (verify=none)`,
     );
+    const bestR = (k) => Math.min(...restoreRows.map((r) => r[k]));
+    console.log(
+      `restore of the same archive (seconds): bare pg_restore -d: ${bestR('bare').toFixed(2)}, bare pg_restore --single-transaction: ${bestR('single').toFixed(2)}, action restore (sha256 + one transaction + row check): ${bestR('action').toFixed(2)}`,
+    );
+    console.log(
+      `ratio action restore / bare pg_restore: ${(bestR('action') / bestR('bare')).toFixed(2)}; / bare pg_restore --single-transaction: ${(bestR('action') / bestR('single')).toFixed(2)}`,
+    );
   } finally {
     await cluster.stop();
     await rm(work, { recursive: true, force: true });
   }
+}
+
+/** Restores the first verified backup with bare pg_restore and with the action, twice each, into fresh databases. */
+async function benchRestore(cluster, bin, env, work, action) {
+  const storage = join(work, 'verified-1');
+  const archive = join(
+    storage,
+    (await readdir(storage)).find((n) => n.endsWith('.dump')),
+  );
+  const rows = [];
+  for (let round = 1; round <= 2; round += 1) {
+    const names = [`bare_${round}`, `single_${round}`];
+    for (const db of names) await cluster.createDatabase(db);
+    const bare = await timed(
+      join(bin, 'pg_restore'),
+      ['--no-owner', ...connArgs(cluster, names[0]), archive],
+      env,
+    );
+    const single = await timed(
+      join(bin, 'pg_restore'),
+      ['--no-owner', '--single-transaction', ...connArgs(cluster, names[1]), archive],
+      env,
+    );
+    const act = await timed(process.execPath, [join(REPO_ROOT, 'dist/index.js')], {
+      PATH: process.env.PATH,
+      INPUT_COMMAND: 'restore',
+      'INPUT_TARGET-DATABASE-URL': cluster.url(`action_${round}`),
+      INPUT_STORAGE: storage,
+      'INPUT_PG-BIN-DIR': bin,
+      RUNNER_TEMP: work,
+      GITHUB_OUTPUT: join(work, 'out'),
+    });
+    rows.push({ bare: bare.seconds, single: single.seconds, action: act.seconds });
+  }
+  return rows;
 }
 
 main().catch((error) => {
