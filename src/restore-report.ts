@@ -34,13 +34,17 @@ export function selectedTables(
   manifest: Manifest,
   s: Pick<RestoreSettings, 'schemas' | 'tables'>,
 ): TableRows[] {
-  if (s.tables.length) {
-    return manifest.tables.filter(
-      (t) => s.tables.includes(t.name) || s.tables.includes(`${t.schema}.${t.name}`),
-    );
+  // The same sets pg_restore gets (buildSelectionArgs): it keeps a table matching both.
+  const schemas = new Set(s.schemas);
+  const names = new Set<string>();
+  for (const table of s.tables) {
+    const dot = table.lastIndexOf('.');
+    if (dot > 0) schemas.add(table.slice(0, dot));
+    names.add(dot > 0 ? table.slice(dot + 1) : table);
   }
-  if (s.schemas.length) return manifest.tables.filter((t) => s.schemas.includes(t.schema));
-  return manifest.tables;
+  return manifest.tables.filter(
+    (t) => (schemas.size === 0 || schemas.has(t.schema)) && (names.size === 0 || names.has(t.name)),
+  );
 }
 
 /** Counts the restored rows of every selected table and compares them with the manifest. */

@@ -1,6 +1,6 @@
 import { InputError, NotAvailableError } from './errors.js';
 import { INPUTS, parseBool, parseList, readStorage, type Mask, type Read } from './inputs.js';
-import { checkLabel } from './naming.js';
+import { checkLabel, labelFromDatabase } from './naming.js';
 import { parseDatabaseUrl, type Connection } from './postgres/connection.js';
 import type { ClientRequest, StorageLocation } from './settings.js';
 
@@ -93,7 +93,7 @@ function readLabel(read: Read, mask: Mask): string | undefined {
   mask(source);
   const { database, password } = parseDatabaseUrl(INPUTS.databaseUrl, source);
   if (password) mask(password);
-  return database;
+  return labelFromDatabase(database);
 }
 
 /** `latest`, a backup id, or an ISO-8601 time. */
@@ -104,8 +104,9 @@ export function parseBackupChoice(raw: string): BackupChoice {
     const at = new Date(
       /[T ]/.test(value) && !/(Z|[+-]\d{2}:?\d{2})$/.test(value) ? `${value}Z` : value,
     );
-    if (Number.isNaN(at.getTime()))
+    if (Number.isNaN(at.getTime()) || !isRealDate(value)) {
       throw new InputError(INPUTS.backup, `'${value}' is not a valid time.`);
+    }
     return { kind: 'time', at };
   }
   if (/^[A-Za-z0-9][A-Za-z0-9._-]*-\d{8}T\d{6}Z(-\d+)?$/.test(value))
@@ -116,11 +117,22 @@ export function parseBackupChoice(raw: string): BackupChoice {
   );
 }
 
+/** Whether the calendar date and clock time written are real (Date rolls 2026-02-30 over). */
+function isRealDate(value: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?/.exec(value);
+  if (!m) return false;
+  const [y, mo, d, h = 0, mi = 0, se = 0] = m.slice(1).map((x) => Number(x ?? 0));
+  const day = new Date(Date.UTC(y ?? 0, (mo ?? 1) - 1, d ?? 0));
+  return (
+    day.getUTCMonth() === (mo ?? 1) - 1 && day.getUTCDate() === d && h < 24 && mi < 60 && se < 60
+  );
+}
+
 function readClient(read: Read): ClientRequest {
   const raw = read(INPUTS.pgVersion);
   const pgBinDir = read(INPUTS.pgBinDir) || undefined;
   if (raw === 'auto') return { pgVersion: 'auto', pgBinDir };
-  if (!/^\d+$/.test(raw) || Number(raw) < 10) {
+  if (!/^\d+$/.test(raw) || Number(raw) < 10 || Number(raw) > 99) {
     throw new InputError(
       INPUTS.pgVersion,
       `'${raw}' is not a PostgreSQL major version: use auto or a major such as 17.`,

@@ -23,6 +23,7 @@ export function listBackups(manifestFiles: string[]): ListedBackup[] {
     const stamp = new Date(
       m[2].replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'),
     );
+    if (Number.isNaN(stamp.getTime()) || !roundTrips(stamp, m[2])) continue;
     listed.push({
       id: file.slice(0, -'.manifest.json'.length),
       label: m[1],
@@ -32,6 +33,15 @@ export function listBackups(manifestFiles: string[]): ListedBackup[] {
     });
   }
   return listed.sort((a, b) => b.stamp.getTime() - a.stamp.getTime() || b.serial - a.serial);
+}
+
+function roundTrips(stamp: Date, text: string): boolean {
+  return (
+    stamp
+      .toISOString()
+      .replace(/\.\d{3}Z$/, 'Z')
+      .replace(/[-:]/g, '') === text
+  );
 }
 
 /** The label to use: the given one, else the only one present; fails asking for `label`. */

@@ -1,6 +1,8 @@
 import { Transform, type TransformCallback } from 'node:stream';
 
 const NL = 0x0a;
+const DOLLAR = 0x24;
+const PRIVILEGES = /^(GRANT|REVOKE|ALTER DEFAULT PRIVILEGES) .*;$/;
 const STATEMENT_STARTS = new Set([0x43, 0x53, 0x41, 0x47, 0x52, 0x44]);
 
 /** What the filter drops. */
@@ -31,6 +33,7 @@ export class SqlFilter extends Transform {
   /** Names of unknown settings whose SET lines were dropped. */
   readonly dropped = new Set<string>();
   private inCopy = false;
+  private dollarTag?: string;
   private carry = Buffer.alloc(0);
 
   constructor(private readonly rules: SqlFilterRules) {
@@ -46,7 +49,7 @@ export class SqlFilter extends Transform {
       const replacement = this.edit(data, start, nl);
       if (replacement !== undefined) {
         if (start > keepFrom) kept.push(data.subarray(keepFrom, start));
-        if (replacement) kept.push(Buffer.from(`${replacement}\n`));
+        if (replacement) kept.push(Buffer.from(`${replacement}\n`, 'latin1'));
         keepFrom = nl + 1;
       }
       start = nl + 1;
@@ -58,19 +61,33 @@ export class SqlFilter extends Transform {
 
   override _flush(done: TransformCallback): void {
     const last = this.carry.length ? this.edit(this.carry, 0, this.carry.length) : '';
-    done(null, last === undefined ? this.carry : last ? Buffer.from(last) : undefined);
+    done(null, last === undefined ? this.carry : last ? Buffer.from(last, 'latin1') : undefined);
   }
 
   /** undefined keeps the line; '' drops it; any other string replaces it. */
   private edit(data: Buffer, start: number, end: number): string | undefined {
     if (this.inCopy) {
-      if (end - start === 2 && data[start] === 0x5c && data[start + 1] === 0x2e)
+      if (end - start === 2 && data[start] === 0x5c && data[start + 1] === 0x2e) {
         this.inCopy = false;
+      }
       return undefined;
     }
-    // Only lines starting with C, S, A, G, R or D can matter; everything else passes unread.
-    if (!STATEMENT_STARTS.has(data[start] ?? 0)) return undefined;
-    return this.editStatement(data.toString('utf8', start, end));
+    // latin1 maps bytes 1:1, so a line of any encoding survives being edited.
+    const wasQuoted = this.dollarTag !== undefined;
+    if (data.indexOf(DOLLAR, start) !== -1 && data.indexOf(DOLLAR, start) < end) {
+      this.trackDollarQuotes(data.toString('latin1', start, end));
+    }
+    // Lines of function bodies are never edited; only lines starting with C, S, A, G, R or D matter.
+    if (wasQuoted || !STATEMENT_STARTS.has(data[start] ?? 0)) return undefined;
+    return this.editStatement(data.toString('latin1', start, end));
+  }
+
+  /** Follows `$tag$ … $tag$` quoting across lines (function bodies). */
+  private trackDollarQuotes(line: string): void {
+    for (const [tag] of line.matchAll(/\$[A-Za-z_]*\$/g)) {
+      if (this.dollarTag === undefined) this.dollarTag = tag;
+      else if (tag === this.dollarTag) this.dollarTag = undefined;
+    }
   }
 
   private editStatement(line: string): string | undefined {
@@ -78,13 +95,14 @@ export class SqlFilter extends Transform {
       this.inCopy = true;
       return undefined;
     }
+    if (this.dollarTag !== undefined) return undefined;
     const set = /^SET ([a-z_.]+) = .*;$/.exec(line);
     if (set?.[1] && !set[1].includes('.') && !this.rules.knownSettings.has(set[1])) {
       this.dropped.add(set[1]);
       return '';
     }
     if (this.rules.dropOwners && /^ALTER .* OWNER TO .*;$/.test(line)) return '';
-    if (this.rules.dropPrivileges && /^(GRANT|REVOKE) .*;$/.test(line)) return '';
+    if (this.rules.dropPrivileges && PRIVILEGES.test(line)) return '';
     const clean = this.rules.tolerateCleanErrors
       ? CLEAN_DROPS.find(([re]) => re.test(line))
       : undefined;
