@@ -40060,6 +40060,8 @@ function oneOf(input, raw, allowed) {
 ;// CONCATENATED MODULE: ./src/pipeline/sql-filter.ts
 
 const sql_filter_NL = 0x0a;
+const DOLLAR = 0x24;
+const PRIVILEGES = /^(GRANT|REVOKE|ALTER DEFAULT PRIVILEGES) .*;$/;
 const STATEMENT_STARTS = new Set([0x43, 0x53, 0x41, 0x47, 0x52, 0x44]);
 const CLEAN_DROPS = [
     [/^ALTER TABLE (IF EXISTS )?ONLY .* DROP CONSTRAINT IF EXISTS .*;$/, 'invalid_table_definition'],
@@ -40074,6 +40076,7 @@ class SqlFilter extends external_node_stream_.Transform {
     /** Names of unknown settings whose SET lines were dropped. */
     dropped = new Set();
     inCopy = false;
+    dollarTag;
     carry = Buffer.alloc(0);
     constructor(rules) {
         super();
@@ -40090,7 +40093,7 @@ class SqlFilter extends external_node_stream_.Transform {
                 if (start > keepFrom)
                     kept.push(data.subarray(keepFrom, start));
                 if (replacement)
-                    kept.push(Buffer.from(`${replacement}\n`));
+                    kept.push(Buffer.from(`${replacement}\n`, 'latin1'));
                 keepFrom = nl + 1;
             }
             start = nl + 1;
@@ -40102,25 +40105,42 @@ class SqlFilter extends external_node_stream_.Transform {
     }
     _flush(done) {
         const last = this.carry.length ? this.edit(this.carry, 0, this.carry.length) : '';
-        done(null, last === undefined ? this.carry : last ? Buffer.from(last) : undefined);
+        done(null, last === undefined ? this.carry : last ? Buffer.from(last, 'latin1') : undefined);
     }
     /** undefined keeps the line; '' drops it; any other string replaces it. */
     edit(data, start, end) {
         if (this.inCopy) {
-            if (end - start === 2 && data[start] === 0x5c && data[start + 1] === 0x2e)
+            if (end - start === 2 && data[start] === 0x5c && data[start + 1] === 0x2e) {
                 this.inCopy = false;
+            }
             return undefined;
         }
-        // Only lines starting with C, S, A, G, R or D can matter; everything else passes unread.
-        if (!STATEMENT_STARTS.has(data[start] ?? 0))
+        // latin1 maps bytes 1:1, so a line of any encoding survives being edited.
+        const wasQuoted = this.dollarTag !== undefined;
+        if (data.indexOf(DOLLAR, start) !== -1 && data.indexOf(DOLLAR, start) < end) {
+            this.trackDollarQuotes(data.toString('latin1', start, end));
+        }
+        // Lines of function bodies are never edited; only lines starting with C, S, A, G, R or D matter.
+        if (wasQuoted || !STATEMENT_STARTS.has(data[start] ?? 0))
             return undefined;
-        return this.editStatement(data.toString('utf8', start, end));
+        return this.editStatement(data.toString('latin1', start, end));
+    }
+    /** Follows `$tag$ … $tag$` quoting across lines (function bodies). */
+    trackDollarQuotes(line) {
+        for (const [tag] of line.matchAll(/\$[A-Za-z_]*\$/g)) {
+            if (this.dollarTag === undefined)
+                this.dollarTag = tag;
+            else if (tag === this.dollarTag)
+                this.dollarTag = undefined;
+        }
     }
     editStatement(line) {
         if (line.startsWith('COPY ') && line.endsWith(' FROM stdin;')) {
             this.inCopy = true;
             return undefined;
         }
+        if (this.dollarTag !== undefined)
+            return undefined;
         const set = /^SET ([a-z_.]+) = .*;$/.exec(line);
         if (set?.[1] && !set[1].includes('.') && !this.rules.knownSettings.has(set[1])) {
             this.dropped.add(set[1]);
@@ -40128,7 +40148,7 @@ class SqlFilter extends external_node_stream_.Transform {
         }
         if (this.rules.dropOwners && /^ALTER .* OWNER TO .*;$/.test(line))
             return '';
-        if (this.rules.dropPrivileges && /^(GRANT|REVOKE) .*;$/.test(line))
+        if (this.rules.dropPrivileges && PRIVILEGES.test(line))
             return '';
         const clean = this.rules.tolerateCleanErrors
             ? CLEAN_DROPS.find(([re]) => re.test(line))
@@ -40348,6 +40368,8 @@ function listBackups(manifestFiles) {
         if (!m?.[1] || !m[2])
             continue;
         const stamp = new Date(m[2].replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'));
+        if (Number.isNaN(stamp.getTime()) || !roundTrips(stamp, m[2]))
+            continue;
         listed.push({
             id: file.slice(0, -'.manifest.json'.length),
             label: m[1],
@@ -40357,6 +40379,12 @@ function listBackups(manifestFiles) {
         });
     }
     return listed.sort((a, b) => b.stamp.getTime() - a.stamp.getTime() || b.serial - a.serial);
+}
+function roundTrips(stamp, text) {
+    return (stamp
+        .toISOString()
+        .replace(/\.\d{3}Z$/, 'Z')
+        .replace(/[-:]/g, '') === text);
 }
 /** The label to use: the given one, else the only one present; fails asking for `label`. */
 function resolveLabel(given, backups, where) {
@@ -40395,12 +40423,16 @@ function describeChoice(choice) {
 
 /** The manifest tables a restore with these settings brings back. */
 function selectedTables(manifest, s) {
-    if (s.tables.length) {
-        return manifest.tables.filter((t) => s.tables.includes(t.name) || s.tables.includes(`${t.schema}.${t.name}`));
+    // The same sets pg_restore gets (buildSelectionArgs): it keeps a table matching both.
+    const schemas = new Set(s.schemas);
+    const names = new Set();
+    for (const table of s.tables) {
+        const dot = table.lastIndexOf('.');
+        if (dot > 0)
+            schemas.add(table.slice(0, dot));
+        names.add(dot > 0 ? table.slice(dot + 1) : table);
     }
-    if (s.schemas.length)
-        return manifest.tables.filter((t) => s.schemas.includes(t.schema));
-    return manifest.tables;
+    return manifest.tables.filter((t) => (schemas.size === 0 || schemas.has(t.schema)) && (names.size === 0 || names.has(t.name)));
 }
 /** Counts the restored rows of every selected table and compares them with the manifest. */
 async function compareRows(manifest, s) {
@@ -40662,7 +40694,7 @@ function readLabel(read, mask) {
     const { database, password } = parseDatabaseUrl(INPUTS.databaseUrl, source);
     if (password)
         mask(password);
-    return database;
+    return labelFromDatabase(database);
 }
 /** `latest`, a backup id, or an ISO-8601 time. */
 function parseBackupChoice(raw) {
@@ -40671,20 +40703,30 @@ function parseBackupChoice(raw) {
         return { kind: 'latest' };
     if (/^\d{4}-\d{2}-\d{2}([T ][\d:.]+)?(Z|[+-]\d{2}:?\d{2})?$/.test(value)) {
         const at = new Date(/[T ]/.test(value) && !/(Z|[+-]\d{2}:?\d{2})$/.test(value) ? `${value}Z` : value);
-        if (Number.isNaN(at.getTime()))
+        if (Number.isNaN(at.getTime()) || !isRealDate(value)) {
             throw new InputError(INPUTS.backup, `'${value}' is not a valid time.`);
+        }
         return { kind: 'time', at };
     }
     if (/^[A-Za-z0-9][A-Za-z0-9._-]*-\d{8}T\d{6}Z(-\d+)?$/.test(value))
         return { kind: 'id', id: value };
     throw new InputError(INPUTS.backup, `'${value}' is not latest, a backup id (LABEL-YYYYMMDDTHHMMSSZ) or an ISO-8601 time (2026-11-22T02:00:00Z).`);
 }
+/** Whether the calendar date and clock time written are real (Date rolls 2026-02-30 over). */
+function isRealDate(value) {
+    const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?/.exec(value);
+    if (!m)
+        return false;
+    const [y, mo, d, h = 0, mi = 0, se = 0] = m.slice(1).map((x) => Number(x ?? 0));
+    const day = new Date(Date.UTC(y ?? 0, (mo ?? 1) - 1, d ?? 0));
+    return (day.getUTCMonth() === (mo ?? 1) - 1 && day.getUTCDate() === d && h < 24 && mi < 60 && se < 60);
+}
 function readClient(read) {
     const raw = read(INPUTS.pgVersion);
     const pgBinDir = read(INPUTS.pgBinDir) || undefined;
     if (raw === 'auto')
         return { pgVersion: 'auto', pgBinDir };
-    if (!/^\d+$/.test(raw) || Number(raw) < 10) {
+    if (!/^\d+$/.test(raw) || Number(raw) < 10 || Number(raw) > 99) {
         throw new InputError(INPUTS.pgVersion, `'${raw}' is not a PostgreSQL major version: use auto or a major such as 17.`);
     }
     return { pgVersion: Number(raw), pgBinDir };
