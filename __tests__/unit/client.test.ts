@@ -1,6 +1,10 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import {
+  cacheArches,
+  cachedClientDirs,
   candidateDirs,
   parseClientVersion,
   type PgClient,
@@ -85,31 +89,72 @@ describe('parseClientVersion', () => {
 });
 
 describe('candidateDirs', () => {
-  it('puts the tool cache first when RUNNER_TOOL_CACHE is set', () => {
-    const dirs = candidateDirs({ RUNNER_TOOL_CACHE: '/opt/hostedtoolcache', PATH: '' });
-    expect(dirs[0]).toBe(`glob:${join('/opt/hostedtoolcache', 'postgresql')}/*/*/bin`);
-  });
+  const SYSTEM = [
+    'glob:/usr/lib/postgresql/*/bin',
+    'glob:/usr/pgsql-*/bin',
+    'glob:/opt/homebrew/opt/postgresql@*/bin',
+    'glob:/usr/local/opt/postgresql@*/bin',
+    '/opt/homebrew/opt/libpq/bin',
+    '/usr/local/opt/libpq/bin',
+    'glob:C:\\Program Files\\PostgreSQL\\*\\bin',
+  ];
 
-  it('leaves the tool cache out when RUNNER_TOOL_CACHE is not set', () => {
-    const dirs = candidateDirs({ PATH: '' });
-    expect(dirs.some((d) => d.includes('postgresql/*/*/bin'))).toBe(false);
-    expect(dirs[0]).toBe('glob:/usr/lib/postgresql/*/bin');
+  it('puts the tool cache’s clients first', () => {
+    const cached = ['/opt/hostedtoolcache/postgresql/18.1.0/x64/bin'];
+    expect(candidateDirs({ PATH: '' }, cached)).toEqual([...cached, ...SYSTEM]);
   });
 
   it('searches the PGDG, RPM, Homebrew and Windows locations, then PATH in order', () => {
     const dirs = candidateDirs({ PATH: ['/usr/local/bin', '', '/usr/bin'].join(':') });
-    expect(dirs).toEqual([
-      'glob:/usr/lib/postgresql/*/bin',
-      'glob:/usr/pgsql-*/bin',
-      'glob:/opt/homebrew/opt/postgresql@*/bin',
-      'glob:/usr/local/opt/postgresql@*/bin',
-      'glob:C:\\Program Files\\PostgreSQL\\*\\bin',
-      '/usr/local/bin',
-      '/usr/bin',
-    ]);
+    expect(dirs).toEqual([...SYSTEM, '/usr/local/bin', '/usr/bin']);
   });
 
   it('works without PATH', () => {
-    expect(candidateDirs({})).toHaveLength(5);
+    expect(candidateDirs({})).toEqual(SYSTEM);
+  });
+});
+
+describe('cachedClientDirs', () => {
+  const saved = process.env.RUNNER_TOOL_CACHE;
+  let cache = '';
+
+  beforeEach(async () => {
+    cache = await mkdtemp(join(tmpdir(), 'tool-cache-'));
+    process.env.RUNNER_TOOL_CACHE = cache;
+  });
+  afterEach(async () => {
+    if (saved === undefined) delete process.env.RUNNER_TOOL_CACHE;
+    else process.env.RUNNER_TOOL_CACHE = saved;
+    await rm(cache, { recursive: true, force: true });
+  });
+
+  async function entry(version: string, arch: string, complete = true): Promise<string> {
+    const dir = join(cache, 'postgresql', version, arch);
+    await mkdir(join(dir, 'bin'), { recursive: true });
+    if (complete) await writeFile(`${dir}.complete`, '');
+    return join(dir, 'bin');
+  }
+
+  it('lists the complete entries of this architecture, as @actions/tool-cache finds them', async () => {
+    const a = await entry('17.6.0', 'x64');
+    const b = await entry('18.1.0', 'x64');
+    await entry('16.4.0', 'x64', false); // half-copied: no .complete marker
+    await entry('15.2.0', 'arm64');
+    await mkdir(join(cache, 'postgresql', 'not-a-version', 'x64', 'bin'), { recursive: true });
+    const env = { RUNNER_TOOL_CACHE: cache };
+    expect(cachedClientDirs(env, 'linux', 'x64').sort()).toEqual([a, b].sort());
+  });
+
+  it('also lists x64 clients on Windows arm64, which runs them emulated', async () => {
+    const x64 = await entry('18.1.0', 'x64');
+    const arm = await entry('17.6.0', 'arm64');
+    const env = { RUNNER_TOOL_CACHE: cache };
+    expect(cachedClientDirs(env, 'win32', 'arm64')).toEqual([arm, x64]);
+    expect(cacheArches('win32', 'arm64')).toEqual(['arm64', 'x64']);
+    expect(cacheArches('darwin', 'arm64')).toEqual(['arm64']);
+  });
+
+  it('is empty without RUNNER_TOOL_CACHE', () => {
+    expect(cachedClientDirs({}, 'linux', 'x64')).toEqual([]);
   });
 });

@@ -1,9 +1,16 @@
 import { execFile } from 'node:child_process';
 import { access, readdir, realpath } from 'node:fs/promises';
+import { arch as osArch } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
-import { ActionError } from '../errors.js';
+import * as core from '@actions/core';
+import * as tc from '@actions/tool-cache';
+import { ActionError, describeError } from '../errors.js';
 import type { ClientRequest } from '../settings.js';
+import { TOOL_NAME } from './install/archive.js';
+import { createInstaller, systemTools } from './install/factory.js';
+import { detectHost } from './install/host.js';
+import { chooseInstallMajor, type ClientInstaller } from './install/installer.js';
 
 const run = promisify(execFile);
 
@@ -17,22 +24,75 @@ export interface PgClient {
   major: number;
 }
 
+/** A client chosen for a run. */
+export interface ChosenClient extends PgClient {
+  /** Seconds this run spent installing it; absent when it was found (or given by pg-bin-dir). */
+  installSeconds?: number;
+}
+
 /** Path of one client program. */
 export function clientProgram(client: PgClient, name: 'pg_dump' | 'pg_restore' | 'psql'): string {
   return join(client.binDir, process.platform === 'win32' ? `${name}.exe` : name);
 }
 
-/** Finds the client for a server major: `pg-bin-dir` alone when given, else exact major, else the lowest newer. */
+/** What {@link installClient} needs; tests pass fakes. */
+export interface InstallDeps {
+  /** Makes the installer for this machine (may throw for an unsupported one). */
+  installer: () => Promise<ClientInstaller>;
+  /** A clock in milliseconds, to time the install. */
+  now: () => number;
+}
+
+/**
+ * Finds the client for a server major: `pg-bin-dir` alone when given; else the exact major, else the
+ * lowest newer, among the installed clients; else installs one (and caches it).
+ */
 export async function findClient(
   request: ClientRequest,
   serverMajor: number,
   env: NodeJS.ProcessEnv,
-): Promise<PgClient> {
+  deps: Partial<InstallDeps> = {},
+): Promise<ChosenClient> {
   if (request.pgBinDir) return useBinDir(request.pgBinDir, serverMajor);
-  const found = await discoverClients(candidateDirs(env));
+  const found = await discoverClients(candidateDirs(env, cachedClientDirs(env)));
   const chosen = selectClient(found, serverMajor, request.pgVersion);
   if (chosen) return chosen;
-  throw new ActionError(noClientMessage(found, serverMajor, request.pgVersion));
+  return installClient(request, serverMajor, found, {
+    installer: deps.installer ?? (() => systemInstaller(env)),
+    now: deps.now ?? Date.now,
+  });
+}
+
+/** Installs the client nothing found could stand in for, timing the install. */
+export async function installClient(
+  request: ClientRequest,
+  serverMajor: number,
+  found: PgClient[],
+  deps: InstallDeps,
+): Promise<ChosenClient> {
+  const { pgVersion } = request;
+  if (pgVersion !== 'auto' && pgVersion < serverMajor)
+    throw new ActionError(tooOldMessage(pgVersion, serverMajor));
+  try {
+    const installer = await deps.installer();
+    const major = chooseInstallMajor(installer, serverMajor, pgVersion);
+    const started = deps.now();
+    const client = await installer.install(major);
+    const installSeconds = Math.round((deps.now() - started) / 100) / 10;
+    core.info(
+      `Installed pg_dump ${client.version} with ${installer.method} in ${installSeconds} s: ${client.binDir}.`,
+    );
+    return { ...client, installSeconds };
+  } catch (error) {
+    throw new ActionError(
+      `${noClientMessage(found, serverMajor, pgVersion)} ${describeError(error)}`,
+      { cause: error },
+    );
+  }
+}
+
+async function systemInstaller(env: NodeJS.ProcessEnv): Promise<ClientInstaller> {
+  return createInstaller(await detectHost(env), systemTools(env, probeClient));
 }
 
 /** Picks the requested major, else the server's, else the lowest newer one. */
@@ -63,19 +123,15 @@ function noClientMessage(
 ): string {
   const have = found.length ? found.map((c) => `${c.version} (${c.binDir})`).join(', ') : 'none';
   const need = pgVersion === 'auto' ? `${serverMajor} or newer` : `${pgVersion}`;
-  const tooOld = pgVersion !== 'auto' && pgVersion < serverMajor;
-  const why = tooOld
-    ? `pg-version ${pgVersion} is older than the server (${serverMajor}); pg_dump must be at least the server's major. `
-    : '';
-  return (
-    `${why}No pg_dump of major ${need} was found (found: ${have}). Install postgresql-client-${Math.max(serverMajor, pgVersion === 'auto' ? 0 : pgVersion)} ` +
-    '(e.g. from the PGDG apt repository) before this step, or set pg-bin-dir to its bin directory; ' +
-    'automatic client installation is not available yet.'
-  );
+  return `No pg_dump of major ${need} was found (found: ${have}), and installing one failed:`;
+}
+
+function tooOldMessage(pgVersion: number, serverMajor: number): string {
+  return `pg-version ${pgVersion} is older than the server (${serverMajor}); pg_dump must be at least the server's major. Set pg-version to ${serverMajor} or newer, or to auto.`;
 }
 
 async function useBinDir(dir: string, serverMajor: number): Promise<PgClient> {
-  const client = await probe(dir);
+  const client = await probeClient(dir);
   if (!client) {
     throw new ActionError(
       `pg-bin-dir '${dir}' holds no working pg_dump: point it at a PostgreSQL client bin directory.`,
@@ -89,15 +145,42 @@ async function useBinDir(dir: string, serverMajor: number): Promise<PgClient> {
   return client;
 }
 
-/** The directories that may hold a client, most specific first. */
-export function candidateDirs(env: NodeJS.ProcessEnv): string[] {
-  const dirs: string[] = [];
-  if (env.RUNNER_TOOL_CACHE) dirs.push(`glob:${join(env.RUNNER_TOOL_CACHE, 'postgresql')}/*/*/bin`);
-  dirs.push('glob:/usr/lib/postgresql/*/bin', 'glob:/usr/pgsql-*/bin');
-  dirs.push('glob:/opt/homebrew/opt/postgresql@*/bin', 'glob:/usr/local/opt/postgresql@*/bin');
-  dirs.push('glob:C:\\Program Files\\PostgreSQL\\*\\bin');
-  dirs.push(...(env.PATH ?? '').split(delimiter).filter(Boolean));
-  return dirs;
+/**
+ * The directories that may hold a client, most specific first: the tool cache's (given), PGDG/Debian,
+ * RPM, Homebrew (versioned kegs, then libpq), EDB's Windows installs, then PATH.
+ */
+export function candidateDirs(env: NodeJS.ProcessEnv, cached: string[] = []): string[] {
+  return [
+    ...cached,
+    'glob:/usr/lib/postgresql/*/bin',
+    'glob:/usr/pgsql-*/bin',
+    'glob:/opt/homebrew/opt/postgresql@*/bin',
+    'glob:/usr/local/opt/postgresql@*/bin',
+    '/opt/homebrew/opt/libpq/bin',
+    '/usr/local/opt/libpq/bin',
+    'glob:C:\\Program Files\\PostgreSQL\\*\\bin',
+    ...(env.PATH ?? '').split(delimiter).filter(Boolean),
+  ];
+}
+
+/**
+ * The bin directories of the clients in the tool cache (tool `postgresql`, complete entries of this
+ * machine's architecture), found with @actions/tool-cache, which reads RUNNER_TOOL_CACHE itself.
+ */
+export function cachedClientDirs(
+  env: NodeJS.ProcessEnv,
+  platform: NodeJS.Platform = process.platform,
+  arch: string = osArch(),
+): string[] {
+  if (!env.RUNNER_TOOL_CACHE) return [];
+  return cacheArches(platform, arch).flatMap((a) =>
+    tc.findAllVersions(TOOL_NAME, a).map((v) => join(tc.find(TOOL_NAME, v, a), 'bin')),
+  );
+}
+
+/** The tool-cache architectures whose clients run here: Windows on arm64 also runs (and caches) x64 ones. */
+export function cacheArches(platform: NodeJS.Platform, arch: string): string[] {
+  return platform === 'win32' && arch === 'arm64' ? ['arm64', 'x64'] : [arch];
 }
 
 /** Reads the version of every pg_dump in the candidate directories, once per real file. */
@@ -106,13 +189,17 @@ export async function discoverClients(candidates: string[]): Promise<PgClient[]>
   const seen = new Set<string>();
   const clients: PgClient[] = [];
   for (const dir of dirs) {
-    const real = await realpath(join(dir, 'pg_dump')).catch(() => undefined);
+    const real = await realpath(programPath(dir, 'pg_dump')).catch(() => undefined);
     if (!real || seen.has(real) || real.endsWith('pg_wrapper')) continue;
     seen.add(real);
-    const client = await probe(dir);
+    const client = await probeClient(dir);
     if (client) clients.push(client);
   }
   return clients;
+}
+
+function programPath(binDir: string, name: 'pg_dump'): string {
+  return clientProgram({ binDir, version: '', major: 0 }, name);
 }
 
 async function expand(candidate: string): Promise<string[]> {
@@ -136,7 +223,8 @@ async function expandParts(base: string, rest: string[], sep: string): Promise<s
   return nested.flat();
 }
 
-async function probe(dir: string): Promise<PgClient | undefined> {
+/** The client in a directory, its version read from `pg_dump --version`; undefined when none runs. */
+export async function probeClient(dir: string): Promise<PgClient | undefined> {
   const client = { binDir: dir, version: '', major: 0 };
   try {
     await access(clientProgram(client, 'pg_dump'));

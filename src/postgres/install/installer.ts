@@ -1,0 +1,90 @@
+import { ActionError } from '../../errors.js';
+import type { PgClient } from '../client.js';
+import type { RunCommand } from './command.js';
+import type { AptPlan } from './apt.js';
+import type { ArchivePlan } from './archive.js';
+import type { HomebrewPlan } from './homebrew.js';
+
+/** The newest PostgreSQL major released; a request for a newer one is impossible. */
+export const LATEST_MAJOR = 18;
+
+/** The oldest PostgreSQL major the action installs or accepts. */
+export const OLDEST_MAJOR = 10;
+
+/** What an installer would do for one major: plain data, so it can be logged and table-tested. */
+export type InstallPlan = AptPlan | HomebrewPlan | ArchivePlan;
+
+/** One way of installing a client (apt, Homebrew, a downloaded archive), chosen by the factory. */
+export interface ClientInstaller {
+  /** How it installs, for messages: `apt`, `Homebrew`, `EDB binaries`, ... */
+  readonly method: string;
+  /** The majors it can install here, oldest first. */
+  readonly majors: readonly number[];
+  /** What {@link install} would do; throws an ActionError when the major cannot be installed. */
+  plan(major: number): InstallPlan;
+  /** Installs (or finds the earlier install of) the client of a major and returns it. */
+  install(major: number): Promise<PgClient>;
+}
+
+/** What installers use to act on the machine; tests pass fakes. */
+export interface InstallTools {
+  /** Runs a command. */
+  run: RunCommand;
+  /** Reads the version of the pg_dump in a bin directory. */
+  probe: (binDir: string) => Promise<PgClient | undefined>;
+  /** Downloads a URL to a file (retrying transient failures) and returns its path. */
+  download: (url: string, dest: string) => Promise<string>;
+}
+
+/** The major to install: the requested one, or with `auto` the lowest installable one at least the server's. */
+export function chooseInstallMajor(
+  installer: Pick<ClientInstaller, 'method' | 'majors'>,
+  serverMajor: number,
+  pgVersion: number | 'auto',
+): number {
+  const wanted = pgVersion === 'auto' ? serverMajor : pgVersion;
+  const pick =
+    pgVersion === 'auto'
+      ? installer.majors.find((m) => m >= serverMajor)
+      : installer.majors.find((m) => m === wanted);
+  if (pick !== undefined) return pick;
+  throw new ActionError(`${whyImpossible(wanted)} ${possibleMajors(installer)}`);
+}
+
+/** Why a major cannot be installed, in one sentence. */
+export function whyImpossible(major: number): string {
+  if (major > LATEST_MAJOR)
+    return `PostgreSQL ${major} is not released: the newest major is ${LATEST_MAJOR}.`;
+  if (major < OLDEST_MAJOR)
+    return `PostgreSQL ${major} is older than ${OLDEST_MAJOR}, the oldest major this action supports.`;
+  return `A PostgreSQL ${major} client cannot be installed here.`;
+}
+
+/** The list of what can be installed, for error messages. */
+export function possibleMajors(installer: Pick<ClientInstaller, 'method' | 'majors'>): string {
+  const list = installer.majors.length ? installer.majors.join(', ') : 'none';
+  return `Installable here with ${installer.method}: ${list} (a newer pg_dump dumps older servers).`;
+}
+
+/** Throws the impossible-request error unless the installer has the major. */
+export function requireMajor(
+  installer: Pick<ClientInstaller, 'method' | 'majors'>,
+  major: number,
+  detail = '',
+): void {
+  if (installer.majors.includes(major)) return;
+  throw new ActionError(
+    [whyImpossible(major), detail, possibleMajors(installer)].filter(Boolean).join(' '),
+  );
+}
+
+/** The tool-cache version of a client version: `18.1` → `18.1.0`. */
+export function toolVersion(version: string): string {
+  const [major = '0', minor = '0'] = version.split('.');
+  return `${major}.${minor}.0`;
+}
+
+/** The majors from `from` to {@link LATEST_MAJOR}. */
+export function majorsFrom(from: number): number[] {
+  return Array.from({ length: LATEST_MAJOR - from + 1 }, (_, i) => from + i);
+}

@@ -1,0 +1,134 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type Command, privileged } from './command.js';
+import type { Host } from './host.js';
+
+/** Where PGDG publishes its signing key. */
+export const PGDG_KEY_URL = 'https://www.postgresql.org/media/keys/ACCC4CF8.asc';
+/** The keyring path PGDG's instructions and the postgresql-common package use. */
+export const PGDG_KEYRING = '/usr/share/postgresql-common/pgdg/apt.postgresql.org.asc';
+/** The sources file postgresql-common's apt.postgresql.org.sh writes (deb822). */
+export const PGDG_SOURCES_FILE = '/etc/apt/sources.list.d/pgdg.sources';
+/** The PGDG apt repository. */
+export const PGDG_URI = 'https://apt.postgresql.org/pub/repos/apt';
+
+/** Node's arch → the Debian architectures PGDG builds for. */
+export const PGDG_ARCHES: Readonly<Record<string, string>> = {
+  x64: 'amd64',
+  arm64: 'arm64',
+  ppc64: 'ppc64el',
+};
+/** Environment of every apt-get run: never ask a question. */
+export const APT_ENV = { DEBIAN_FRONTEND: 'noninteractive' };
+
+/** Adding the PGDG repository: key, sources entry, and an update of that list alone. */
+export interface PgdgPlan {
+  /** The suite, e.g. `bookworm-pgdg`. */
+  suite: string;
+  /** Where the signing key is downloaded from when the keyring is missing. */
+  keyUrl: string;
+  /** The signed-by keyring. */
+  keyring: string;
+  /** Where the key is downloaded to before it is installed (as the runner user). */
+  keyDownload: string;
+  /** Installs the downloaded key as the keyring. */
+  installKey: Command;
+  /** The sources file written when no PGDG entry exists yet. */
+  sourcesFile: string;
+  /** Its text (deb822). */
+  sources: string;
+  /** Where that text is written before it is installed. */
+  sourcesDraft: string;
+  /** Installs the sources file. */
+  installSources: Command;
+  /** Removes it again when PGDG's list cannot be fetched, so later `apt-get update`s stay clean. */
+  removeSources: Command;
+  /** `apt-get update` of the PGDG list only. */
+  update: Command;
+}
+
+/** The PGDG part of a plan; undefined without a codename or for an architecture PGDG does not build. */
+export function planPgdg(host: Host): PgdgPlan | undefined {
+  const codename = host.distro?.codename;
+  if (!codename || !PGDG_ARCHES[host.arch]) return undefined;
+  const suite = `${codename}-pgdg`;
+  const keyDownload = join(host.tempDir, 'pgdg', 'apt.postgresql.org.asc');
+  const sourcesDraft = join(host.tempDir, 'pgdg', 'pgdg.sources');
+  return {
+    suite,
+    keyUrl: PGDG_KEY_URL,
+    keyring: PGDG_KEYRING,
+    keyDownload,
+    installKey: privileged(['install', '-D', '-m', '0644', keyDownload, PGDG_KEYRING], host),
+    sourcesFile: PGDG_SOURCES_FILE,
+    sources: pgdgSources(suite, PGDG_KEYRING),
+    sourcesDraft,
+    installSources: privileged(
+      ['install', '-D', '-m', '0644', sourcesDraft, PGDG_SOURCES_FILE],
+      host,
+    ),
+    removeSources: privileged(['rm', '-f', PGDG_SOURCES_FILE], host),
+    update: updateOneList(PGDG_SOURCES_FILE, host),
+  };
+}
+
+/** The deb822 entry for PGDG, as postgresql-common's apt.postgresql.org.sh writes it. */
+export function pgdgSources(suite: string, keyring: string): string {
+  return [
+    'Types: deb',
+    `URIs: ${PGDG_URI}`,
+    `Suites: ${suite}`,
+    'Components: main',
+    `Signed-By: ${keyring}`,
+    '',
+  ].join('\n');
+}
+
+/**
+ * `apt-get update` of one sources file only: fast, and other broken sources cannot fail it. A list
+ * that cannot be fetched is an error (apt ≥ 2.3; older apt ignores the option and exits 0).
+ */
+export function updateOneList(sourcesFile: string, host: Pick<Host, 'isRoot'>): Command {
+  return privileged(
+    [
+      'apt-get',
+      'update',
+      '-q',
+      '-o',
+      `Dir::Etc::sourcelist=${sourcesFile}`,
+      '-o',
+      'Dir::Etc::sourceparts=-',
+      '-o',
+      'APT::Get::List-Cleanup=0',
+      '-o',
+      'APT::Update::Error-Mode=any',
+    ],
+    host,
+    APT_ENV,
+  );
+}
+
+/** The first enabled sources file naming apt.postgresql.org (one-line or deb822 format). */
+export async function findPgdgSource(): Promise<string | undefined> {
+  const dir = '/etc/apt/sources.list.d';
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const files = [
+    '/etc/apt/sources.list',
+    ...names.filter((n) => /\.(list|sources)$/.test(n)).map((n) => join(dir, n)),
+  ];
+  for (const file of files) {
+    const text = await readFile(file, 'utf8').catch(() => '');
+    if (listsPgdg(text)) return file;
+  }
+  return undefined;
+}
+
+/** Whether a sources file has an uncommented entry for apt.postgresql.org. */
+export function listsPgdg(text: string): boolean {
+  return text
+    .split('\n')
+    .some(
+      (l) =>
+        !l.trim().startsWith('#') && /apt(-archive)?\.postgresql\.org\/pub\/repos\/apt/.test(l),
+    );
+}
