@@ -2,7 +2,7 @@
 # Provision a Debian 12 (bookworm) machine for this project's integration tests.
 #
 # Idempotent and fast when everything is already in place. Ensures:
-#   - apt packages postgresql-15, postgresql-client-15 and age
+#   - apt packages postgresql-15, postgresql-client-15, age, zstd and awscli (S3 tests read back)
 #     (no Debian-managed cluster is needed: tests start their own servers)
 #   - a PostgreSQL 18 client (pg_dump, pg_restore, pg_dumpall, psql, libpq) in
 #     /usr/lib/postgresql/18, built from Debian's *source* package postgresql-18
@@ -19,7 +19,7 @@ export LC_ALL=C
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PG18_PREFIX="${PG18_PREFIX:-/usr/lib/postgresql/18}"  # override only to test the build
 SID_SRC_LIST=/etc/apt/sources.list.d/sid-src.sources
-APT_PACKAGES=(postgresql-15 postgresql-client-15 age zstd)
+APT_PACKAGES=(postgresql-15 postgresql-client-15 age zstd awscli)
 BUILD_DEPS=(build-essential dpkg-dev bison flex pkg-config zlib1g-dev libzstd-dev liblz4-dev libssl-dev)
 EMBEDDED_MAJORS=(13 17 18)
 APT_UPDATED=0

@@ -10,6 +10,7 @@ import type {
   StorageLocation,
 } from './settings.js';
 import { splitArgs, checkExtraArgs } from './extra-args.js';
+import { readStoreOptions } from './storage-inputs.js';
 
 /** Every input name of action.yml, once. */
 export const INPUTS = {
@@ -120,6 +121,7 @@ export function readBackupSettings(read: Read, mask: Mask, cwd: string): BackupS
   if (settings.schemaOnly && settings.dataOnly) {
     throw new InputError(INPUTS.dataOnly, 'schema-only and data-only cannot both be true.');
   }
+  Object.assign(settings, readStoreOptions(read, mask, settings.storage));
   settings.extraArgs = checkExtraArgs(
     INPUTS.extraArgs,
     splitArgs(INPUTS.extraArgs, read(INPUTS.extraArgs)),
@@ -201,7 +203,8 @@ function decodeFileUrl(line: string): string {
   }
 }
 
-function readClientRequest(read: Read): BackupSettings['client'] {
+/** The `pg-version` and `pg-bin-dir` inputs. */
+export function readClientRequest(read: Read): BackupSettings['client'] {
   const raw = read(INPUTS.pgVersion);
   const pgBinDir = read(INPUTS.pgBinDir) || undefined;
   if (raw === 'auto') return { pgVersion: 'auto', pgBinDir };
@@ -304,7 +307,8 @@ export function parseLabels(raw: string): Record<string, string> {
   return labels;
 }
 
-function oneOf<T extends string>(input: string, raw: string, allowed: readonly T[]): T {
+/** The value if it is one of `allowed` (case-insensitive), else an InputError. */
+export function oneOf<T extends string>(input: string, raw: string, allowed: readonly T[]): T {
   const value = raw.toLowerCase() as T;
   if (allowed.includes(value)) return value;
   throw new InputError(input, `'${raw}' is not one of ${allowed.join(', ')}.`);

@@ -32,6 +32,8 @@ export interface BackupReport {
   manifestLocation: string;
   /** The data object's artifact id, when artifact storage was used. */
   artifactId?: number;
+  /** Seconds spent installing the client, when this run installed one. */
+  installSeconds?: number;
   /** Seconds from start to manifest written. */
   durationSeconds: number;
   /** Ids deleted by retention. */
@@ -86,7 +88,10 @@ export function backupSummaryRows(r: BackupReport): [string, string][] {
     ['Duration', `${r.durationSeconds.toFixed(1)} s`],
     ['Throughput', throughput],
     ['Server', `PostgreSQL ${m.server.version} (database ${m.server.database})`],
-    ['Client', `pg_dump ${m.client.pgDumpVersion}`],
+    [
+      'Client',
+      `pg_dump ${m.client.pgDumpVersion}${r.installSeconds === undefined ? '' : ` (installed in ${r.installSeconds.toFixed(1)} s)`}`,
+    ],
     ['Format', `${m.dump.format}, compression ${m.dump.compression}`],
     ['Encryption', m.encryption.scheme],
     ['Tables / rows', `${m.tables.length} / ${m.totalRows}`],

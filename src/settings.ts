@@ -27,6 +27,36 @@ export type StorageLocation =
     }
   | { kind: 'artifact'; /** Artifact name prefix, may be ''. */ name: string };
 
+/** How `artifact://` storage reads and writes (the artifact-* inputs and github-token). */
+export interface ArtifactSettings {
+  /** Days until uploaded artifacts expire; undefined = the repository's setting. */
+  retentionDays?: number;
+  /** The workflow run whose artifacts are read; undefined = this run. */
+  runId?: number;
+  /** `owner/name` of the repository of `runId`; undefined = this repository. */
+  repository?: string;
+  /** Token for the REST API when reading another run's artifacts (needs `actions: read`). */
+  token?: string;
+}
+
+/** How `s3://` storage connects and writes (the s3-* inputs). */
+export interface S3Settings {
+  /** Custom endpoint URL (R2, B2, MinIO, ...); undefined = AWS S3. */
+  endpoint?: string;
+  /** Region; undefined = AWS_REGION, AWS_DEFAULT_REGION, the AWS profile, or us-east-1 with an endpoint. */
+  region?: string;
+  /** Path-style requests (bucket in the path, not in the host name). */
+  forcePathStyle: boolean;
+  /** Storage class of the data object, e.g. STANDARD_IA; undefined = the bucket's default. */
+  storageClass?: string;
+  /** Server-side encryption; undefined = the bucket's default. */
+  sse?: 'AES256' | 'aws:kms';
+  /** KMS key id or ARN for `sse: aws:kms`; undefined = the AWS managed key. */
+  kmsKeyId?: string;
+  /** When requests carry checksums; `auto` = when-required with a custom endpoint, else when-supported. */
+  checksum: 'auto' | 'when-required' | 'when-supported';
+}
+
 /** Which PostgreSQL client to use. */
 export interface ClientRequest {
   /** A client major to use, or `auto` to match the server. */
@@ -79,4 +109,8 @@ export interface BackupSettings {
   verify: 'archive' | 'none';
   /** Free-form labels recorded in the manifest. */
   labels: Record<string, string>;
+  /** Settings of S3 storage, when a storage line is `s3://`. */
+  s3?: S3Settings;
+  /** Settings of artifact storage. */
+  artifact?: ArtifactSettings;
 }

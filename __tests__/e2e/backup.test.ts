@@ -216,7 +216,7 @@ describe('backup with dist/index.js as the runner runs it', () => {
     [{ 'extra-args': '--file=/tmp/x' }, /Input 'extra-args': '--file=\/tmp\/x' is not allowed/],
     [{ jobs: '4' }, /Input 'jobs': parallel dump needs format: directory/],
     [{ 'age-recipients': 'age1xyz' }, /Input 'age-recipients' is not available yet/],
-    [{ command: 'restore' }, /The 'restore' command is not available yet/],
+    [{ command: 'verify' }, /The 'verify' command is not available yet/],
   ])('rejects bad input %j with one line', async (inputs, pattern) => {
     const dir = await emptyDir();
     const run = await runAction({ 'database-url': cluster.url('app'), storage: dir, ...inputs });
@@ -226,7 +226,7 @@ describe('backup with dist/index.js as the runner runs it', () => {
 
   it('says to set storage when the default artifact:// is used outside GitHub Actions', async () => {
     const run = await runAction({ 'database-url': cluster.url('app') });
-    expectOneError(run, /artifact.*not available yet/i);
+    expectOneError(run, /^artifact:\/\/ needs the GitHub Actions artifact runtime.*set `storage`/);
   });
 
   it('requires database-url', async () => {

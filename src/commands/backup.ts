@@ -12,7 +12,7 @@ import {
 } from '../outputs.js';
 import { runBackupStream, type BackupStreamResult } from '../pipeline/backup.js';
 import { planStages, type StagePlan } from '../pipeline/compression.js';
-import { findClient, type PgClient } from '../postgres/client.js';
+import { findClient, type ChosenClient, type PgClient } from '../postgres/client.js';
 import { libpqEnv, writePgpass } from '../postgres/connection.js';
 import { buildPgDumpArgs, describeArgs } from '../postgres/pg-dump.js';
 import { readServerInfo, type ServerInfo } from '../postgres/server.js';
@@ -36,7 +36,14 @@ export async function runBackup(
   ctx: BackupContext,
 ): Promise<BackupReport> {
   const started = ctx.now();
-  const stores = settings.storage.map(createStore);
+  const stores = settings.storage.map((l) =>
+    createStore(l, {
+      s3: settings.s3,
+      artifact: settings.artifact,
+      env: ctx.env,
+      tempDir: ctx.workspace,
+    }),
+  );
   const server = await core.group('Connect to the server', () => connect(settings));
   const client = await core.group('Find a matching pg_dump', () =>
     pickClient(settings, server, ctx),
@@ -79,6 +86,7 @@ export async function runBackup(
     manifestLocation: manifests[0]?.location ?? '',
     artifactId: committed.find((c) => c.artifactId !== undefined)?.artifactId,
     durationSeconds: (ctx.now().getTime() - started.getTime()) / 1000,
+    installSeconds: client.installSeconds,
     pruned: [],
   };
   await core.group('Report', () => report$(report));
@@ -95,7 +103,7 @@ async function pickClient(
   settings: BackupSettings,
   server: ServerInfo,
   ctx: BackupContext,
-): Promise<PgClient> {
+): Promise<ChosenClient> {
   const client = await findClient(settings.client, server.major, ctx.env);
   core.info(`Client: pg_dump ${client.version} from ${client.binDir}.`);
   return client;

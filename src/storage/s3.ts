@@ -1,0 +1,179 @@
+import { Readable } from 'node:stream';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  paginateListObjectsV2,
+  PutObjectCommand,
+  type PutObjectCommandInput,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { ActionError } from '../errors.js';
+import type { S3Settings } from '../settings.js';
+import { createS3Client, partSizeFor, regionFor, s3ClientConfig } from './s3-client.js';
+import { s3Failure, type S3Place } from './s3-errors.js';
+import { S3Writer } from './s3-writer.js';
+import {
+  isManifestOf,
+  type Committed,
+  type ObjectWriter,
+  type Store,
+  type WriteHints,
+} from './store.js';
+
+/** Where an S3 store lives. */
+export interface S3Location {
+  /** Bucket name. */
+  bucket: string;
+  /** Key prefix, '' or ending in '/'. */
+  prefix: string;
+}
+
+/**
+ * `s3://bucket/prefix/` on AWS S3 or an S3-compatible service. Objects are never overwritten: every
+ * write sends `If-None-Match: *` (AWS S3, R2, MinIO refuse to replace an existing key) and is
+ * preceded by a listing of the key, for services that ignore the header (s3rver, older MinIO).
+ * Data objects are multipart uploads completed only in `commit()`; see S3Writer.
+ */
+export class S3Store implements Store {
+  readonly description: string;
+  private readonly client: S3Client;
+  private readonly endpoint?: string;
+  private readonly region?: string;
+
+  constructor(
+    private readonly location: S3Location,
+    private readonly settings: S3Settings,
+    env: NodeJS.ProcessEnv,
+  ) {
+    this.description = `s3://${location.bucket}/${location.prefix}`;
+    this.client = createS3Client(s3ClientConfig(settings, env));
+    this.endpoint = settings.endpoint;
+    this.region = regionFor(settings, env);
+  }
+
+  async isTaken(id: string): Promise<boolean> {
+    return (await this.firstKey(this.keyOf(`${id}.`), this.description)) !== undefined;
+  }
+
+  openWriter(fileName: string, hints: WriteHints = {}): Promise<ObjectWriter> {
+    return Promise.resolve(
+      new S3Writer({
+        client: this.client,
+        params: { ...this.putParams(fileName), StorageClass: this.storageClass() },
+        partSize: partSizeFor(hints.sizeHint),
+        location: this.locationOf(fileName),
+        ensureAbsent: () => this.ensureAbsent(fileName),
+        fail: (error) => s3Failure(error, this.place(fileName)),
+      }),
+    );
+  }
+
+  async writeSmall(fileName: string, body: string): Promise<Committed> {
+    await this.ensureAbsent(fileName);
+    const params = { ...this.putParams(fileName), Body: body, ContentType: 'application/json' };
+    await this.call(fileName, () => this.client.send(new PutObjectCommand(params)));
+    return { location: this.locationOf(fileName) };
+  }
+
+  async listManifests(label?: string): Promise<string[]> {
+    const names: string[] = [];
+    const pages = paginateListObjectsV2(
+      { client: this.client },
+      {
+        Bucket: this.location.bucket,
+        Prefix: this.keyOf(label ? `${label}-` : ''),
+        Delimiter: '/',
+      },
+    );
+    await this.call('', async () => {
+      for await (const page of pages)
+        for (const { Key } of page.Contents ?? []) {
+          const name = Key?.slice(this.location.prefix.length);
+          if (name && isManifestOf(name, label)) names.push(name);
+        }
+    });
+    return names.sort();
+  }
+
+  async readSmall(fileName: string): Promise<string> {
+    return this.call(fileName, async () => {
+      const { Body } = await this.client.send(this.getCommand(fileName));
+      return (await Body?.transformToString('utf8')) ?? '';
+    });
+  }
+
+  async openReader(fileName: string): Promise<Readable> {
+    const { Body } = await this.call(fileName, () => this.client.send(this.getCommand(fileName)));
+    if (Body instanceof Readable) return Body;
+    throw new ActionError(`${this.locationOf(fileName)} came back without a readable body.`);
+  }
+
+  async remove(fileName: string): Promise<void> {
+    const params = { Bucket: this.location.bucket, Key: this.keyOf(fileName) };
+    await this.call(fileName, () => this.client.send(new DeleteObjectCommand(params)));
+  }
+
+  locationOf(fileName: string): string {
+    return `s3://${this.location.bucket}/${this.keyOf(fileName)}`;
+  }
+
+  /** Fails when the object exists (needs only s3:ListBucket, unlike HeadObject's s3:GetObject). */
+  private async ensureAbsent(fileName: string): Promise<void> {
+    const key = this.keyOf(fileName);
+    if ((await this.firstKey(key, this.locationOf(fileName))) !== key) return;
+    throw new ActionError(
+      `${this.locationOf(fileName)} already exists; a backup is never overwritten. Run again to get a new id.`,
+    );
+  }
+
+  /** The first key that starts with `prefix` (keys sort by bytes, so an exact match comes first). */
+  private async firstKey(prefix: string, target: string): Promise<string | undefined> {
+    const command = new ListObjectsV2Command({
+      Bucket: this.location.bucket,
+      Prefix: prefix,
+      MaxKeys: 1,
+    });
+    const page = await this.client.send(command).catch((error: unknown) => {
+      throw s3Failure(error, { ...this.place(''), target });
+    });
+    return page.Contents?.[0]?.Key;
+  }
+
+  private putParams(fileName: string): Omit<PutObjectCommandInput, 'Body'> {
+    return {
+      Bucket: this.location.bucket,
+      Key: this.keyOf(fileName),
+      IfNoneMatch: '*',
+      ContentType: 'application/octet-stream',
+      ServerSideEncryption: this.settings.sse,
+      SSEKMSKeyId: this.settings.kmsKeyId,
+    };
+  }
+
+  private storageClass(): PutObjectCommandInput['StorageClass'] {
+    return this.settings.storageClass as PutObjectCommandInput['StorageClass'];
+  }
+
+  private getCommand(fileName: string): GetObjectCommand {
+    return new GetObjectCommand({ Bucket: this.location.bucket, Key: this.keyOf(fileName) });
+  }
+
+  private keyOf(fileName: string): string {
+    return `${this.location.prefix}${fileName}`;
+  }
+
+  private place(fileName: string): S3Place {
+    const target = fileName ? this.locationOf(fileName) : this.description;
+    const { endpoint, region } = this;
+    return { target, bucket: this.location.bucket, endpoint, region };
+  }
+
+  private async call<T>(fileName: string, request: () => Promise<T>): Promise<T> {
+    try {
+      return await request();
+    } catch (error) {
+      throw s3Failure(error, this.place(fileName));
+    }
+  }
+}
