@@ -1,8 +1,17 @@
 import { InputError, NotAvailableError } from './errors.js';
-import { INPUTS, parseBool, parseList, readStorage, type Mask, type Read } from './inputs.js';
+import {
+  INPUTS,
+  parseBool,
+  parseList,
+  readClientRequest,
+  readStorage,
+  type Mask,
+  type Read,
+} from './inputs.js';
+import { readStoreOptions } from './storage-inputs.js';
 import { checkLabel, labelFromDatabase } from './naming.js';
 import { parseDatabaseUrl, type Connection } from './postgres/connection.js';
-import type { ClientRequest, StorageLocation } from './settings.js';
+import type { ArtifactSettings, ClientRequest, S3Settings, StorageLocation } from './settings.js';
 
 /** Which backup to restore: the newest, one id, or the newest at or before a time. */
 export type BackupChoice =
@@ -14,6 +23,10 @@ export interface RestoreSettings {
   target: Connection;
   /** The location read from (the first `storage` line). */
   storage: StorageLocation;
+  /** s3-* settings, when the location is s3://. */
+  s3?: S3Settings;
+  /** artifact-* settings (another run, repository, token), when the location is artifact://. */
+  artifact?: ArtifactSettings;
   /** `label`, else the database name of `database-url`, else undefined (the only label present). */
   label?: string;
   /** Which backup. */
@@ -60,7 +73,7 @@ export function readRestoreSettings(read: Read, mask: Mask, cwd: string): Restor
     storage: firstStorage(read, cwd),
     label: readLabel(read, mask),
     choice: parseBackupChoice(read(INPUTS.backup)),
-    client: readClient(read),
+    client: readClientRequest(read),
     jobs: readJobs(read),
     schemas: parseList(read(INPUTS.schemas)),
     tables: parseList(read(INPUTS.tables)),
@@ -72,6 +85,7 @@ export function readRestoreSettings(read: Read, mask: Mask, cwd: string): Restor
     overwrite: parseBool(INPUTS.overwrite, read(INPUTS.overwrite)),
     confirm: read(INPUTS.confirm),
   };
+  Object.assign(settings, readStoreOptions(read, mask, [settings.storage]));
   checkCombinations(settings);
   return settings;
 }
@@ -126,19 +140,6 @@ function isRealDate(value: string): boolean {
   return (
     day.getUTCMonth() === (mo ?? 1) - 1 && day.getUTCDate() === d && h < 24 && mi < 60 && se < 60
   );
-}
-
-function readClient(read: Read): ClientRequest {
-  const raw = read(INPUTS.pgVersion);
-  const pgBinDir = read(INPUTS.pgBinDir) || undefined;
-  if (raw === 'auto') return { pgVersion: 'auto', pgBinDir };
-  if (!/^\d+$/.test(raw) || Number(raw) < 10 || Number(raw) > 99) {
-    throw new InputError(
-      INPUTS.pgVersion,
-      `'${raw}' is not a PostgreSQL major version: use auto or a major such as 17.`,
-    );
-  }
-  return { pgVersion: Number(raw), pgBinDir };
 }
 
 function readJobs(read: Read): number | undefined {

@@ -19,6 +19,9 @@ export async function runMain(env: NodeJS.ProcessEnv = process.env): Promise<voi
     const read = createReader();
     const command = readCommand(read);
     const mask = (s: string) => core.setSecret(s);
+    // The AWS SDK reads these itself; masked so that no error text can ever show them.
+    for (const name of ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'])
+      if (env[name]) mask(env[name]);
     const cwd = env.GITHUB_WORKSPACE || process.cwd();
     const now = () => new Date();
     if (command === 'backup') {

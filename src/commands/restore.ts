@@ -41,7 +41,12 @@ export async function runRestoreCommand(
   ctx: RestoreContext,
 ): Promise<RestoreReport> {
   const started = ctx.now();
-  const store = createStore(settings.storage);
+  const store = createStore(settings.storage, {
+    s3: settings.s3,
+    artifact: settings.artifact,
+    env: ctx.env,
+    tempDir: ctx.workspace,
+  });
   const manifest = await core.group('Find the backup', () => findBackup(store, settings));
   checkRestorable(manifest, settings);
   const archivePath = await core.group('Check the SHA-256 of the stored object', () =>
