@@ -65,7 +65,10 @@ describe('selectedTables', () => {
   });
 
   it('keeps the manifest order and the row counts', () => {
-    const got = selectedTables(MANIFEST, { schemas: ['hr', 'sales'], tables: ['people', 'orders'] });
+    const got = selectedTables(MANIFEST, {
+      schemas: ['hr', 'sales'],
+      tables: ['people', 'orders'],
+    });
     expect(got).toEqual([TABLES[2], TABLES[3], TABLES[4], TABLES[5]]);
   });
 
