@@ -11,6 +11,7 @@ import type {
 } from './settings.js';
 import { splitArgs, checkExtraArgs } from './extra-args.js';
 import { readStoreOptions } from './storage-inputs.js';
+import { readEncryptionKeys } from './encryption-inputs.js';
 
 /** Every input name of action.yml, once. */
 export const INPUTS = {
@@ -92,7 +93,7 @@ export function readBackupSettings(read: Read, mask: Mask, cwd: string): BackupS
     );
   const connection = parseDatabaseUrl(INPUTS.databaseUrl, rawUrl);
   if (connection.password) mask(connection.password);
-  rejectNotYetAvailable(read, mask);
+  rejectNotYetAvailable(read);
   const format = oneOf(INPUTS.format, read(INPUTS.format), FORMATS);
   const settings: BackupSettings = {
     connection,
@@ -117,6 +118,7 @@ export function readBackupSettings(read: Read, mask: Mask, cwd: string): BackupS
     lockWaitTimeout: parseLockWaitTimeout(read(INPUTS.lockWaitTimeout)),
     verify: oneOf(INPUTS.verify, read(INPUTS.verify), ['archive', 'none'] as const),
     labels: parseLabels(read(INPUTS.labels)),
+    encryption: readEncryptionKeys(read, mask),
   };
   if (settings.schemaOnly && settings.dataOnly) {
     throw new InputError(INPUTS.dataOnly, 'schema-only and data-only cannot both be true.');
@@ -130,12 +132,8 @@ export function readBackupSettings(read: Read, mask: Mask, cwd: string): BackupS
   return settings;
 }
 
-function rejectNotYetAvailable(read: Read, mask: Mask): void {
-  const passphrase = read(INPUTS.agePassphrase);
-  if (passphrase) mask(passphrase);
+function rejectNotYetAvailable(read: Read): void {
   const later = [
-    INPUTS.ageRecipients,
-    INPUTS.agePassphrase,
     INPUTS.webhookUrl,
     INPUTS.keepLast,
     INPUTS.keepDaily,

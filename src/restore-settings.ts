@@ -9,6 +9,8 @@ import {
   type Read,
 } from './inputs.js';
 import { readStoreOptions } from './storage-inputs.js';
+import { readDecryptionKeys } from './encryption-inputs.js';
+import type { DecryptionKeys } from './pipeline/encryption.js';
 import { checkLabel, labelFromDatabase } from './naming.js';
 import { parseDatabaseUrl, type Connection } from './postgres/connection.js';
 import type { ArtifactSettings, ClientRequest, S3Settings, StorageLocation } from './settings.js';
@@ -53,6 +55,8 @@ export interface RestoreSettings {
   overwrite: boolean;
   /** Must equal the target database name when `overwrite` is true. */
   confirm: string;
+  /** age identities and/or passphrase, for encrypted backups. */
+  keys: DecryptionKeys;
 }
 
 /** All restore settings, validated; secrets are masked as they are read. */
@@ -67,7 +71,7 @@ export function readRestoreSettings(read: Read, mask: Mask, cwd: string): Restor
   }
   const target = parseDatabaseUrl(INPUTS.targetDatabaseUrl, rawTarget);
   if (target.password) mask(target.password);
-  rejectLater(read, mask);
+  rejectLater(read);
   const settings: RestoreSettings = {
     target,
     storage: firstStorage(read, cwd),
@@ -84,20 +88,15 @@ export function readRestoreSettings(read: Read, mask: Mask, cwd: string): Restor
     createDatabase: parseBool(INPUTS.createDatabase, read(INPUTS.createDatabase)),
     overwrite: parseBool(INPUTS.overwrite, read(INPUTS.overwrite)),
     confirm: read(INPUTS.confirm),
+    keys: readDecryptionKeys(read, mask),
   };
   Object.assign(settings, readStoreOptions(read, mask, [settings.storage]));
   checkCombinations(settings);
   return settings;
 }
 
-function rejectLater(read: Read, mask: Mask): void {
-  for (const secret of [INPUTS.ageIdentity, INPUTS.agePassphrase]) {
-    const value = read(secret);
-    if (value) mask(value);
-  }
-  const later = [INPUTS.ageIdentity, INPUTS.agePassphrase, INPUTS.webhookUrl];
-  const given = later.find((name) => read(name) !== '');
-  if (given) throw new NotAvailableError(`Input '${given}'`);
+function rejectLater(read: Read): void {
+  if (read(INPUTS.webhookUrl)) throw new NotAvailableError(`Input '${INPUTS.webhookUrl}'`);
 }
 
 function readLabel(read: Read, mask: Mask): string | undefined {

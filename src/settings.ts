@@ -1,4 +1,5 @@
 import type { Connection } from './postgres/connection.js';
+import type { EncryptionKeys } from './pipeline/encryption.js';
 
 /** The command the action runs. */
 export type Command = 'backup' | 'restore' | 'verify' | 'prune' | 'check';
@@ -109,6 +110,8 @@ export interface BackupSettings {
   verify: 'archive' | 'none';
   /** Free-form labels recorded in the manifest. */
   labels: Record<string, string>;
+  /** age encryption, when age-recipients or age-passphrase is set. */
+  encryption?: EncryptionKeys;
   /** Settings of S3 storage, when a storage line is `s3://`. */
   s3?: S3Settings;
   /** Settings of artifact storage. */

@@ -12,6 +12,7 @@ import {
 } from '../outputs.js';
 import { runBackupStream, type BackupStreamResult } from '../pipeline/backup.js';
 import { planStages, type StagePlan } from '../pipeline/compression.js';
+import { createEncryptor } from '../pipeline/encryption.js';
 import { findClient, type ChosenClient, type PgClient } from '../postgres/client.js';
 import { libpqEnv, writePgpass } from '../postgres/connection.js';
 import { buildPgDumpArgs, describeArgs } from '../postgres/pg-dump.js';
@@ -48,7 +49,12 @@ export async function runBackup(
   const client = await core.group('Find a matching pg_dump', () =>
     pickClient(settings, server, ctx),
   );
-  const plan = planStages(settings.format, settings.compression, client.major);
+  const plan = planStages(
+    settings.format,
+    settings.compression,
+    client.major,
+    settings.encryption !== undefined,
+  );
   const id = await core.group('Choose the backup id', () => chooseId(settings, stores, started));
   const fileName = dataObjectName(id, plan.extension);
   const env = libpqEnv(ctx.env, await writePgpass(ctx.workspace, settings.connection));
@@ -152,6 +158,9 @@ async function dumpToStores(
       verify: job.settings.verify === 'archive',
       env: job.env,
       sinks: writers.map((w) => w.stream),
+      encryptor: job.settings.encryption
+        ? await createEncryptor(job.settings.encryption)
+        : undefined,
     });
     const committed = await commitAll(writers, job.stores, job.fileName);
     core.info(`Stored ${result.size} bytes, sha256 ${result.sha256}.`);
@@ -236,7 +245,7 @@ function buildManifest(p: ManifestParts): Manifest {
       jobs: p.settings.jobs ?? 1,
       args: p.args,
     },
-    encryption: { scheme: 'none' },
+    encryption: manifestEncryption(p.settings),
     object: { key: p.fileName, size: p.result.size, sha256: p.result.sha256 },
     tables,
     totalRows: tables.reduce((sum, t) => sum + t.rows, 0),
@@ -250,4 +259,12 @@ async function report$(report: BackupReport): Promise<void> {
   for (const [field, value] of backupSummaryRows(report))
     core.info(`${field}: ${value.replace(/<br>/g, ', ')}`);
   await writeBackupSummary(report);
+}
+
+function manifestEncryption(settings: BackupSettings): Manifest['encryption'] {
+  const keys = settings.encryption;
+  if (!keys) return { scheme: 'none' };
+  return keys.passphrase !== undefined
+    ? { scheme: 'age', passphrase: true }
+    : { scheme: 'age', recipients: keys.recipients };
 }

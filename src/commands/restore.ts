@@ -1,8 +1,10 @@
 import * as core from '@actions/core';
-import { ActionError, InputError, NotAvailableError } from '../errors.js';
+import { ActionError, InputError } from '../errors.js';
 import { INPUTS } from '../inputs.js';
 import type { Manifest } from '../manifest.js';
 import { formatBytes } from '../outputs.js';
+import { join } from 'node:path';
+import { decryptFile } from '../pipeline/encryption.js';
 import { fetchVerifiedArchive, runRestore } from '../pipeline/restore.js';
 import { findClient, type PgClient } from '../postgres/client.js';
 import { libpqEnv, writePgpass } from '../postgres/connection.js';
@@ -49,8 +51,11 @@ export async function runRestoreCommand(
   });
   const manifest = await core.group('Find the backup', () => findBackup(store, settings));
   checkRestorable(manifest, settings);
-  const archivePath = await core.group('Check the SHA-256 of the stored object', () =>
+  const stored = await core.group('Check the SHA-256 of the stored object', () =>
     fetchVerifiedArchive(store, manifest.object, ctx.workspace),
+  );
+  const archivePath = await core.group('Decrypt', () =>
+    decryptIfNeeded(manifest, stored, settings, ctx),
   );
   const target = await core.group('Inspect the target', () => inspectAndCheck(settings));
   const client = await core.group('Find a matching pg_restore', () =>
@@ -118,9 +123,24 @@ async function findBackup(store: Store, settings: RestoreSettings): Promise<Mani
   );
 }
 
+/** Decrypts an encrypted backup in full to a 0600 spool, so a wrong key fails before the target is touched. */
+async function decryptIfNeeded(
+  manifest: Manifest,
+  stored: string,
+  settings: RestoreSettings,
+  ctx: RestoreContext,
+): Promise<string> {
+  if (manifest.encryption.scheme === 'none') {
+    core.info('The backup is not encrypted.');
+    return stored;
+  }
+  const plain = join(ctx.workspace, manifest.object.key.replace(/\.age$/, ''));
+  await decryptFile(stored, plain, settings.keys, manifest.encryption);
+  core.info('Decrypted with age.');
+  return plain;
+}
+
 function checkRestorable(manifest: Manifest, settings: RestoreSettings): void {
-  if (manifest.encryption.scheme !== 'none')
-    throw new NotAvailableError('Restoring an encrypted backup');
   const selective =
     settings.schemas.length || settings.tables.length || settings.schemaOnly || settings.dataOnly;
   if (manifest.dump.format === 'plain' && (selective || settings.overwrite)) {
@@ -191,7 +211,7 @@ async function restoreSafely(p: RestorePlan): Promise<string[]> {
       client: p.client,
       format: p.manifest.dump.format as DumpFormat,
       archivePath: p.archivePath,
-      objectKey: p.manifest.object.key,
+      objectKey: p.manifest.object.key.replace(/\.age$/, ''),
       target: p.settings.target,
       selection: selectionOf(p.settings),
       jobs,

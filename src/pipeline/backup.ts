@@ -1,5 +1,5 @@
 import { pipeline } from 'node:stream/promises';
-import type { Readable, Transform, Writable } from 'node:stream';
+import type { Duplex, Readable, Transform, Writable } from 'node:stream';
 import { ActionError } from '../errors.js';
 import type { PgClient } from '../postgres/client.js';
 import { startPgDump } from '../postgres/pg-dump.js';
@@ -29,6 +29,8 @@ export interface BackupStream {
   env: NodeJS.ProcessEnv;
   /** One writable per storage location. */
   sinks: Writable[];
+  /** The age encryption stage, when the backup is encrypted. */
+  encryptor?: Duplex;
 }
 
 /** What came out of the stream. */
@@ -47,7 +49,7 @@ interface Verifier {
 const PRIORITY = { dump: 0, store: 1, verify: 2 } as const;
 const STALL_MS = 120_000;
 
-/** pg_dump → [verify tap] → [compression] → sha256/size → every location, as one stream. */
+/** pg_dump → [verify tap] → [compression] → [age] → sha256/size → every location, as one stream. */
 export async function runBackupStream(s: BackupStream): Promise<BackupStreamResult> {
   const controller = new AbortController();
   const measure = new Measure();
@@ -55,10 +57,11 @@ export async function runBackupStream(s: BackupStream): Promise<BackupStreamResu
   if (s.format === 'directory') return runDirectory(s, controller, measure, sink);
   const dump = startPgDump(s.client, s.dumpArgs, s.env, controller.signal);
   const verifier = s.verify ? startVerifier(s, controller.signal) : undefined;
-  const stages: (Readable | Transform | Writable)[] = [dump.stdout];
+  const stages: (Readable | Transform | Duplex | Writable)[] = [dump.stdout];
   if (verifier?.input) stages.push(new Tap(verifier.input));
   if (verifier && s.format === 'tar') stages.push(new TarCheck());
   if (s.plan.streamCompression) stages.push(createCompressor(s.plan.streamCompression));
+  if (s.encryptor) stages.push(s.encryptor);
   stages.push(measure, sink);
   await runTogether(
     [
@@ -85,7 +88,9 @@ async function runDirectory(
     [
       {
         priority: PRIORITY.store,
-        promise: pipeline([packed, measure, sink], { signal: controller.signal }),
+        promise: pipeline([packed, ...(s.encryptor ? [s.encryptor] : []), measure, sink], {
+          signal: controller.signal,
+        }),
       },
       ...(verifier ? [{ priority: PRIORITY.verify, promise: verifier.done }] : []),
     ],
