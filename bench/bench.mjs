@@ -64,8 +64,10 @@ async function main() {
         ['-Fc', `--compress=${compression}`, ...extra, '-f', out, ...connArgs(cluster, 'bench')],
         env,
       );
-    const action = (verify, storage) =>
+    const recipient = 'age1peeekq8zr8492rrjr2wvsnz8ne28wqzspdt2tg0r28ymzxf72skqannpyx';
+    const action = (verify, storage, extra = {}) =>
       timed(process.execPath, [join(REPO_ROOT, 'dist/index.js')], {
+        ...extra,
         PATH: process.env.PATH,
         'INPUT_DATABASE-URL': cluster.url('bench'),
         INPUT_STORAGE: storage,
@@ -81,6 +83,9 @@ async function main() {
       const b = await bare(join(work, `bare-${round}.dump`));
       const v = await action('archive', join(work, `verified-${round}`));
       const n = await action('none', join(work, `plain-${round}`));
+      const enc = await action('archive', join(work, `age-${round}`), {
+        'INPUT_AGE-RECIPIENTS': recipient,
+      });
       const gz = await timed(
         'bash',
         [
@@ -98,6 +103,7 @@ async function main() {
         bare: b.seconds,
         verified: v.seconds,
         unverified: n.seconds,
+        encrypted: enc.seconds,
         blog: gz.seconds,
         peakVerified: v.peakKb,
         peakNone: n.peakKb,
@@ -117,6 +123,9 @@ async function main() {
     );
     console.log(
       `ratio pg_dump | gzip (blog script) / bare pg_dump: ${(best('blog') / best('bare')).toFixed(2)}`,
+    );
+    console.log(
+      `ratio action(verify=archive + age) / bare pg_dump: ${(best('encrypted') / best('bare')).toFixed(2)} (age adds ${(best('encrypted') - best('verified')).toFixed(2)} s)`,
     );
     console.log(
       `archive size ${(bareSize / 1048576).toFixed(1)} MiB; action peak RSS: ${(Math.max(...rows.map((r) => r.peakVerified)) / 1024).toFixed(0)} MiB (verify=archive), ${(Math.max(...rows.map((r) => r.peakNone)) / 1024).toFixed(0)} MiB (verify=none)`,
