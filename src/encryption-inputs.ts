@@ -1,3 +1,4 @@
+import { Decrypter, Encrypter } from 'age-encryption';
 import { InputError } from './errors.js';
 import { INPUTS, type Mask, type Read } from './inputs.js';
 import type { DecryptionKeys, EncryptionKeys } from './pipeline/encryption.js';
@@ -13,12 +14,22 @@ function keyLines(raw: string): string[] {
     .filter((l) => l && !l.startsWith('#'));
 }
 
+/** Whether age itself accepts the key (bech32 checksum, length); its errors would echo the key. */
+function ageAccepts(add: () => void): boolean {
+  try {
+    add();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** `age-recipients` and `age-passphrase` for backup; undefined when neither is set. */
 export function readEncryptionKeys(read: Read, mask: Mask): EncryptionKeys | undefined {
   const passphrase = read(INPUTS.agePassphrase);
   if (passphrase) mask(passphrase);
   const recipients = keyLines(read(INPUTS.ageRecipients));
-  for (const r of recipients) checkRecipient(r);
+  for (const r of recipients) checkRecipient(r, mask);
   if (passphrase && recipients.length) {
     throw new InputError(
       INPUTS.agePassphrase,
@@ -29,14 +40,15 @@ export function readEncryptionKeys(read: Read, mask: Mask): EncryptionKeys | und
   return passphrase ? { recipients: [], passphrase } : { recipients };
 }
 
-function checkRecipient(r: string): void {
+function checkRecipient(r: string, mask: Mask): void {
   if (r.startsWith('ssh-')) {
     throw new InputError(
       INPUTS.ageRecipients,
       `'${r.slice(0, 20)}…' is an SSH key, which the age implementation used here does not support: create an age key with age-keygen and use its age1… public key.`,
     );
   }
-  if (r.startsWith('AGE-SECRET-KEY-')) {
+  if (/^AGE-SECRET-KEY-/i.test(r)) {
+    mask(r);
     throw new InputError(
       INPUTS.ageRecipients,
       'holds a secret key (AGE-SECRET-KEY-1…): give the public key (age1…, printed by age-keygen -y), and keep the secret key for restores only.',
@@ -48,6 +60,12 @@ function checkRecipient(r: string): void {
       `'${r}' is not an age public key (age1…, one per line).`,
     );
   }
+  if (!ageAccepts(() => new Encrypter().addRecipient(r))) {
+    throw new InputError(
+      INPUTS.ageRecipients,
+      `'${r}' is not a valid age public key (its checksum or length is wrong): copy it again from age-keygen -y.`,
+    );
+  }
 }
 
 /** `age-identity` and `age-passphrase` for restore; every line is masked as soon as it is read. */
@@ -57,14 +75,23 @@ export function readDecryptionKeys(read: Read, mask: Mask): DecryptionKeys {
   const raw = read(INPUTS.ageIdentity);
   if (raw) mask(raw);
   const identities = keyLines(raw);
-  for (const id of identities) {
-    mask(id);
-    if (!IDENTITY.test(id)) {
-      throw new InputError(
-        INPUTS.ageIdentity,
-        'must hold AGE-SECRET-KEY-1… lines (the contents of an age-keygen key file).',
-      );
-    }
-  }
+  identities.forEach((id) => mask(id));
+  identities.forEach(checkIdentity);
   return passphrase ? { identities, passphrase } : { identities };
+}
+
+/** Never echoes the key: a near-miss is still a secret. */
+function checkIdentity(id: string, index: number): void {
+  if (!IDENTITY.test(id)) {
+    throw new InputError(
+      INPUTS.ageIdentity,
+      'must hold AGE-SECRET-KEY-1… lines (the contents of an age-keygen key file).',
+    );
+  }
+  if (!ageAccepts(() => new Decrypter().addIdentity(id))) {
+    throw new InputError(
+      INPUTS.ageIdentity,
+      `key ${index + 1} is not a valid age secret key (its checksum or length is wrong): copy the AGE-SECRET-KEY-1… line again from the key file.`,
+    );
+  }
 }

@@ -215,7 +215,10 @@ describe('backup with dist/index.js as the runner runs it', () => {
     [{ compression: 'zstd:99' }, /Input 'compression': level 99 is out of range/],
     [{ 'extra-args': '--file=/tmp/x' }, /Input 'extra-args': '--file=\/tmp\/x' is not allowed/],
     [{ jobs: '4' }, /Input 'jobs': parallel dump needs format: directory/],
-    [{ 'age-recipients': 'age1xyz' }, /Input 'age-recipients' is not available yet/],
+    [
+      { 'age-recipients': 'age1xyz' },
+      /Input 'age-recipients': 'age1xyz' is not a valid age public key/,
+    ],
     [{ command: 'verify' }, /The 'verify' command is not available yet/],
   ])('rejects bad input %j with one line', async (inputs, pattern) => {
     const dir = await emptyDir();

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
+import { generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { InputError, NotAvailableError } from '../../src/errors.js';
 import {
   INPUTS,
@@ -19,6 +20,11 @@ const CWD = '/work/project';
 const PASSWORD = 'p@ss:w/rd#%? x';
 const ENCODED = encodeURIComponent(PASSWORD);
 const URL_WITH_PASSWORD = `postgresql://app:${ENCODED}@db.example.com:6543/shop?sslmode=require`;
+
+/** A fresh age1… public key. */
+async function newRecipient(): Promise<string> {
+  return identityToRecipient(await generateX25519Identity());
+}
 
 function settingsOf(given: Record<string, string>) {
   const { mask, masked } = maskRecorder();
@@ -133,18 +139,47 @@ describe('readBackupSettings', () => {
     expect(masked).toEqual([url]);
   });
 
-  it('masks age-passphrase before refusing it', () => {
+  it('reads no encryption by default', () => {
+    expect(settingsOf({}).settings.encryption).toBeUndefined();
+  });
+
+  it('masks age-passphrase and reads it as passphrase encryption', () => {
+    const { settings, masked } = settingsOf({ 'age-passphrase': 'correct horse' });
+    expect(masked).toContain('correct horse');
+    expect(settings.encryption).toEqual({ recipients: [], passphrase: 'correct horse' });
+  });
+
+  it('reads age-recipients one per line into the encryption settings', async () => {
+    const [a, b] = await Promise.all([newRecipient(), newRecipient()]);
+    const { settings } = settingsOf({ 'age-recipients': `${a}\n# break-glass\n${b}\n` });
+    expect(settings.encryption).toEqual({ recipients: [a, b] });
+  });
+
+  it('masks age-passphrase before refusing it together with age-recipients', async () => {
     const { mask, masked } = maskRecorder();
+    const recipient = await newRecipient();
     const error = thrown(() =>
       readBackupSettings(
-        readerOf({ 'database-url': URL_WITH_PASSWORD, 'age-passphrase': 'correct horse' }),
+        readerOf({
+          'database-url': URL_WITH_PASSWORD,
+          'age-passphrase': 'correct horse',
+          'age-recipients': recipient,
+        }),
         mask,
         CWD,
       ),
     );
-    expect(error).toBeInstanceOf(NotAvailableError);
+    expect(error).toBeInstanceOf(InputError);
+    expect(error.message).toContain("Input 'age-passphrase'");
     expect(masked).toContain('correct horse');
     expect(error.message).not.toContain('correct horse');
+    expectSafe(error);
+  });
+
+  it('refuses an invalid age-recipients line naming the input', () => {
+    const error = backupError({ 'age-recipients': 'age1notakey' });
+    expect(error).toBeInstanceOf(InputError);
+    expect(error.message).toContain("Input 'age-recipients'");
   });
 
   it('requires database-url', () => {
@@ -270,8 +305,6 @@ describe('readBackupSettings', () => {
   );
 
   it.each([
-    ['age-recipients', 'age1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq'],
-    ['age-passphrase', 'secret words'],
     ['webhook-url', 'https://hooks.example.com/x'],
     ['keep-last', '7'],
     ['keep-daily', '7'],

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
+import { generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { InputError, NotAvailableError } from '../../src/errors.js';
 import { labelFromDatabase } from '../../src/naming.js';
 import {
@@ -85,6 +86,7 @@ describe('readRestoreSettings: defaults', () => {
       createDatabase: true,
       overwrite: false,
       confirm: '',
+      keys: { identities: [] },
     });
   });
 
@@ -497,23 +499,41 @@ describe('readRestoreSettings: combinations', () => {
   });
 });
 
-describe('readRestoreSettings: inputs not available yet', () => {
-  it.each([
-    ['age-identity', 'AGE-SECRET-KEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ', true],
-    ['age-passphrase', 'correct horse battery staple', true],
-    ['webhook-url', 'https://hooks.slack.com/services/T000/B000/XXXX', false],
-  ])('refuses %s, masking a secret first and never echoing it', (input, value, secret) => {
-    const { error, masked } = restoreError({ [input]: value });
-    expect(error).toBeInstanceOf(NotAvailableError);
-    expect(error.message).toContain(`Input '${input}'`);
-    expect(error.message).toContain('not available yet');
-    expect(error.message).not.toContain(value);
-    expect(masked.includes(value)).toBe(secret);
+describe('readRestoreSettings: age decryption keys', () => {
+  it('reads age-identity (a whole key file) and masks the input and every key line', async () => {
+    const identity = await generateX25519Identity();
+    const file = `# created: 2026-11-22T02:00:00Z\n# public key: ${await identityToRecipient(identity)}\n${identity}\n`;
+    const { settings, masked } = restoreOf({ 'age-identity': file });
+    expect(settings.keys).toEqual({ identities: [identity] });
+    expect(masked).toEqual(expect.arrayContaining([file.trim(), identity]));
+  });
+
+  it('reads and masks age-passphrase', () => {
+    const { settings, masked } = restoreOf({ 'age-passphrase': 'correct horse battery staple' });
+    expect(settings.keys).toEqual({ identities: [], passphrase: 'correct horse battery staple' });
+    expect(masked).toContain('correct horse battery staple');
+  });
+
+  it('refuses a malformed age-identity without echoing it, masking both age secrets first', () => {
+    const { error, masked } = restoreError({
+      'age-identity': 'ID-SECRET',
+      'age-passphrase': 'PHRASE',
+    });
+    expect(error).toBeInstanceOf(InputError);
+    expect(error.message).toContain("Input 'age-identity'");
+    expect(error.message).not.toContain('ID-SECRET');
+    expect(masked).toEqual(expect.arrayContaining(['ID-SECRET', 'PHRASE']));
     expectSafe(error);
   });
 
-  it('masks both age secrets when both are given', () => {
-    const { masked } = restoreError({ 'age-identity': 'ID-SECRET', 'age-passphrase': 'PHRASE' });
-    expect(masked).toEqual(expect.arrayContaining(['ID-SECRET', 'PHRASE']));
+  it('still refuses webhook-url (not available yet) without echoing it', () => {
+    const value = 'https://hooks.slack.com/services/T000/B000/XXXX';
+    const { error, masked } = restoreError({ 'webhook-url': value });
+    expect(error).toBeInstanceOf(NotAvailableError);
+    expect(error.message).toContain("Input 'webhook-url'");
+    expect(error.message).toContain('not available yet');
+    expect(error.message).not.toContain(value);
+    expect(masked).not.toContain(value);
+    expectSafe(error);
   });
 });

@@ -1,4 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { Duplex, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { TransformStream, type ReadableStream } from 'node:stream/web';
@@ -67,6 +68,8 @@ export async function decryptFile(
   try {
     await pipeline(Readable.fromWeb(plain), createWriteStream(target, { mode: 0o600 }));
   } catch (error) {
+    // Every chunk is authenticated, but the ones before the damage were already written.
+    await rm(target, { force: true });
     throw new ActionError(
       `The encrypted backup is damaged or truncated (${(error as Error).message}); nothing was restored.`,
       {
