@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { InputError, NotAvailableError } from './errors.js';
 import { checkLabel, labelFromDatabase } from './naming.js';
-import { parseDatabaseUrl } from './postgres/connection.js';
+import { parseDatabaseUrl, type Connection } from './postgres/connection.js';
 import type {
   BackupSettings,
   Command,
@@ -84,15 +84,13 @@ export function readCommand(read: Read): Command {
 
 /** All backup settings, validated; secrets are masked as they are read. */
 export function readBackupSettings(read: Read, mask: Mask, cwd: string): BackupSettings {
-  const rawUrl = read(INPUTS.databaseUrl);
-  if (rawUrl) mask(rawUrl);
-  if (!rawUrl)
+  const connection = readDatabaseUrl(read, mask, INPUTS.databaseUrl);
+  if (!connection) {
     throw new InputError(
       INPUTS.databaseUrl,
       'is required for backup: set it to a secret such as ${{ secrets.DATABASE_URL }}.',
     );
-  const connection = parseDatabaseUrl(INPUTS.databaseUrl, rawUrl);
-  if (connection.password) mask(connection.password);
+  }
   rejectNotYetAvailable(read);
   const format = oneOf(INPUTS.format, read(INPUTS.format), FORMATS);
   const settings: BackupSettings = {
@@ -144,6 +142,16 @@ function rejectNotYetAvailable(read: Read): void {
   ];
   const given = later.find((name) => read(name) !== '');
   if (given) throw new NotAvailableError(`Input '${given}'`);
+}
+
+/** A connection URL input, masked (whole and its password) before it is parsed; undefined when unset. */
+export function readDatabaseUrl(read: Read, mask: Mask, input: string): Connection | undefined {
+  const raw = read(input);
+  if (!raw) return undefined;
+  mask(raw);
+  const connection = parseDatabaseUrl(input, raw);
+  if (connection.password) mask(connection.password);
+  return connection;
 }
 
 /** The `storage` input: one location per line. */

@@ -4,6 +4,7 @@ import {
   parseBool,
   parseList,
   readClientRequest,
+  readDatabaseUrl,
   readStorage,
   type Mask,
   type Read,
@@ -12,7 +13,7 @@ import { readStoreOptions } from './storage-inputs.js';
 import { readDecryptionKeys } from './encryption-inputs.js';
 import type { DecryptionKeys } from './pipeline/encryption.js';
 import { checkLabel, labelFromDatabase } from './naming.js';
-import { parseDatabaseUrl, type Connection } from './postgres/connection.js';
+import type { Connection } from './postgres/connection.js';
 import type { ArtifactSettings, ClientRequest, S3Settings, StorageLocation } from './settings.js';
 
 /** Which backup to restore: the newest, one id, or the newest at or before a time. */
@@ -61,16 +62,13 @@ export interface RestoreSettings {
 
 /** All restore settings, validated; secrets are masked as they are read. */
 export function readRestoreSettings(read: Read, mask: Mask, cwd: string): RestoreSettings {
-  const rawTarget = read(INPUTS.targetDatabaseUrl);
-  if (rawTarget) mask(rawTarget);
-  if (!rawTarget) {
+  const target = readDatabaseUrl(read, mask, INPUTS.targetDatabaseUrl);
+  if (!target) {
     throw new InputError(
       INPUTS.targetDatabaseUrl,
       'is required for restore: the database to restore into (a secret).',
     );
   }
-  const target = parseDatabaseUrl(INPUTS.targetDatabaseUrl, rawTarget);
-  if (target.password) mask(target.password);
   rejectLater(read);
   const settings: RestoreSettings = {
     target,
@@ -101,12 +99,8 @@ function rejectLater(read: Read): void {
 
 function readLabel(read: Read, mask: Mask): string | undefined {
   if (read(INPUTS.label)) return checkLabel(INPUTS.label, read(INPUTS.label));
-  const source = read(INPUTS.databaseUrl);
-  if (!source) return undefined;
-  mask(source);
-  const { database, password } = parseDatabaseUrl(INPUTS.databaseUrl, source);
-  if (password) mask(password);
-  return labelFromDatabase(database);
+  const source = readDatabaseUrl(read, mask, INPUTS.databaseUrl);
+  return source ? labelFromDatabase(source.database) : undefined;
 }
 
 /** `latest`, a backup id, or an ISO-8601 time. */

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Manifest } from '../../src/manifest.js';
-import { runAction, type ActionRun } from '../helpers/action-env.js';
+import { runAction, visibleLog } from '../helpers/action-env.js';
 import { startArtifactService, type ArtifactService } from '../helpers/artifact-service.js';
 import { loadSample, tableRowCounts } from '../helpers/db-compare.js';
 import {
@@ -27,14 +27,6 @@ afterAll(async () => {
 });
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
-
-/** The log as a user sees it: the runner hides its own ::add-mask:: commands. */
-function visibleLog(run: ActionRun): string {
-  return (run.stdout + run.stderr)
-    .split('\n')
-    .filter((l) => !l.startsWith('::add-mask::'))
-    .join('\n');
-}
 
 describe('backup to artifact:// with dist/index.js', () => {
   it('writes the data object and the manifest as two unzipped artifacts named after their files', async () => {

@@ -3,7 +3,7 @@ import { chmod, mkdtemp, readdir, stat, symlink, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { runAction, type ActionRun } from '../helpers/action-env.js';
+import { runAction, visibleLog, type ActionRun } from '../helpers/action-env.js';
 import { readManifest } from '../helpers/backup-run.js';
 import { loadSample, tableRowCounts } from '../helpers/db-compare.js';
 import {
@@ -34,14 +34,6 @@ async function emptyDir(): Promise<string> {
 /** Everything in a directory, hidden spool files included. */
 async function listAll(dir: string): Promise<string[]> {
   return readdir(dir).catch(() => []);
-}
-
-/** The log as a user sees it: the runner hides its own ::add-mask:: commands. */
-function visibleLog(run: ActionRun): string {
-  return (run.stdout + run.stderr)
-    .split('\n')
-    .filter((l) => !l.startsWith('::add-mask::'))
-    .join('\n');
 }
 
 /** The step failed with exactly one error line, and no secret anywhere in the log. */

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { decryptFile } from '../../src/pipeline/encryption.js';
 import type { Manifest } from '../../src/manifest.js';
-import { runAction, type ActionRun } from '../helpers/action-env.js';
+import { runAction, visibleLog, type ActionRun } from '../helpers/action-env.js';
 import { readManifest, sha256File } from '../helpers/backup-run.js';
 import { loadSample, tableRowCounts } from '../helpers/db-compare.js';
 import {
@@ -54,14 +54,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([cluster?.stop(), s3?.stop()]);
 });
-
-/** The log as a user sees it: the runner hides its own ::add-mask:: commands. */
-function visibleLog(r: ActionRun): string {
-  return (r.stdout + r.stderr)
-    .split('\n')
-    .filter((l) => !l.startsWith('::add-mask::'))
-    .join('\n');
-}
 
 /** The run succeeded, and no secret is in what the user sees. */
 function expectSuccess(r: ActionRun): void {

@@ -2,7 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { runAction, type ActionRun } from '../helpers/action-env.js';
+import { runAction, visibleLog } from '../helpers/action-env.js';
 import { loadSample, tableRowCounts } from '../helpers/db-compare.js';
 import {
   availableMajors,
@@ -31,13 +31,6 @@ afterAll(async () => {
   if (target !== source) await target?.stop();
 });
 
-function visible(run: ActionRun): string {
-  return (run.stdout + run.stderr)
-    .split('\n')
-    .filter((l) => !l.startsWith('::add-mask::'))
-    .join('\n');
-}
-
 describe('restore with dist/index.js as the runner runs it', () => {
   it('restores the latest backup into a new database on an older server and proves the rows', async () => {
     const run = await runAction({
@@ -54,7 +47,7 @@ describe('restore with dist/index.js as the runner runs it', () => {
     expect(Number(run.outputs.tables)).toBe(Object.keys(counts).length);
     expect(Number(run.outputs.duration)).toBeGreaterThan(0);
     expect(run.summary).toContain('PostgreSQL restore of');
-    expect(visible(run)).not.toContain(target.password);
+    expect(visibleLog(run)).not.toContain(target.password);
     if (newer >= 17 && older < 17) {
       expect(run.stdout).toMatch(/::warning::.*does not know the setting 'transaction_timeout'/);
     }

@@ -125,3 +125,11 @@ function decodeCommand(line: string): string {
     .replace(/%0A/g, '\n')
     .replace(/%25/g, '%');
 }
+
+/** The log as a user sees it: the runner hides its own ::add-mask:: commands. */
+export function visibleLog(run: ActionRun): string {
+  return (run.stdout + run.stderr)
+    .split('\n')
+    .filter((l) => !l.startsWith('::add-mask::'))
+    .join('\n');
+}
