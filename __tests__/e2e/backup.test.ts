@@ -1,5 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { chmod, mkdtemp, readdir, stat, symlink, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  copyFile,
+  mkdir,
+  mkdtemp,
+  readdir,
+  stat,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -97,6 +106,27 @@ describe('backup with dist/index.js as the runner runs it', () => {
     await expect(stat(workspace)).rejects.toThrow();
     const post = await runAction({}, { entry: 'post', runnerDir: run.runnerDir, state: run.state });
     expect(post.code).toBe(0);
+  });
+
+  it('finds a client in the runner tool cache (postgresql/X.Y.0) before the distribution paths', async () => {
+    const runnerDir = await mkdtemp(join(tmpdir(), 'runner-'));
+    const real = clientBinDir(major) ?? clientBinDirFor(major);
+    const printed = execFileSync(join(real, 'pg_dump'), ['--version']).toString();
+    const version = /\(PostgreSQL\) (\d+\.\d+)/.exec(printed)?.[1] ?? '';
+    const cached = join(runnerDir, 'tool-cache', 'postgresql', `${version}.0`, 'x64');
+    await mkdir(join(cached, 'bin'), { recursive: true });
+    for (const name of ['pg_dump', 'pg_restore', 'psql']) {
+      await copyFile(join(real, name), join(cached, 'bin', name));
+      await chmod(join(cached, 'bin', name), 0o755);
+    }
+    await writeFile(`${cached}.complete`, '');
+    const run = await runAction(
+      { 'database-url': cluster.url('app'), storage: await emptyDir() },
+      { runnerDir },
+    );
+    expect(run.errors).toEqual([]);
+    expect(run.stdout).toContain(`Client: pg_dump ${version} from ${join(cached, 'bin')}.`);
+    expect(run.outputs.verified).toBe('true');
   });
 
   it('resolves a relative storage path against the workspace and honours label and format', async () => {
