@@ -109,17 +109,22 @@ async function main() {
     const outputs = parseFileCommand(await readFile(files.out, 'utf8'));
     const manifest = JSON.parse(await readFile(outputs['manifest-location'], 'utf8'));
 
-    say('Restoring the backup with pg_restore into a fresh database shop_restored');
-    await cluster.createDatabase('shop_restored');
-    const clientMajor = Number(manifest.client.pgDumpVersion.split('.')[0]);
-    const bin = clientBinDir(clientMajor) ?? clientBinDirFor(clientMajor);
-    await runCommand(
-      join(bin, 'pg_restore'),
-      ['--exit-on-error', '--no-owner', ...connArgs(cluster, 'shop_restored'), outputs.location],
-      {
-        env: clientEnv(cluster),
-      },
-    );
+    say('Restoring it with the action (command: restore) into a new database shop_restored');
+    const restoreOut = join(work, 'restore-output');
+    await writeFile(restoreOut, '');
+    const restoreCode = await runAction({
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      INPUT_COMMAND: 'restore',
+      'INPUT_TARGET-DATABASE-URL': cluster.url('shop_restored'),
+      INPUT_STORAGE: join(work, 'backups'),
+      GITHUB_OUTPUT: restoreOut,
+      GITHUB_STEP_SUMMARY: files.summary,
+      GITHUB_STATE: files.state,
+      RUNNER_TEMP: work,
+    });
+    if (restoreCode !== 0) throw new Error(`the restore failed with exit code ${restoreCode}`);
+    const restoredOutputs = parseFileCommand(await readFile(restoreOut, 'utf8'));
     const restored = await countRows(cluster, 'shop_restored', manifest.tables);
 
     say('Outputs');
@@ -143,7 +148,10 @@ async function main() {
       `  ${'sha256sum of file'.padEnd(18)} ${sha} ${sha === outputs.sha256 ? '(matches)' : '(MISMATCH)'}`,
     );
 
-    say('Rows per table: manifest (counted while streaming) vs restored database');
+    console.log(
+      `  ${'restore verified'.padEnd(18)} ${restoredOutputs.verified} (${restoredOutputs.rows} rows in ${restoredOutputs.duration} s)`,
+    );
+    say('Rows per table: manifest (counted while streaming) vs restored database (counted now)');
     let mismatches = 0;
     for (const t of manifest.tables) {
       const key = `${t.schema}.${t.name}`;
