@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import {
   REPO_ROOT,
   availableMajors,
-  clientBinDir,
   clientBinDirFor,
   clientEnv,
   connArgs,
