@@ -258,12 +258,19 @@ export function parseCompression(raw: string, format: DumpFormat): Compression {
   return level === undefined ? { method } : { method, level };
 }
 
-function readJobs(read: Read, format: DumpFormat): number | undefined {
+/** The `jobs` input: a whole number from 1 to 64, or undefined when unset. */
+export function readJobCount(read: Read): number | undefined {
   const raw = read(INPUTS.jobs);
   if (!raw) return undefined;
   const jobs = Number(raw);
   if (!/^\d+$/.test(raw) || jobs < 1 || jobs > 64)
     throw new InputError(INPUTS.jobs, `'${raw}' is not a whole number from 1 to 64.`);
+  return jobs;
+}
+
+function readJobs(read: Read, format: DumpFormat): number | undefined {
+  const jobs = readJobCount(read);
+  if (jobs === undefined) return undefined;
   if (format !== 'directory' && jobs > 1) {
     throw new InputError(
       INPUTS.jobs,

@@ -121,7 +121,12 @@ export async function writeBackupSummary(r: BackupReport): Promise<void> {
       `<table><tr><th>Table</th><th>Rows</th></tr>${tableRows.map(([t, n]) => `<tr><td>${escapeHtml(t ?? '')}</td><td>${n}</td></tr>`).join('')}</table>`,
     );
   }
-  if (process.env.GITHUB_STEP_SUMMARY) await core.summary.write();
+  await flushSummary();
+}
+
+/** Writes the buffered job summary where the runner provides a summary file; drops it elsewhere. */
+export async function flushSummary(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  if (env.GITHUB_STEP_SUMMARY) await core.summary.write();
   else core.summary.emptyBuffer();
 }
 

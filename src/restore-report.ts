@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import type { Manifest } from './manifest.js';
-import { OUTPUTS } from './outputs.js';
+import { flushSummary, OUTPUTS } from './outputs.js';
 import type { TableRows } from './pipeline/row-count.js';
 import { countRows } from './postgres/target.js';
 import type { RestoreSettings } from './restore-settings.js';
@@ -110,6 +110,5 @@ export async function writeRestoreSummary(r: RestoreReport): Promise<void> {
       ]),
     ]);
   }
-  if (process.env.GITHUB_STEP_SUMMARY) await core.summary.write();
-  else core.summary.emptyBuffer();
+  await flushSummary();
 }

@@ -4,6 +4,7 @@ import {
   parseBool,
   parseList,
   readClientRequest,
+  readJobCount,
   readDatabaseUrl,
   readStorage,
   type Mask,
@@ -136,12 +137,8 @@ function isRealDate(value: string): boolean {
 }
 
 function readJobs(read: Read): number | undefined {
-  const raw = read(INPUTS.jobs);
-  if (!raw) return undefined;
-  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 64) {
-    throw new InputError(INPUTS.jobs, `'${raw}' is not a whole number from 1 to 64.`);
-  }
-  return Number(raw) > 1 ? Number(raw) : undefined;
+  const jobs = readJobCount(read);
+  return jobs !== undefined && jobs > 1 ? jobs : undefined;
 }
 
 function checkCombinations(s: RestoreSettings): void {
