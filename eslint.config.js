@@ -25,6 +25,14 @@ export default tseslint.config(
     },
   },
   {
+    // House limits: files of at most 300 lines, functions (orchestrators too) of at most 40.
+    files: ['src/**/*.ts'],
+    rules: {
+      'max-lines': ['error', { max: 300 }],
+      'max-lines-per-function': ['error', { max: 40, skipBlankLines: true, skipComments: true }],
+    },
+  },
+  {
     files: ['__tests__/**/*.ts', 'bench/**/*.ts'],
     rules: {
       'no-console': 'off',

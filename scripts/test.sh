@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite: provisioning, static checks, dist check, and every jest tier
-# (unit, contract, integration on real PostgreSQL 13/15/17/18, e2e of dist/index.js).
+# (unit, contract, integration on real PostgreSQL 13/15/17/18, e2e of dist/index.js, faults).
 # Ends with one plain line: "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +19,7 @@ bash scripts/provision.sh || { echo "provisioning failed"; echo "0 passed, 1 fai
 check format npx prettier --check .
 check lint npx eslint .
 check typecheck npx tsc -p .
+check import-circles bash -c 'out=$(npx madge --circular --extensions ts src 2>&1); echo "$out" | tail -3; echo "$out" | grep -q "No circular dependency found"'
 check check-dist bash -c 'npm run build >/dev/null && git diff --exit-code --stat -- dist/'
 
 mkdir -p .tmp

@@ -1,5 +1,5 @@
 import type { Connection } from './postgres/connection.js';
-import type { EncryptionKeys } from './pipeline/encryption.js';
+import type { DecryptionKeys, EncryptionKeys } from './pipeline/encryption.js';
 
 /** The command the action runs. */
 export type Command = 'backup' | 'restore' | 'verify' | 'prune' | 'check';
@@ -116,4 +116,48 @@ export interface BackupSettings {
   s3?: S3Settings;
   /** Settings of artifact storage. */
   artifact?: ArtifactSettings;
+}
+
+/** Which backup to restore: the newest, one id, or the newest at or before a time. */
+export type BackupChoice =
+  { kind: 'latest' } | { kind: 'id'; id: string } | { kind: 'time'; at: Date };
+
+/** Everything the restore command needs, read and validated from the inputs. */
+export interface RestoreSettings {
+  /** The database restored into (never `database-url`). */
+  target: Connection;
+  /** The location read from (the first `storage` line). */
+  storage: StorageLocation;
+  /** s3-* settings, when the location is s3://. */
+  s3?: S3Settings;
+  /** artifact-* settings (another run, repository, token), when the location is artifact://. */
+  artifact?: ArtifactSettings;
+  /** `label`, else the database name of `database-url`, else undefined (the only label present). */
+  label?: string;
+  /** Which backup. */
+  choice: BackupChoice;
+  /** Which client to use. */
+  client: ClientRequest;
+  /** Parallel restore jobs (custom and directory formats). */
+  jobs?: number;
+  /** Schemas to restore (-n). */
+  schemas: string[];
+  /** Tables to restore (-t), plain or schema-qualified. */
+  tables: string[];
+  /** Restore only the schema. */
+  schemaOnly: boolean;
+  /** Restore only the data. */
+  dataOnly: boolean;
+  /** Skip ownership (--no-owner). */
+  noOwner: boolean;
+  /** Skip GRANT/REVOKE (--no-privileges). */
+  noPrivileges: boolean;
+  /** Create the target database when it does not exist. */
+  createDatabase: boolean;
+  /** Allow restoring into a database with user tables (objects in the archive are dropped first). */
+  overwrite: boolean;
+  /** Must equal the target database name when `overwrite` is true. */
+  confirm: string;
+  /** age identities and/or passphrase, for encrypted backups. */
+  keys: DecryptionKeys;
 }

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import { parseActionDefaults } from '../../src/action-defaults.js';
-import { INPUTS, readBackupSettings, readCommand } from '../../src/inputs.js';
-import { OUTPUTS } from '../../src/outputs.js';
+import { parseActionDefaults } from '../../src/inputs/read.js';
+import { INPUTS } from '../../src/inputs/read.js';
+import { readBackupSettings } from '../../src/inputs/backup.js';
+import { readCommand } from '../../src/inputs/common.js';
+import { OUTPUTS } from '../../src/outputs/names.js';
 import { REPO } from '../helpers/action-env.js';
 
 const yml = readFileSync(join(REPO, 'action.yml'), 'utf8');
@@ -67,6 +69,11 @@ describe('action.yml contract', () => {
   it('documents every input and output in the README', () => {
     for (const name of [...Object.values(INPUTS), ...Object.values(OUTPUTS)])
       expect(readme).toContain(`\`${name}\``);
+  });
+
+  // SPEC.md lives beside the repository (../shared); CI always has it, so there it must be read.
+  it('finds ../shared/SPEC.md in CI', () => {
+    if (process.env.CI === 'true') expect(spec).not.toBe('');
   });
 
   (spec ? it : it.skip)('names every SPEC input and output', () => {

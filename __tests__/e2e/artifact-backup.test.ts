@@ -2,7 +2,7 @@
 // in the bundle talks to the fake results service, the bytes land in azurite.
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Manifest } from '../../src/manifest.js';
+import type { Manifest } from '../../src/catalog/manifest.js';
 import { runAction, visibleLog } from '../helpers/action-env.js';
 import { startArtifactService, type ArtifactService } from '../helpers/artifact-service.js';
 import { loadSample, tableRowCounts } from '../helpers/db-compare.js';

@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { decryptFile } from '../../src/pipeline/encryption.js';
-import type { Manifest } from '../../src/manifest.js';
+import type { Manifest } from '../../src/catalog/manifest.js';
 import { runAction, visibleLog, type ActionRun } from '../helpers/action-env.js';
 import { readManifest, sha256File } from '../helpers/backup-run.js';
 import { loadSample, tableRowCounts } from '../helpers/db-compare.js';

@@ -4,7 +4,7 @@ import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Manifest } from '../../src/manifest.js';
+import type { Manifest } from '../../src/catalog/manifest.js';
 import { runAction, type ActionRun } from '../helpers/action-env.js';
 import { loadSample } from '../helpers/db-compare.js';
 import {

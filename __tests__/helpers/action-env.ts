@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { REPO } from './repo.js';
+import { collectProcess } from './spawn.js';
 
-/** The repository root. */
-export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export { REPO } from './repo.js';
 
 /** What one run of the bundled action left behind. */
 export interface ActionRun {
@@ -52,12 +51,10 @@ export async function runAction(
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
   for (const [name, value] of Object.entries(opts.state ?? {})) env[`STATE_${name}`] = value;
   const script = join(REPO, 'dist', opts.entry === 'post' ? 'post/index.js' : 'index.js');
-  const { code, stdout, stderr } = await exec(
-    process.execPath,
-    [script],
+  const { code, stdout, stderr } = await collectProcess(process.execPath, [script], {
     env,
-    env.GITHUB_WORKSPACE ?? runnerDir,
-  );
+    cwd: env.GITHUB_WORKSPACE ?? runnerDir,
+  });
   return {
     code,
     stdout,
@@ -85,23 +82,6 @@ async function runnerFiles(
   };
   for (const f of Object.values(files)) await writeFile(f, '', { flag: 'a' });
   return files;
-}
-
-function exec(
-  bin: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-  cwd: string,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
 }
 
 /** Parses the `name<<DELIM\nvalue\nDELIM` format of GITHUB_OUTPUT and GITHUB_STATE. */

@@ -3,21 +3,18 @@ import { createReadStream } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseActionDefaults } from '../../src/action-defaults.js';
 import { runBackup } from '../../src/commands/backup.js';
 import { runRestoreCommand } from '../../src/commands/restore.js';
-import { readRestoreSettings } from '../../src/restore-settings.js';
-import type { RestoreReport } from '../../src/restore-report.js';
-import { readBackupSettings } from '../../src/inputs.js';
-import type { Manifest } from '../../src/manifest.js';
-import type { BackupReport } from '../../src/outputs.js';
-import { REPO } from './action-env.js';
-
-const defaults = parseActionDefaults(await readFile(join(REPO, 'action.yml'), 'utf8'));
+import { readRestoreSettings } from '../../src/inputs/restore.js';
+import type { RestoreReport } from '../../src/outputs/restore.js';
+import { readBackupSettings } from '../../src/inputs/backup.js';
+import { parseManifest, type Manifest } from '../../src/catalog/manifest.js';
+import type { BackupReport } from '../../src/outputs/backup.js';
+import { readerOf } from './repo.js';
 
 /** Runs the backup command in-process with inputs over action.yml's defaults. */
 export async function backupWith(inputs: Record<string, string>): Promise<BackupReport> {
-  const read = (name: string) => inputs[name] ?? defaults[name] ?? '';
+  const read = readerOf(inputs);
   const settings = readBackupSettings(read, () => undefined, process.cwd());
   const workspace = await mkdtemp(join(tmpdir(), 'ws-'));
   process.env.GITHUB_OUTPUT ??= join(workspace, 'output');
@@ -34,7 +31,7 @@ export async function sha256File(path: string): Promise<string> {
 
 /** Reads a manifest file. */
 export async function readManifest(path: string): Promise<Manifest> {
-  return JSON.parse(await readFile(path, 'utf8')) as Manifest;
+  return parseManifest(await readFile(path, 'utf8'), path);
 }
 
 /** `schema.table` → rows, from a manifest. */
@@ -44,7 +41,7 @@ export function manifestCounts(m: Manifest): Record<string, number> {
 
 /** Runs the restore command in-process with inputs over action.yml's defaults. */
 export async function restoreWith(inputs: Record<string, string>): Promise<RestoreReport> {
-  const read = (name: string) => inputs[name] ?? defaults[name] ?? '';
+  const read = readerOf(inputs);
   const settings = readRestoreSettings(read, () => undefined, process.cwd());
   const workspace = await mkdtemp(join(tmpdir(), 'ws-'));
   process.env.GITHUB_OUTPUT ??= join(workspace, 'output');

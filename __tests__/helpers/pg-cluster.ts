@@ -17,7 +17,8 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { REPO as REPO_ROOT } from './repo.js';
+import { collectProcess } from './spawn.js';
 
 export type ServerMajor = 13 | 15 | 17 | 18;
 
@@ -56,7 +57,7 @@ const CLIENT_MAJORS_NEWEST_FIRST = [18, 17, 16, 15, 14, 13];
 const SUPERUSER = 'postgres';
 const OS_USER = 'postgres';
 
-export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export { REPO as REPO_ROOT } from './repo.js';
 
 const isRoot = (): boolean => process.getuid?.() === 0;
 
@@ -106,33 +107,19 @@ function tail(text: string, lines = 20): string {
 }
 
 /** Runs a program (no shell); rejects with its exit code and stderr tail, secrets redacted. */
-export function runCommand(
+export async function runCommand(
   cmd: string,
   args: readonly string[],
   opts: RunOptions = {},
 ): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { env: opts.env ?? process.env, cwd: opts.cwd, stdio: 'pipe' });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.stdin.on('error', () => undefined); // EPIPE when the child exits early
-    child.on('error', (e) =>
-      reject(new Error(`${path.basename(cmd)} could not start: ${e.message}`)),
-    );
-    child.on('close', (code, signal) => {
-      const result = {
-        stdout: Buffer.concat(out).toString('utf8'),
-        stderr: Buffer.concat(err).toString('utf8'),
-      };
-      if (code === 0) return resolve(result);
-      const why = signal ? `signal ${signal}` : `exit code ${code}`;
-      const detail = redact(tail(result.stderr || result.stdout), opts.secrets ?? []);
-      reject(new Error(`${path.basename(cmd)} failed (${why}): ${detail}`));
-    });
-    child.stdin.end(opts.input ?? '');
+  const run = await collectProcess(cmd, args, opts).catch((e: Error) => {
+    throw new Error(`${path.basename(cmd)} could not start: ${e.message}`);
   });
+  const result = { stdout: run.stdout, stderr: run.stderr };
+  if (run.code === 0) return result;
+  const why = run.signal ? `signal ${run.signal}` : `exit code ${run.code}`;
+  const detail = redact(tail(result.stderr || result.stdout), opts.secrets ?? []);
+  throw new Error(`${path.basename(cmd)} failed (${why}): ${detail}`);
 }
 
 /** Runs a server program as `postgres` when we are root, directly otherwise. */

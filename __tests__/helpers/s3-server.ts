@@ -24,6 +24,8 @@ export interface S3Server {
   stop(): Promise<void>;
 }
 
+import { collectProcess, type Collected } from './spawn.js';
+
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), 's3rver-process.ts');
 
 /**
@@ -152,10 +154,7 @@ export function awsBinary(): string {
 }
 
 /** Runs `aws --endpoint-url ENDPOINT ARGS…` with s3rver's credentials; never throws on exit codes. */
-export function awsCli(
-  args: string[],
-  endpoint: string,
-): Promise<{ code: number; stdout: string; stderr: string }> {
+export function awsCli(args: string[], endpoint: string): Promise<Collected> {
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
@@ -169,15 +168,7 @@ export function awsCli(
     AWS_REQUEST_CHECKSUM_CALCULATION: 'when_required',
     AWS_RESPONSE_CHECKSUM_VALIDATION: 'when_required',
   };
-  return new Promise((resolve, reject) => {
-    const child = spawn(awsBinary(), ['--endpoint-url', endpoint, ...args], { env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
+  return collectProcess(awsBinary(), ['--endpoint-url', endpoint, ...args], { env });
 }
 
 /** Keys of the multipart uploads pending in a bucket, through `aws s3api list-multipart-uploads`. */

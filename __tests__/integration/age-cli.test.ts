@@ -15,7 +15,7 @@ import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { generateX25519Identity, identityToRecipient } from 'age-encryption';
-import { readDecryptionKeys } from '../../src/encryption-inputs.js';
+import { readDecryptionKeys } from '../../src/inputs/encryption.js';
 import { ActionError } from '../../src/errors.js';
 import {
   createEncryptor,

@@ -1,13 +1,9 @@
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import {
-  availableMajors,
-  startCluster,
-  type PgCluster,
-  type ServerMajor,
-} from '../helpers/pg-cluster.js';
+import { startCluster, type PgCluster, type ServerMajor } from '../helpers/pg-cluster.js';
 import { loadSample, schemaDump, tableRowCounts } from '../helpers/db-compare.js';
 
-const majors = availableMajors() as ServerMajor[];
+// Every major must be there (.ci/run provisions them): a missing server fails the suite.
+const majors: ServerMajor[] = [13, 15, 17, 18];
 
 describe.each(majors)('PostgreSQL %i test cluster', (major) => {
   let cluster: PgCluster;

@@ -11,7 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ActionError } from '../../src/errors.js';
-import { backupId } from '../../src/naming.js';
+import { backupId } from '../../src/catalog/naming.js';
 import type { S3Settings } from '../../src/settings.js';
 import { S3Store } from '../../src/storage/s3.js';
 import type { ObjectWriter } from '../../src/storage/store.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { loadActionDefaults, parseActionDefaults } from '../../src/action-defaults.js';
-import { INPUTS } from '../../src/inputs.js';
+import { loadActionDefaults, parseActionDefaults } from '../../src/inputs/read.js';
+import { INPUTS } from '../../src/inputs/read.js';
 import { ACTION_YML } from './support.js';
 
 describe('parseActionDefaults on the real action.yml', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { InputError } from '../../src/errors.js';
-import { readBackupSettings } from '../../src/inputs.js';
-import { readArtifactSettings } from '../../src/storage-inputs.js';
+import { readBackupSettings } from '../../src/inputs/backup.js';
+import { readArtifactSettings } from '../../src/inputs/storage.js';
 import { maskRecorder, readerOf, thrown } from './support.js';
 
 function settingsOf(given: Record<string, string>) {

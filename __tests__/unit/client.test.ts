@@ -7,9 +7,9 @@ import {
   cachedClientDirs,
   candidateDirs,
   parseClientVersion,
-  type PgClient,
   selectClient,
 } from '../../src/postgres/client.js';
+import { type PgClient } from '../../src/postgres/install/installer.js';
 
 function client(version: string, binDir = `/pg/${version}/bin`): PgClient {
   return { binDir, version, major: Number(version.split('.')[0]) };

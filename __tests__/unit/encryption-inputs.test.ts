@@ -6,7 +6,7 @@ import {
   generateX25519Identity,
   identityToRecipient,
 } from 'age-encryption';
-import { readDecryptionKeys, readEncryptionKeys } from '../../src/encryption-inputs.js';
+import { readDecryptionKeys, readEncryptionKeys } from '../../src/inputs/encryption.js';
 import { InputError } from '../../src/errors.js';
 import { maskRecorder, readerOf, thrown } from './support.js';
 

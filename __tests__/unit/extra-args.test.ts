@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { InputError } from '../../src/errors.js';
-import { checkExtraArgs, splitArgs } from '../../src/extra-args.js';
+import { checkExtraArgs, splitArgs } from '../../src/inputs/extra-args.js';
 import { thrown } from './support.js';
 
 const INPUT = 'extra-args';

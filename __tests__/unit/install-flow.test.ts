@@ -2,7 +2,8 @@
 // in which order, what is retried, what the errors say, and how the install is timed.
 import { describe, expect, it } from '@jest/globals';
 import { ActionError } from '../../src/errors.js';
-import { installClient, type PgClient } from '../../src/postgres/client.js';
+import { installClient } from '../../src/postgres/client.js';
+import { type PgClient } from '../../src/postgres/install/installer.js';
 import { AptInstaller, type AptFiles } from '../../src/postgres/install/apt.js';
 import type { Command } from '../../src/postgres/install/command.js';
 import { HomebrewInstaller } from '../../src/postgres/install/homebrew.js';

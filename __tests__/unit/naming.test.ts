@@ -8,7 +8,7 @@ import {
   formatTimestamp,
   labelFromDatabase,
   manifestName,
-} from '../../src/naming.js';
+} from '../../src/catalog/naming.js';
 import { thrown } from './support.js';
 
 describe('formatTimestamp', () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import type { Manifest } from '../../src/manifest.js';
+import type { Manifest } from '../../src/catalog/manifest.js';
 import type { TableRows } from '../../src/pipeline/row-count.js';
 import { buildSelectionArgs } from '../../src/postgres/pg-restore.js';
-import { selectedTables } from '../../src/restore-report.js';
+import { selectedTables } from '../../src/catalog/manifest.js';
 
 const TABLES: TableRows[] = [
   { schema: 'public', name: 'orders', rows: 10 },

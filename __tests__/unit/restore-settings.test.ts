@@ -2,13 +2,10 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { InputError, NotAvailableError } from '../../src/errors.js';
-import { labelFromDatabase } from '../../src/naming.js';
-import {
-  parseBackupChoice,
-  readRestoreSettings,
-  type RestoreSettings,
-} from '../../src/restore-settings.js';
-import { DEFAULTS, maskRecorder, readerOf, thrown } from './support.js';
+import { labelFromDatabase } from '../../src/catalog/naming.js';
+import { parseBackupChoice, readRestoreSettings } from '../../src/inputs/restore.js';
+import { type RestoreSettings } from '../../src/settings.js';
+import { DEFAULTS, maskRecorder, rawReaderOf, readerOf, thrown } from './support.js';
 
 const CWD = '/work/project';
 const PASSWORD = 'p@ss:w/rd#%? x';
@@ -31,7 +28,9 @@ function restoreOf(given: Record<string, string>): {
 /** The error readRestoreSettings throws, and what it masked before throwing. */
 function restoreError(given: Record<string, string>): { error: Error; masked: string[] } {
   const { mask, masked } = maskRecorder();
-  const read = readerOf({ 'target-database-url': TARGET, storage: './backups', ...given });
+  // Blank values reach the readers only where action.yml's defaults are missing.
+  const reader = Object.values(given).some((v) => v.trim() === '') ? rawReaderOf : readerOf;
+  const read = reader({ 'target-database-url': TARGET, storage: './backups', ...given });
   return { error: thrown(() => readRestoreSettings(read, mask, CWD)), masked };
 }
 

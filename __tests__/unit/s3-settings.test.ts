@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { InputError } from '../../src/errors.js';
-import { readBackupSettings } from '../../src/inputs.js';
-import { readS3Settings } from '../../src/storage-inputs.js';
+import { readBackupSettings } from '../../src/inputs/backup.js';
+import { readS3Settings } from '../../src/inputs/storage.js';
 import {
   DEFAULT_S3_SETTINGS,
   partSizeFor,

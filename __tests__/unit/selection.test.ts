@@ -1,14 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
 import { ActionError } from '../../src/errors.js';
-import { backupId, manifestName } from '../../src/naming.js';
-import type { BackupChoice } from '../../src/restore-settings.js';
+import { backupId, manifestName } from '../../src/catalog/naming.js';
+import type { BackupChoice } from '../../src/settings.js';
 import {
   candidatesFor,
   describeChoice,
   listBackups,
   resolveLabel,
   type ListedBackup,
-} from '../../src/selection.js';
+} from '../../src/catalog/backups.js';
 import { thrown } from './support.js';
 
 const m = (id: string): string => `${id}.manifest.json`;

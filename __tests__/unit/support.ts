@@ -1,25 +1,7 @@
 // Shared helpers for the unit tests: action.yml defaults, a fake input reader, stream helpers.
-import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
-import { parseActionDefaults } from '../../src/action-defaults.js';
-import type { Read } from '../../src/inputs.js';
 
-/** The repository root. */
-export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-/** The text of the real action.yml. */
-export const ACTION_YML = readFileSync(join(REPO, 'action.yml'), 'utf8');
-
-/** The defaults of the real action.yml. */
-export const DEFAULTS = parseActionDefaults(ACTION_YML);
-
-/** A reader over the action.yml defaults with `given` merged over them (values trimmed, as core does). */
-export function readerOf(given: Record<string, string>): Read {
-  const values = { ...DEFAULTS, ...given };
-  return (name: string) => (values[name] ?? '').trim();
-}
+export { ACTION_YML, DEFAULTS, rawReaderOf, readerOf, REPO } from '../helpers/repo.js';
 
 /** A mask that records every secret it is given. */
 export function maskRecorder(): { mask: (secret: string) => void; masked: string[] } {

@@ -1,50 +1,31 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as core from '@actions/core';
-import type { Manifest } from '../manifest.js';
-import { serializeManifest } from '../manifest.js';
-import { backupId, dataObjectName, firstFreeId, manifestName } from '../naming.js';
+import { serializeManifest, type Manifest } from '../catalog/manifest.js';
+import { backupId, dataObjectName, firstFreeId, manifestName } from '../catalog/naming.js';
 import {
   type BackupReport,
   backupSummaryRows,
   setBackupOutputs,
   writeBackupSummary,
-} from '../outputs.js';
+} from '../outputs/backup.js';
 import { runBackupStream, type BackupStreamResult } from '../pipeline/backup.js';
 import { planStages, type StagePlan } from '../pipeline/compression.js';
 import { createEncryptor } from '../pipeline/encryption.js';
-import { findClient, type ChosenClient, type PgClient } from '../postgres/client.js';
+import { findClient, type ChosenClient } from '../postgres/client.js';
 import { libpqEnv, writePgpass } from '../postgres/connection.js';
-import { buildPgDumpArgs, describeArgs } from '../postgres/pg-dump.js';
+import type { PgClient } from '../postgres/install/installer.js';
+import { describeArgs, pgDumpArgs } from '../postgres/pg-dump.js';
 import { readServerInfo, type ServerInfo } from '../postgres/server.js';
 import type { BackupSettings } from '../settings.js';
-import { createStore, type Committed, type ObjectWriter, type Store } from '../storage/store.js';
+import type { Committed, ObjectWriter, Store } from '../storage/store.js';
 import { TOOL } from '../tool.js';
-
-/** What the backup command needs from its surroundings. */
-export interface BackupContext {
-  /** The process environment (PATH, RUNNER_TOOL_CACHE, ...). */
-  env: NodeJS.ProcessEnv;
-  /** The run's private temp directory. */
-  workspace: string;
-  /** The clock. */
-  now: () => Date;
-}
+import { openStores, type RunContext } from './context.js';
 
 /** The backup story: connect, pick a client, name, dump-verify-store, manifest, report. */
-export async function runBackup(
-  settings: BackupSettings,
-  ctx: BackupContext,
-): Promise<BackupReport> {
+export async function runBackup(settings: BackupSettings, ctx: RunContext): Promise<BackupReport> {
   const started = ctx.now();
-  const stores = settings.storage.map((l) =>
-    createStore(l, {
-      s3: settings.s3,
-      artifact: settings.artifact,
-      env: ctx.env,
-      tempDir: ctx.workspace,
-    }),
-  );
+  const stores = openStores(settings.storage, settings, ctx);
   const server = await core.group('Connect to the server', () => connect(settings));
   const client = await core.group('Find a matching pg_dump', () =>
     pickClient(settings, server, ctx),
@@ -56,47 +37,47 @@ export async function runBackup(
     settings.encryption !== undefined,
   );
   const id = await core.group('Choose the backup id', () => chooseId(settings, stores, started));
-  const fileName = dataObjectName(id, plan.extension);
   const env = libpqEnv(ctx.env, await writePgpass(ctx.workspace, settings.connection));
-  const { result, args, committed } = await core.group(`Dump, verify and store ${fileName}`, () =>
-    dumpToStores({
-      settings,
-      client,
-      plan,
-      id,
-      fileName,
-      stores,
-      env,
-      workspace: ctx.workspace,
-      server,
-    }),
-  );
-  const manifest = buildManifest({
+  const fileName = dataObjectName(id, plan.extension);
+  const job = {
     settings,
-    server,
     client,
     plan,
     id,
     fileName,
-    result,
-    args,
-    started,
-    finished: ctx.now(),
-  });
+    stores,
+    env,
+    server,
+    workspace: ctx.workspace,
+  };
+  const dumped = await core.group(`Dump, verify and store ${fileName}`, () => dumpToStores(job));
+  const manifest = buildManifest({ ...job, ...dumped, started, finished: ctx.now() });
   const manifests = await core.group('Write the manifest', () =>
     writeManifests(stores, manifest, fileName),
   );
-  const report: BackupReport = {
+  const report = reportOf(manifest, dumped.committed, manifests, client, {
+    durationSeconds: (ctx.now().getTime() - started.getTime()) / 1000,
+  });
+  await core.group('Report', () => report$(report));
+  return report;
+}
+
+function reportOf(
+  manifest: Manifest,
+  committed: Committed[],
+  manifests: Committed[],
+  client: ChosenClient,
+  time: { durationSeconds: number },
+): BackupReport {
+  return {
     manifest,
     locations: committed.map((c) => c.location),
     manifestLocation: manifests[0]?.location ?? '',
     artifactId: committed.find((c) => c.artifactId !== undefined)?.artifactId,
-    durationSeconds: (ctx.now().getTime() - started.getTime()) / 1000,
+    durationSeconds: time.durationSeconds,
     installSeconds: client.installSeconds,
     pruned: [],
   };
-  await core.group('Report', () => report$(report));
-  return report;
 }
 
 async function connect(settings: BackupSettings): Promise<ServerInfo> {
@@ -108,7 +89,7 @@ async function connect(settings: BackupSettings): Promise<ServerInfo> {
 async function pickClient(
   settings: BackupSettings,
   server: ServerInfo,
-  ctx: BackupContext,
+  ctx: RunContext,
 ): Promise<ChosenClient> {
   const client = await findClient(settings.client, server.major, ctx.env);
   core.info(`Client: pg_dump ${client.version} from ${client.binDir}.`);
@@ -143,15 +124,15 @@ async function dumpToStores(
   const target = spoolDir
     ? { kind: 'directory' as const, path: spoolDir }
     : { kind: 'stdout' as const };
-  const args = buildPgDumpArgs(job.settings, job.plan.dumpCompress, target);
-  core.info(`pg_dump ${describeArgs(args)}`);
+  const { argv, recorded } = pgDumpArgs(job.settings, job.plan.dumpCompress, target);
+  core.info(`pg_dump ${describeArgs(argv)}`);
   const hints = { sizeHint: job.server.databaseSize };
   const writers = await Promise.all(job.stores.map((s) => s.openWriter(job.fileName, hints)));
   try {
     const result = await runBackupStream({
       client: job.client,
       format: job.settings.format,
-      dumpArgs: args,
+      dumpArgs: argv,
       spoolDir,
       tarRoot: job.id,
       plan: job.plan,
@@ -164,11 +145,7 @@ async function dumpToStores(
     });
     const committed = await commitAll(writers, job.stores, job.fileName);
     core.info(`Stored ${result.size} bytes, sha256 ${result.sha256}.`);
-    return {
-      result,
-      committed,
-      args: args.filter((a) => !a.startsWith('--dbname=') && !a.startsWith('--file=')),
-    };
+    return { result, committed, args: recorded };
   } catch (error) {
     await Promise.all(writers.map((w) => w.abort().catch(() => undefined)));
     throw error;

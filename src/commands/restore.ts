@@ -1,38 +1,33 @@
 import * as core from '@actions/core';
+import { findBackup } from '../catalog/backups.js';
+import {
+  compareCounts,
+  selectedTables,
+  type Comparison,
+  type Manifest,
+} from '../catalog/manifest.js';
+import { plainName } from '../catalog/naming.js';
 import { ActionError, InputError } from '../errors.js';
-import { INPUTS } from '../inputs.js';
-import type { Manifest } from '../manifest.js';
-import { formatBytes } from '../outputs.js';
-import { join } from 'node:path';
-import { decryptFile } from '../pipeline/encryption.js';
-import { fetchVerifiedArchive, runRestore } from '../pipeline/restore.js';
-import { findClient, type PgClient } from '../postgres/client.js';
+import { INPUTS } from '../inputs/read.js';
+import { setRestoreOutputs, writeRestoreSummary, type RestoreReport } from '../outputs/restore.js';
+import { formatBytes } from '../outputs/summary.js';
+import { decryptIfNeeded, fetchVerifiedArchive } from '../pipeline/fetch.js';
+import { runRestore } from '../pipeline/restore.js';
+import { findClient } from '../postgres/client.js';
 import { libpqEnv, writePgpass } from '../postgres/connection.js';
+import type { PgClient } from '../postgres/install/installer.js';
 import type { RestoreSelection } from '../postgres/pg-restore.js';
 import {
+  countRows,
   createTargetDatabase,
   dropTargetDatabase,
   inspectTarget,
   targetSettings,
   type TargetState,
 } from '../postgres/target.js';
-import type { RestoreSettings } from '../restore-settings.js';
-import { candidatesFor, describeChoice, listBackups, resolveLabel } from '../selection.js';
-import type { DumpFormat } from '../settings.js';
-import { createStore, type Store } from '../storage/store.js';
-import {
-  compareRows,
-  setRestoreOutputs,
-  writeRestoreSummary,
-  type RestoreReport,
-} from '../restore-report.js';
-
-/** What the restore command needs from its surroundings. */
-export interface RestoreContext {
-  env: NodeJS.ProcessEnv;
-  workspace: string;
-  now: () => Date;
-}
+import type { DumpFormat, RestoreSettings } from '../settings.js';
+import type { Store } from '../storage/store.js';
+import { openStores, type RunContext } from './context.js';
 
 /**
  * The restore story, in the order that protects the target: find the backup, check its SHA-256,
@@ -40,46 +35,30 @@ export interface RestoreContext {
  */
 export async function runRestoreCommand(
   settings: RestoreSettings,
-  ctx: RestoreContext,
+  ctx: RunContext,
 ): Promise<RestoreReport> {
   const started = ctx.now();
-  const store = createStore(settings.storage, {
-    s3: settings.s3,
-    artifact: settings.artifact,
-    env: ctx.env,
-    tempDir: ctx.workspace,
-  });
-  const manifest = await core.group('Find the backup', () => findBackup(store, settings));
+  const [store] = openStores([settings.storage], settings, ctx);
+  if (!store) throw new InputError(INPUTS.storage, 'is empty: give the location to restore from.');
+  const manifest = await core.group('Find the backup', () => findAndDescribe(store, settings));
   checkRestorable(manifest, settings);
   const stored = await core.group('Check the SHA-256 of the stored object', () =>
     fetchVerifiedArchive(store, manifest.object, ctx.workspace),
   );
   const archivePath = await core.group('Decrypt', () =>
-    decryptIfNeeded(manifest, stored, settings, ctx),
+    decrypt(manifest, stored, settings, ctx.workspace),
   );
   const target = await core.group('Inspect the target', () => inspectAndCheck(settings));
   const client = await core.group('Find a matching pg_restore', () =>
     pickClient(settings, manifest, target, ctx),
   );
   const env = libpqEnv(ctx.env, await writePgpass(ctx.workspace, settings.target));
+  const plan = { settings, manifest, target, client, archivePath, env, workspace: ctx.workspace };
   const dropped = await core.group(
     `Restore ${manifest.id} into '${settings.target.database}'`,
-    () =>
-      restoreSafely({
-        settings,
-        manifest,
-        target,
-        client,
-        archivePath,
-        env,
-        workspace: ctx.workspace,
-      }),
+    () => restoreSafely(plan),
   );
-  for (const name of dropped) {
-    core.warning(
-      `The target server (PostgreSQL ${target.server.version}) does not know the setting '${name}' written by pg_dump ${manifest.client.pgDumpVersion}; its SET was skipped.`,
-    );
-  }
+  warnSkippedSettings(dropped, plan);
   const comparison = await core.group('Compare row counts with the manifest', () =>
     compareRows(manifest, settings),
   );
@@ -91,53 +70,45 @@ export async function runRestoreCommand(
   };
   setRestoreOutputs(report);
   await writeRestoreSummary(report);
-  if (comparison.mismatches.length) {
-    const first = comparison.mismatches
-      .slice(0, 3)
-      .map((m) => `${m.table}: ${m.restored} restored, ${m.expected} in the manifest`);
-    throw new ActionError(
-      `Row counts differ from the manifest for ${comparison.mismatches.length} table(s) (${first.join('; ')}).`,
-    );
-  }
+  failOnMismatch(comparison);
   return report;
 }
 
-async function findBackup(store: Store, settings: RestoreSettings): Promise<Manifest> {
-  const backups = listBackups(await store.listManifests());
-  const label = resolveLabel(settings.label, backups, store.description);
-  const candidates = candidatesFor(
-    settings.choice,
-    backups.filter((b) => b.label === label),
-  );
-  for (const candidate of candidates) {
-    const manifest = JSON.parse(await store.readSmall(candidate.manifestFile)) as Manifest;
-    if (settings.choice.kind !== 'time' || new Date(manifest.createdAt) <= settings.choice.at) {
-      core.info(
-        `Backup ${manifest.id}: ${manifest.dump.format}, ${formatBytes(manifest.object.size)}, created ${manifest.createdAt}, ${manifest.totalRows} rows.`,
-      );
-      return manifest;
-    }
+function warnSkippedSettings(names: string[], p: RestorePlan): void {
+  for (const name of names) {
+    core.warning(
+      `The target server (PostgreSQL ${p.target.server.version}) does not know the setting '${name}' written by pg_dump ${p.manifest.client.pgDumpVersion}; its SET was skipped.`,
+    );
   }
+}
+
+function failOnMismatch(comparison: Comparison): void {
+  if (!comparison.mismatches.length) return;
+  const first = comparison.mismatches
+    .slice(0, 3)
+    .map((m) => `${m.table}: ${m.restored} restored, ${m.expected} in the manifest`);
   throw new ActionError(
-    `No backup with label '${label}' at ${store.description} matches backup: ${describeChoice(settings.choice)}.`,
+    `Row counts differ from the manifest for ${comparison.mismatches.length} table(s) (${first.join('; ')}).`,
   );
 }
 
-/** Decrypts an encrypted backup in full to a 0600 spool, so a wrong key fails before the target is touched. */
-async function decryptIfNeeded(
+async function findAndDescribe(store: Store, settings: RestoreSettings): Promise<Manifest> {
+  const manifest = await findBackup(store, settings);
+  core.info(
+    `Backup ${manifest.id}: ${manifest.dump.format}, ${formatBytes(manifest.object.size)}, created ${manifest.createdAt}, ${manifest.totalRows} rows.`,
+  );
+  return manifest;
+}
+
+async function decrypt(
   manifest: Manifest,
   stored: string,
   settings: RestoreSettings,
-  ctx: RestoreContext,
+  workspace: string,
 ): Promise<string> {
-  if (manifest.encryption.scheme === 'none') {
-    core.info('The backup is not encrypted.');
-    return stored;
-  }
-  const plain = join(ctx.workspace, manifest.object.key.replace(/\.age$/, ''));
-  await decryptFile(stored, plain, settings.keys, manifest.encryption);
-  core.info('Decrypted with age.');
-  return plain;
+  const { path, decrypted } = await decryptIfNeeded(manifest, stored, settings.keys, workspace);
+  core.info(decrypted ? 'Decrypted with age.' : 'The backup is not encrypted.');
+  return path;
 }
 
 function checkRestorable(manifest: Manifest, settings: RestoreSettings): void {
@@ -175,7 +146,7 @@ async function pickClient(
   settings: RestoreSettings,
   manifest: Manifest,
   target: TargetState,
-  ctx: RestoreContext,
+  ctx: RunContext,
 ): Promise<PgClient> {
   const dumpMajor = Number(manifest.client.pgDumpVersion.split('.')[0]);
   const client = await findClient(
@@ -211,7 +182,7 @@ async function restoreSafely(p: RestorePlan): Promise<string[]> {
       client: p.client,
       format: p.manifest.dump.format as DumpFormat,
       archivePath: p.archivePath,
-      objectKey: p.manifest.object.key.replace(/\.age$/, ''),
+      objectKey: plainName(p.manifest.object.key),
       target: p.settings.target,
       selection: selectionOf(p.settings),
       jobs,
@@ -240,4 +211,16 @@ function selectionOf(s: RestoreSettings): RestoreSelection {
     noPrivileges: s.noPrivileges,
     clean: s.overwrite,
   };
+}
+
+/** Counts the restored rows of every selected table and compares them with the manifest. */
+async function compareRows(manifest: Manifest, s: RestoreSettings): Promise<Comparison> {
+  if (s.schemaOnly) return { compared: false, rows: [], mismatches: [] };
+  const tables = selectedTables(manifest, s);
+  const comparison = compareCounts(tables, await countRows(s.target, tables));
+  const { rows, mismatches } = comparison;
+  core.info(
+    `${rows.length - mismatches.length} of ${rows.length} tables have the manifest's row counts.`,
+  );
+  return comparison;
 }

@@ -1,14 +1,14 @@
 import { pipeline } from 'node:stream/promises';
 import type { Duplex, Readable, Transform, Writable } from 'node:stream';
 import { ActionError } from '../errors.js';
-import type { PgClient } from '../postgres/client.js';
+import type { PgClient } from '../postgres/install/installer.js';
 import { startPgDump } from '../postgres/pg-dump.js';
-import { startArchiveRead } from '../postgres/pg-restore.js';
 import type { DumpFormat } from '../settings.js';
+import { checkedTables, startArchiveCheck, type ArchiveCheck } from './archive-check.js';
 import { Measure, type Measured } from './checksum.js';
 import { createCompressor, type StagePlan } from './compression.js';
 import { fanOut } from './fan-out.js';
-import { RowCounter, type TableRows } from './row-count.js';
+import type { TableRows } from './row-count.js';
 import { runTogether } from './run-together.js';
 import { Tap } from './tap.js';
 import { TarCheck } from './tar-check.js';
@@ -39,15 +39,7 @@ export interface BackupStreamResult extends Measured {
   tables?: TableRows[];
 }
 
-/** A verifier reads the raw archive (or, for directory format, the spool) and counts rows. */
-interface Verifier {
-  input?: Writable;
-  counter: RowCounter;
-  done: Promise<unknown>;
-}
-
 const PRIORITY = { dump: 0, store: 1, verify: 2 } as const;
-const STALL_MS = 120_000;
 
 /** pg_dump → [verify tap] → [compression] → [age] → sha256/size → every location, as one stream. */
 export async function runBackupStream(s: BackupStream): Promise<BackupStreamResult> {
@@ -99,61 +91,14 @@ async function runDirectory(
   return finish(measure, verifier);
 }
 
-function startVerifier(s: BackupStream, signal: AbortSignal): Verifier {
-  const counter = new RowCounter();
-  if (s.format === 'plain') {
-    return {
-      input: counter,
-      counter,
-      done: verification(new Promise((ok, ko) => counter.once('finish', ok).once('error', ko))),
-    };
-  }
+function startVerifier(s: BackupStream, signal: AbortSignal): ArchiveCheck {
   const archive = s.format === 'directory' ? s.spoolDir : undefined;
-  const reader = startArchiveRead(s.client, archive, s.env, signal);
-  const parts = [reader.exited, pipeline(reader.stdout, counter, { signal })];
-  if (!archive) parts.push(stallGuard(reader.stdin, reader.stdout, STALL_MS));
-  const done = Promise.all(parts);
-  return { input: archive ? undefined : reader.stdin, counter, done: verification(done) };
+  return startArchiveCheck({ client: s.client, format: s.format, archive, env: s.env, signal });
 }
 
-/** Fails when pg_restore goes silent for `ms` after the whole archive was handed to it. */
-function stallGuard(input: Writable, output: Readable, ms: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let timer: NodeJS.Timeout | undefined;
-    const stalled = () =>
-      reject(new Error(`pg_restore made no progress for ${ms / 1000} s after the archive ended`));
-    const arm = () => {
-      clearTimeout(timer);
-      timer = setTimeout(stalled, ms);
-    };
-    input.once('finish', () => {
-      arm();
-      output.on('data', arm);
-    });
-    output.once('close', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-  });
-}
-
-function verification(done: Promise<unknown>): Promise<unknown> {
-  return done.catch((error: unknown) => {
-    const why = error instanceof Error ? error.message : String(error);
-    throw new ActionError(`The archive did not verify: ${why}. The backup was not stored.`, {
-      cause: error,
-    });
-  });
-}
-
-function finish(measure: Measure, verifier: Verifier | undefined): BackupStreamResult {
+function finish(measure: Measure, verifier: ArchiveCheck | undefined): BackupStreamResult {
   const measured = measure.result();
   if (measured.size === 0)
     throw new ActionError('pg_dump produced an empty archive; the backup was not stored.');
-  if (verifier && !verifier.counter.complete) {
-    throw new ActionError(
-      'The archive did not verify: it ends before "PostgreSQL database dump complete" (truncated). The backup was not stored.',
-    );
-  }
-  return { ...measured, tables: verifier?.counter.tables };
+  return { ...measured, tables: verifier ? checkedTables(verifier) : undefined };
 }

@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createZstdDecompress } from 'node:zlib';
 import { ActionError } from '../errors.js';
-import type { PgClient } from '../postgres/client.js';
+import type { PgClient } from '../postgres/install/installer.js';
 import type { Connection } from '../postgres/connection.js';
 import {
   buildParallelArgs,
@@ -16,47 +16,8 @@ import {
   type RestoreSelection,
 } from '../postgres/pg-restore.js';
 import type { DumpFormat } from '../settings.js';
-import { LocalStore } from '../storage/local.js';
-import type { Store } from '../storage/store.js';
-import { Measure } from './checksum.js';
 import { runTogether } from './run-together.js';
 import { SqlFilter } from './sql-filter.js';
-
-/** The stored object as the manifest describes it. */
-export interface ExpectedObject {
-  key: string;
-  size: number;
-  sha256: string;
-}
-
-/**
- * Brings the stored object to a local file (in place for a directory store) while hashing it,
- * and fails unless size and SHA-256 equal the manifest's: nothing touches the target before.
- */
-export async function fetchVerifiedArchive(
-  store: Store,
-  object: ExpectedObject,
-  workspace: string,
-): Promise<string> {
-  const local = store instanceof LocalStore;
-  const path = local ? store.locationOf(object.key) : join(workspace, object.key);
-  const measure = new Measure();
-  const source = local ? createReadStream(path) : await store.openReader(object.key);
-  const sink: Writable = local ? devNull() : createWriteStream(path, { mode: 0o600 });
-  await pipeline(source, measure, sink);
-  const got = measure.result();
-  if (got.sha256 !== object.sha256 || got.size !== object.size) {
-    throw new ActionError(
-      `Checksum mismatch for ${store.locationOf(object.key)}: the manifest says ${object.size} bytes with sha256 ${object.sha256}, ` +
-        `the stored object has ${got.size} bytes with sha256 ${got.sha256}. It is corrupt or altered; nothing was restored.`,
-    );
-  }
-  return path;
-}
-
-function devNull(): Writable {
-  return createWriteStream(process.platform === 'win32' ? 'NUL' : '/dev/null');
-}
 
 /** Everything one restore needs. */
 export interface RestoreJob {

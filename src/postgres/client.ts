@@ -7,32 +7,22 @@ import * as core from '@actions/core';
 import * as tc from '@actions/tool-cache';
 import { ActionError, describeError } from '../errors.js';
 import type { ClientRequest } from '../settings.js';
-import { TOOL_NAME } from './install/archive.js';
 import { createInstaller, systemTools } from './install/factory.js';
 import { detectHost } from './install/host.js';
-import { chooseInstallMajor, type ClientInstaller } from './install/installer.js';
+import {
+  chooseInstallMajor,
+  clientProgram,
+  TOOL_NAME,
+  type ClientInstaller,
+  type PgClient,
+} from './install/installer.js';
 
 const run = promisify(execFile);
-
-/** A PostgreSQL client installation: the directory holding pg_dump, pg_restore and psql. */
-export interface PgClient {
-  /** Directory of the binaries. */
-  binDir: string;
-  /** Version as printed by `pg_dump --version`, e.g. `18.1`. */
-  version: string;
-  /** Major version. */
-  major: number;
-}
 
 /** A client chosen for a run. */
 export interface ChosenClient extends PgClient {
   /** Seconds this run spent installing it; absent when it was found (or given by pg-bin-dir). */
   installSeconds?: number;
-}
-
-/** Path of one client program. */
-export function clientProgram(client: PgClient, name: 'pg_dump' | 'pg_restore' | 'psql'): string {
-  return join(client.binDir, process.platform === 'win32' ? `${name}.exe` : name);
 }
 
 /** What {@link installClient} needs; tests pass fakes. */

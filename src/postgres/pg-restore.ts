@@ -1,5 +1,4 @@
-import type { PgClient } from './client.js';
-import { clientProgram } from './client.js';
+import { clientProgram, type PgClient } from './install/installer.js';
 import { toConninfo, type Connection } from './connection.js';
 import { startProcess, type ProcessOptions, type RunningProcess } from './process.js';
 

@@ -22,7 +22,8 @@ import {
   hasArtifactRuntime,
   isArtifactNotFound,
 } from './artifact-errors.js';
-import { isManifestOf, type Committed, type ObjectWriter, type Store } from './store.js';
+import { isManifestOf } from '../catalog/naming.js';
+import type { Committed, ObjectWriter, Store } from './store.js';
 
 /** What an ArtifactStore needs besides its NAME. */
 export interface ArtifactStoreOptions {
@@ -107,6 +108,10 @@ export class ArtifactStore implements Store {
     } finally {
       await removeDir(dir);
     }
+  }
+
+  localPath(): undefined {
+    return undefined;
   }
 
   locationOf(fileName: string): string {

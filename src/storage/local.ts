@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { ActionError } from '../errors.js';
 import type { Readable } from 'node:stream';
-import { isManifestOf, type Committed, type ObjectWriter, type Store } from './store.js';
+import { isManifestOf } from '../catalog/naming.js';
+import type { Committed, ObjectWriter, Store } from './store.js';
 
 /** A directory on the runner. Objects are written to a hidden spool file and linked into place. */
 export class LocalStore implements Store {
@@ -69,6 +70,10 @@ export class LocalStore implements Store {
   }
 
   locationOf(fileName: string): string {
+    return join(this.directory, fileName);
+  }
+
+  localPath(fileName: string): string {
     return join(this.directory, fileName);
   }
 

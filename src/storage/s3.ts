@@ -13,13 +13,8 @@ import type { S3Settings } from '../settings.js';
 import { createS3Client, partSizeFor, regionFor, s3ClientConfig } from './s3-client.js';
 import { s3Failure, type S3Place } from './s3-errors.js';
 import { S3Writer } from './s3-writer.js';
-import {
-  isManifestOf,
-  type Committed,
-  type ObjectWriter,
-  type Store,
-  type WriteHints,
-} from './store.js';
+import { type Committed, type ObjectWriter, type Store, type WriteHints } from './store.js';
+import { isManifestOf } from '../catalog/naming.js';
 
 /** Where an S3 store lives. */
 export interface S3Location {
@@ -112,6 +107,10 @@ export class S3Store implements Store {
   async remove(fileName: string): Promise<void> {
     const params = { Bucket: this.location.bucket, Key: this.keyOf(fileName) };
     await this.call(fileName, () => this.client.send(new DeleteObjectCommand(params)));
+  }
+
+  localPath(): undefined {
+    return undefined;
   }
 
   locationOf(fileName: string): string {

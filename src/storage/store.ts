@@ -1,9 +1,4 @@
 import type { Readable, Writable } from 'node:stream';
-import type { ArtifactSettings, S3Settings, StorageLocation } from '../settings.js';
-import { ArtifactStore } from './artifact.js';
-import { LocalStore } from './local.js';
-import { DEFAULT_S3_SETTINGS } from './s3-client.js';
-import { S3Store } from './s3.js';
 
 /** What committing an object produced. */
 export interface Committed {
@@ -49,41 +44,6 @@ export interface Store {
   openReader(fileName: string): Promise<Readable>;
   /** Deletes an object; a missing object is not an error. */
   remove(fileName: string): Promise<void>;
-}
-
-/** What stores other than a directory need: their settings and the process environment. */
-export interface StoreOptions {
-  /** The s3-* inputs; default: AWS S3 with the AWS environment's region. */
-  s3?: S3Settings;
-  /** The artifact-* inputs and github-token. */
-  artifact?: ArtifactSettings;
-  /** The process environment (AWS_REGION, AWS_DEFAULT_REGION). */
-  env?: NodeJS.ProcessEnv;
-  /** The run's private temp directory, for spool files (removed by the post step too). */
-  tempDir?: string;
-}
-
-/** Creates the store for a location. */
-export function createStore(location: StorageLocation, options: StoreOptions = {}): Store {
-  switch (location.kind) {
-    case 'local':
-      return new LocalStore(location.directory);
-    case 's3':
-      return new S3Store(location, options.s3 ?? DEFAULT_S3_SETTINGS, options.env ?? {});
-    case 'artifact':
-      // The artifact client reads the runner's variables from process.env itself.
-      return new ArtifactStore(location.name, {
-        settings: options.artifact,
-        env: options.env ?? process.env,
-        tempDir: options.tempDir,
-      });
-  }
-}
-
-/** Whether a file name is the manifest of a backup of `label` (ids are `<label>-<timestamp>[-N]`). */
-export function isManifestOf(fileName: string, label?: string): boolean {
-  if (!fileName.endsWith('.manifest.json')) return false;
-  if (label === undefined) return true;
-  const id = fileName.slice(0, -'.manifest.json'.length);
-  return new RegExp(`^${label.replace(/[.]/g, '\\.')}-\\d{8}T\\d{6}Z(-\\d+)?$`).test(id);
+  /** The object's path on this machine when the location is a directory here (read in place). */
+  localPath(fileName: string): string | undefined;
 }

@@ -2,7 +2,6 @@ import { access, mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import * as core from '@actions/core';
 import { ActionError, describeError } from '../../errors.js';
-import type { PgClient } from '../client.js';
 import { type Command, privileged } from './command.js';
 import type { Host } from './host.js';
 import {
@@ -11,6 +10,7 @@ import {
   majorsFrom,
   OLDEST_MAJOR,
   requireMajor,
+  type PgClient,
 } from './installer.js';
 import {
   APT_ENV,
@@ -101,7 +101,7 @@ export interface AptFiles {
 }
 
 /** Installs `postgresql-client-N` with apt (Debian, Ubuntu and derivatives). */
-export class AptInstaller implements ClientInstaller {
+export class AptInstaller implements ClientInstaller<AptPlan> {
   readonly method = 'apt';
   readonly majors = majorsFrom(OLDEST_MAJOR);
 

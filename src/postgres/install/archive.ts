@@ -4,13 +4,18 @@ import { join } from 'node:path';
 import * as core from '@actions/core';
 import * as tc from '@actions/tool-cache';
 import { ActionError } from '../../errors.js';
-import type { PgClient } from '../client.js';
 import { verifySha256 } from './download.js';
 import type { Host } from './host.js';
-import { type ClientInstaller, type InstallTools, requireMajor, toolVersion } from './installer.js';
+import {
+  type ClientInstaller,
+  type InstallTools,
+  type PgClient,
+  requireMajor,
+  TOOL_NAME,
+  toolVersion,
+} from './installer.js';
 
 /** The tool-cache name every client is cached under. */
-export const TOOL_NAME = 'postgresql';
 
 /** A client archive for one major: where it is, what it must hash to, and its layout. */
 export interface ArchiveRelease {
@@ -63,7 +68,7 @@ export function planArchive(release: ArchiveRelease, source: string): ArchivePla
 }
 
 /** Downloads, verifies, extracts, trims and caches a client archive (Windows: EDB's binaries zip). */
-export class ArchiveInstaller implements ClientInstaller {
+export class ArchiveInstaller implements ClientInstaller<ArchivePlan> {
   readonly majors: readonly number[];
 
   constructor(

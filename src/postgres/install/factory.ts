@@ -1,5 +1,4 @@
 import { ActionError } from '../../errors.js';
-import type { PgClient } from '../client.js';
 import { AptInstaller } from './apt.js';
 import { ArchiveInstaller } from './archive.js';
 import { execRunner } from './command.js';
@@ -7,7 +6,7 @@ import { downloadWithRetry } from './download.js';
 import { edbReleases } from './edb.js';
 import { HomebrewInstaller } from './homebrew.js';
 import { type Host, usesApt } from './host.js';
-import type { ClientInstaller, InstallTools } from './installer.js';
+import type { ClientInstaller, InstallTools, PgClient } from './installer.js';
 
 /** Where automatic installation works, for error messages. */
 export const SUPPORTED_HOSTS =

@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import * as core from '@actions/core';
 import { ActionError, describeError } from '../../errors.js';
-import type { PgClient } from '../client.js';
 import type { Command } from './command.js';
 import type { Host } from './host.js';
 import {
@@ -10,6 +9,7 @@ import {
   majorsFrom,
   OLDEST_MAJOR,
   requireMajor,
+  type PgClient,
 } from './installer.js';
 
 /** Majors whose `postgresql@N` formula homebrew-core has disabled (`disable!`) or deprecated (`deprecate!`). */
@@ -77,7 +77,7 @@ export function planHomebrew(major: number, host: Pick<Host, 'arch' | 'env'>): H
 }
 
 /** Installs `postgresql@N` with Homebrew (macOS). */
-export class HomebrewInstaller implements ClientInstaller {
+export class HomebrewInstaller implements ClientInstaller<HomebrewPlan> {
   readonly method = 'Homebrew';
   readonly majors = majorsFrom(OLDEST_MAJOR).filter((m) => !HOMEBREW_STATUS[m]?.disabled);
 

@@ -1,9 +1,24 @@
+import { join } from 'node:path';
 import { ActionError } from '../../errors.js';
-import type { PgClient } from '../client.js';
 import type { RunCommand } from './command.js';
-import type { AptPlan } from './apt.js';
-import type { ArchivePlan } from './archive.js';
-import type { HomebrewPlan } from './homebrew.js';
+
+/** A PostgreSQL client installation: the directory holding pg_dump, pg_restore and psql. */
+export interface PgClient {
+  /** Directory of the binaries. */
+  binDir: string;
+  /** Version as printed by `pg_dump --version`, e.g. `18.1`. */
+  version: string;
+  /** Major version. */
+  major: number;
+}
+
+/** Path of one client program. */
+export function clientProgram(client: PgClient, name: 'pg_dump' | 'pg_restore' | 'psql'): string {
+  return join(client.binDir, process.platform === 'win32' ? `${name}.exe` : name);
+}
+
+/** The tool name of downloaded clients in the runner's tool cache. */
+export const TOOL_NAME = 'postgresql';
 
 /** The newest PostgreSQL major released; a request for a newer one is impossible. */
 export const LATEST_MAJOR = 18;
@@ -12,16 +27,19 @@ export const LATEST_MAJOR = 18;
 export const OLDEST_MAJOR = 10;
 
 /** What an installer would do for one major: plain data, so it can be logged and table-tested. */
-export type InstallPlan = AptPlan | HomebrewPlan | ArchivePlan;
+export interface InstallPlan {
+  /** One line saying what would be done. */
+  summary: string;
+}
 
 /** One way of installing a client (apt, Homebrew, a downloaded archive), chosen by the factory. */
-export interface ClientInstaller {
+export interface ClientInstaller<Plan extends InstallPlan = InstallPlan> {
   /** How it installs, for messages: `apt`, `Homebrew`, `EDB binaries`, ... */
   readonly method: string;
   /** The majors it can install here, oldest first. */
   readonly majors: readonly number[];
   /** What {@link install} would do; throws an ActionError when the major cannot be installed. */
-  plan(major: number): InstallPlan;
+  plan(major: number): Plan;
   /** Installs (or finds the earlier install of) the client of a major and returns it. */
   install(major: number): Promise<PgClient>;
 }

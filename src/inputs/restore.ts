@@ -1,65 +1,17 @@
-import { InputError, NotAvailableError } from './errors.js';
+import { InputError } from '../errors.js';
+import { ID_PATTERN } from '../catalog/naming.js';
+import type { BackupChoice, RestoreSettings, StorageLocation } from '../settings.js';
 import {
-  INPUTS,
-  parseBool,
-  parseList,
   readClientRequest,
-  readJobCount,
   readDatabaseUrl,
+  readJobCount,
+  readLabel,
   readStorage,
-  type Mask,
-  type Read,
-} from './inputs.js';
-import { readStoreOptions } from './storage-inputs.js';
-import { readDecryptionKeys } from './encryption-inputs.js';
-import type { DecryptionKeys } from './pipeline/encryption.js';
-import { checkLabel, labelFromDatabase } from './naming.js';
-import type { Connection } from './postgres/connection.js';
-import type { ArtifactSettings, ClientRequest, S3Settings, StorageLocation } from './settings.js';
-
-/** Which backup to restore: the newest, one id, or the newest at or before a time. */
-export type BackupChoice =
-  { kind: 'latest' } | { kind: 'id'; id: string } | { kind: 'time'; at: Date };
-
-/** Everything the restore command needs, read and validated from the inputs. */
-export interface RestoreSettings {
-  /** The database restored into (never `database-url`). */
-  target: Connection;
-  /** The location read from (the first `storage` line). */
-  storage: StorageLocation;
-  /** s3-* settings, when the location is s3://. */
-  s3?: S3Settings;
-  /** artifact-* settings (another run, repository, token), when the location is artifact://. */
-  artifact?: ArtifactSettings;
-  /** `label`, else the database name of `database-url`, else undefined (the only label present). */
-  label?: string;
-  /** Which backup. */
-  choice: BackupChoice;
-  /** Which client to use. */
-  client: ClientRequest;
-  /** Parallel restore jobs (custom and directory formats). */
-  jobs?: number;
-  /** Schemas to restore (-n). */
-  schemas: string[];
-  /** Tables to restore (-t), plain or schema-qualified. */
-  tables: string[];
-  /** Restore only the schema. */
-  schemaOnly: boolean;
-  /** Restore only the data. */
-  dataOnly: boolean;
-  /** Skip ownership (--no-owner). */
-  noOwner: boolean;
-  /** Skip GRANT/REVOKE (--no-privileges). */
-  noPrivileges: boolean;
-  /** Create the target database when it does not exist. */
-  createDatabase: boolean;
-  /** Allow restoring into a database with user tables (objects in the archive are dropped first). */
-  overwrite: boolean;
-  /** Must equal the target database name when `overwrite` is true. */
-  confirm: string;
-  /** age identities and/or passphrase, for encrypted backups. */
-  keys: DecryptionKeys;
-}
+  rejectUnavailable,
+} from './common.js';
+import { readDecryptionKeys } from './encryption.js';
+import { INPUTS, parseBool, parseList, type Mask, type Read } from './read.js';
+import { readStoreOptions } from './storage.js';
 
 /** All restore settings, validated; secrets are masked as they are read. */
 export function readRestoreSettings(read: Read, mask: Mask, cwd: string): RestoreSettings {
@@ -70,7 +22,7 @@ export function readRestoreSettings(read: Read, mask: Mask, cwd: string): Restor
       'is required for restore: the database to restore into (a secret).',
     );
   }
-  rejectLater(read);
+  rejectUnavailable(read, [INPUTS.webhookUrl, INPUTS.restoreGlobals]);
   const settings: RestoreSettings = {
     target,
     storage: firstStorage(read, cwd),
@@ -94,16 +46,6 @@ export function readRestoreSettings(read: Read, mask: Mask, cwd: string): Restor
   return settings;
 }
 
-function rejectLater(read: Read): void {
-  if (read(INPUTS.webhookUrl)) throw new NotAvailableError(`Input '${INPUTS.webhookUrl}'`);
-}
-
-function readLabel(read: Read, mask: Mask): string | undefined {
-  if (read(INPUTS.label)) return checkLabel(INPUTS.label, read(INPUTS.label));
-  const source = readDatabaseUrl(read, mask, INPUTS.databaseUrl);
-  return source ? labelFromDatabase(source.database) : undefined;
-}
-
 /** `latest`, a backup id, or an ISO-8601 time. */
 export function parseBackupChoice(raw: string): BackupChoice {
   const value = raw.trim() || 'latest';
@@ -117,8 +59,7 @@ export function parseBackupChoice(raw: string): BackupChoice {
     }
     return { kind: 'time', at };
   }
-  if (/^[A-Za-z0-9][A-Za-z0-9._-]*-\d{8}T\d{6}Z(-\d+)?$/.test(value))
-    return { kind: 'id', id: value };
+  if (ID_PATTERN.test(value)) return { kind: 'id', id: value };
   throw new InputError(
     INPUTS.backup,
     `'${value}' is not latest, a backup id (LABEL-YYYYMMDDTHHMMSSZ) or an ISO-8601 time (2026-11-22T02:00:00Z).`,

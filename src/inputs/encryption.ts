@@ -1,7 +1,7 @@
 import { Decrypter, Encrypter } from 'age-encryption';
-import { InputError } from './errors.js';
-import { INPUTS, type Mask, type Read } from './inputs.js';
-import type { DecryptionKeys, EncryptionKeys } from './pipeline/encryption.js';
+import { InputError } from '../errors.js';
+import { INPUTS, type Mask, type Read } from './read.js';
+import type { DecryptionKeys, EncryptionKeys } from '../pipeline/encryption.js';
 
 const RECIPIENT = /^age1[0-9a-z]+$/;
 const IDENTITY = /^AGE-SECRET-KEY-(PQ-)?1[0-9A-Z]+$/;

@@ -1,16 +1,11 @@
-import { ActionError } from './errors.js';
-import type { BackupChoice } from './restore-settings.js';
-
-const MANIFEST = /^(.+)-(\d{8}T\d{6}Z)(?:-(\d+))?\.manifest\.json$/;
+import { ActionError } from '../errors.js';
+import type { BackupChoice } from '../settings.js';
+import type { Store } from '../storage/store.js';
+import { parseManifest, type Manifest } from './manifest.js';
+import { idOfManifest, parseId, type ParsedId } from './naming.js';
 
 /** A backup as its manifest file name tells it. */
-export interface ListedBackup {
-  id: string;
-  label: string;
-  /** The id's timestamp (whole seconds, at or before createdAt). */
-  stamp: Date;
-  /** The `-N` suffix, 1 when none. */
-  serial: number;
+export interface ListedBackup extends ParsedId {
   manifestFile: string;
 }
 
@@ -18,30 +13,10 @@ export interface ListedBackup {
 export function listBackups(manifestFiles: string[]): ListedBackup[] {
   const listed: ListedBackup[] = [];
   for (const file of manifestFiles) {
-    const m = MANIFEST.exec(file);
-    if (!m?.[1] || !m[2]) continue;
-    const stamp = new Date(
-      m[2].replace(/^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/, '$1-$2-$3T$4:$5:$6Z'),
-    );
-    if (Number.isNaN(stamp.getTime()) || !roundTrips(stamp, m[2])) continue;
-    listed.push({
-      id: file.slice(0, -'.manifest.json'.length),
-      label: m[1],
-      stamp,
-      serial: Number(m[3] ?? 1),
-      manifestFile: file,
-    });
+    const parsed = parseId(idOfManifest(file) ?? '');
+    if (parsed) listed.push({ ...parsed, manifestFile: file });
   }
   return listed.sort((a, b) => b.stamp.getTime() - a.stamp.getTime() || b.serial - a.serial);
-}
-
-function roundTrips(stamp: Date, text: string): boolean {
-  return (
-    stamp
-      .toISOString()
-      .replace(/\.\d{3}Z$/, 'Z')
-      .replace(/[-:]/g, '') === text
-  );
 }
 
 /** The label to use: the given one, else the only one present; fails asking for `label`. */
@@ -74,4 +49,34 @@ export function describeChoice(choice: BackupChoice): string {
   if (choice.kind === 'latest') return 'latest';
   if (choice.kind === 'id') return choice.id;
   return `${choice.at.toISOString()} (created at or before)`;
+}
+
+/** What {@link findBackup} looks for: the label rule's input and the choice. */
+export interface BackupQuery {
+  /** `label`, else the database name of `database-url`, else undefined (the only label present). */
+  label?: string;
+  choice: BackupChoice;
+}
+
+/** Finds the chosen backup at a location and returns its checked manifest. */
+export async function findBackup(store: Store, query: BackupQuery): Promise<Manifest> {
+  const backups = listBackups(await store.listManifests());
+  const label = resolveLabel(query.label, backups, store.description);
+  const candidates = candidatesFor(
+    query.choice,
+    backups.filter((b) => b.label === label),
+  );
+  for (const candidate of candidates) {
+    const manifest = await readManifest(store, candidate.manifestFile);
+    if (query.choice.kind !== 'time' || new Date(manifest.createdAt) <= query.choice.at)
+      return manifest;
+  }
+  throw new ActionError(
+    `No backup with label '${label}' at ${store.description} matches backup: ${describeChoice(query.choice)}.`,
+  );
+}
+
+/** Reads and checks one manifest. */
+export async function readManifest(store: Store, manifestFile: string): Promise<Manifest> {
+  return parseManifest(await store.readSmall(manifestFile), store.locationOf(manifestFile));
 }

@@ -1,27 +1,7 @@
 import * as core from '@actions/core';
-import type { Manifest } from './manifest.js';
-
-/** Every output name of action.yml, once. */
-export const OUTPUTS = {
-  backupId: 'backup-id',
-  location: 'location',
-  locations: 'locations',
-  manifestLocation: 'manifest-location',
-  size: 'size',
-  sha256: 'sha256',
-  duration: 'duration',
-  serverVersion: 'server-version',
-  clientVersion: 'client-version',
-  tables: 'tables',
-  rows: 'rows',
-  encrypted: 'encrypted',
-  verified: 'verified',
-  artifactId: 'artifact-id',
-  pruned: 'pruned',
-  kept: 'kept',
-  age: 'age',
-  healthy: 'healthy',
-} as const;
+import type { Manifest } from '../catalog/manifest.js';
+import { OUTPUTS } from './names.js';
+import { escapeHtml, flushSummary, formatBytes } from './summary.js';
 
 /** What a finished backup reports. */
 export interface BackupReport {
@@ -61,18 +41,6 @@ export function setBackupOutputs(r: BackupReport): void {
   ];
   if (r.artifactId !== undefined) values.push([OUTPUTS.artifactId, String(r.artifactId)]);
   for (const [name, value] of values) core.setOutput(name, value);
-}
-
-/** Human-readable byte count, e.g. `12.3 MiB`. */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
 /** The job summary rows of a backup, also printed to the log. */
@@ -122,17 +90,4 @@ export async function writeBackupSummary(r: BackupReport): Promise<void> {
     );
   }
   await flushSummary();
-}
-
-/** Writes the buffered job summary where the runner provides a summary file; drops it elsewhere. */
-export async function flushSummary(env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  if (env.GITHUB_STEP_SUMMARY) await core.summary.write();
-  else core.summary.emptyBuffer();
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(
-    /[&<>"]/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] ?? c,
-  );
 }

@@ -1,6 +1,6 @@
-import { InputError } from './errors.js';
-import { INPUTS, oneOf, parseBool, type Mask, type Read } from './inputs.js';
-import type { ArtifactSettings, S3Settings, StorageLocation } from './settings.js';
+import { InputError } from '../errors.js';
+import { INPUTS, oneOf, parseBool, type Mask, type Read } from './read.js';
+import type { ArtifactSettings, S3Settings, StorageLocation } from '../settings.js';
 
 /** The settings the storage locations need: s3-* when a line is s3://, artifact-* when artifact://. */
 export function readStoreOptions(

@@ -1,4 +1,4 @@
-import { InputError } from './errors.js';
+import { InputError } from '../errors.js';
 
 /** Splits `extra-args` like a shell would split words (quotes, backslashes), without running one. */
 export function splitArgs(input: string, raw: string): string[] {

@@ -1,0 +1,128 @@
+import { ActionError } from '../errors.js';
+import type { TableRows } from '../pipeline/row-count.js';
+import { ID_PATTERN } from './naming.js';
+
+/** The manifest written last, next to the data object (`manifestVersion` 1). */
+export interface Manifest {
+  manifestVersion: 1;
+  id: string;
+  label: string;
+  createdAt: string;
+  finishedAt: string;
+  tool: { name: string; version: string };
+  server: { version: string; versionNum: number; database: string };
+  client: { pgDumpVersion: string };
+  dump: { format: string; compression: string; jobs: number; args: string[] };
+  encryption: { scheme: 'age' | 'none'; recipients?: string[]; passphrase?: true };
+  object: { key: string; size: number; sha256: string };
+  tables: TableRows[];
+  totalRows: number;
+  verification: { archive: 'passed' | 'skipped' };
+  labels: Record<string, string>;
+}
+
+/** The manifest as stored: pretty JSON with a trailing newline. */
+export function serializeManifest(manifest: Manifest): string {
+  return `${JSON.stringify(manifest, null, 2)}\n`;
+}
+
+const FORMATS = ['custom', 'plain', 'directory', 'tar'];
+
+/** Parses and checks a stored manifest; `where` names it in errors. */
+export function parseManifest(text: string, where: string): Manifest {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ActionError(
+      `The manifest ${where} is not valid JSON: it is damaged or not a manifest.`,
+    );
+  }
+  const problem = manifestProblem(value);
+  if (problem) throw new ActionError(`The manifest ${where} is not a valid manifest: ${problem}.`);
+  return value as Manifest;
+}
+
+type Check = [string, (m: Record<string, unknown>) => boolean];
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const field = (v: unknown, key: string): unknown => (isObject(v) ? v[key] : undefined);
+const isCount = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
+const isText = (v: unknown) => typeof v === 'string' && v.length > 0;
+const isTime = (v: unknown) => typeof v === 'string' && !Number.isNaN(Date.parse(v));
+const isTable = (t: unknown) =>
+  isText(field(t, 'schema')) && isText(field(t, 'name')) && isCount(field(t, 'rows'));
+
+const CHECKS: Check[] = [
+  ['manifestVersion must be 1', (m) => m.manifestVersion === 1],
+  ['id is not a backup id', (m) => typeof m.id === 'string' && ID_PATTERN.test(m.id)],
+  ['label is missing', (m) => isText(m.label)],
+  ['createdAt is not a time', (m) => isTime(m.createdAt)],
+  ['finishedAt is not a time', (m) => isTime(m.finishedAt)],
+  ['client.pgDumpVersion is missing', (m) => isText(field(m.client, 'pgDumpVersion'))],
+  ['dump.format is unknown', (m) => FORMATS.includes(field(m.dump, 'format') as string)],
+  [
+    'encryption.scheme is unknown',
+    (m) => ['age', 'none'].includes(field(m.encryption, 'scheme') as string),
+  ],
+  ['object.key is missing', (m) => isText(field(m.object, 'key'))],
+  ['object.size is not a byte count', (m) => isCount(field(m.object, 'size'))],
+  [
+    'object.sha256 is not a SHA-256',
+    (m) => /^[0-9a-f]{64}$/.test(String(field(m.object, 'sha256'))),
+  ],
+  [
+    'tables is not a list of {schema, name, rows}',
+    (m) => Array.isArray(m.tables) && m.tables.every(isTable),
+  ],
+  ['totalRows is not a count', (m) => isCount(m.totalRows)],
+];
+
+function manifestProblem(value: unknown): string | undefined {
+  if (!isObject(value)) return 'it is not a JSON object';
+  return CHECKS.find(([, ok]) => !ok(value))?.[0];
+}
+
+/** The manifest tables a restore of these schemas and tables brings back (as pg_restore -n/-t select). */
+export function selectedTables(
+  manifest: Manifest,
+  s: { schemas: string[]; tables: string[] },
+): TableRows[] {
+  const schemas = new Set(s.schemas);
+  const names = new Set<string>();
+  for (const table of s.tables) {
+    const dot = table.lastIndexOf('.');
+    if (dot > 0) schemas.add(table.slice(0, dot));
+    names.add(dot > 0 ? table.slice(dot + 1) : table);
+  }
+  return manifest.tables.filter(
+    (t) => (schemas.size === 0 || schemas.has(t.schema)) && (names.size === 0 || names.has(t.name)),
+  );
+}
+
+/** One table's rows: as the manifest recorded them and as the target has them now. */
+export interface RowComparison {
+  table: string;
+  expected: number;
+  /** -1 when the table is missing from the target. */
+  restored: number;
+}
+
+/** The row comparison after a restore. */
+export interface Comparison {
+  /** False when rows were not restored (schema-only), so nothing could be compared. */
+  compared: boolean;
+  rows: RowComparison[];
+  mismatches: RowComparison[];
+}
+
+/** Compares counted rows (in the order of `tables`) with the manifest's. */
+export function compareCounts(tables: TableRows[], counts: number[]): Comparison {
+  const rows = tables.map((t, i) => ({
+    table: `${t.schema}.${t.name}`,
+    expected: t.rows,
+    restored: counts[i] ?? -1,
+  }));
+  return { compared: true, rows, mismatches: rows.filter((r) => r.expected !== r.restored) };
+}

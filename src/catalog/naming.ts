@@ -1,0 +1,114 @@
+import { InputError } from '../errors.js';
+
+// The whole grammar of backup ids and the names of their files, in one place.
+const LABEL = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+const STAMP = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
+const MANIFEST_SUFFIX = '.manifest.json';
+const ID_PARTS = /^(.+)-(\d{8}T\d{6}Z)(?:-(\d+))?$/;
+
+/** A backup id as the user may write it: `<label>-<YYYYMMDDTHHMMSSZ>[-N]`. */
+export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*-\d{8}T\d{6}Z(-\d+)?$/;
+
+/** `20261122T020000Z`: the UTC time in a backup id. */
+export function formatTimestamp(date: Date): string {
+  return date
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/[-:]/g, '');
+}
+
+/** `<label>-<YYYYMMDDTHHMMSSZ>`. */
+export function backupId(label: string, date: Date): string {
+  return `${label}-${formatTimestamp(date)}`;
+}
+
+/** The n-th id of a second: `id` for 1, `id-2`, `id-3`, ... after it. */
+export function serialId(id: string, n: number): string {
+  return n === 1 ? id : `${id}-${n}`;
+}
+
+/** The first of `id`, `id-2`, `id-3`, ... that no location has taken. */
+export async function firstFreeId(
+  id: string,
+  isTaken: (candidate: string) => Promise<boolean>,
+): Promise<string> {
+  for (let n = 1; n < 1000; n += 1) {
+    const candidate = serialId(id, n);
+    if (!(await isTaken(candidate))) return candidate;
+  }
+  throw new Error(`no free backup id after ${id}-999`);
+}
+
+/** A label derived from a database name: characters outside [A-Za-z0-9._-] become '-'. */
+export function labelFromDatabase(database: string): string {
+  const label = database
+    .replace(/[^A-Za-z0-9._-]+/g, '-')
+    .replace(/^[-._]+/, '')
+    .slice(0, 63);
+  return label || 'db';
+}
+
+/** Validates a user-given label. */
+export function checkLabel(input: string, label: string): string {
+  if (!LABEL.test(label)) {
+    throw new InputError(
+      input,
+      `'${label}' is not a valid label: use letters, digits, '.', '_' and '-' (up to 63, starting with a letter or digit).`,
+    );
+  }
+  return label;
+}
+
+/** The data object's file name. */
+export function dataObjectName(id: string, extension: string): string {
+  return `${id}${extension}`;
+}
+
+/** The manifest's file name. */
+export function manifestName(id: string): string {
+  return `${id}${MANIFEST_SUFFIX}`;
+}
+
+/** Whether a file name belongs to backup `id` (its data object, manifest or globals). */
+export function belongsTo(fileName: string, id: string): boolean {
+  return fileName.startsWith(`${id}.`);
+}
+
+/** The name of an encrypted object once decrypted (without `.age`). */
+export function plainName(key: string): string {
+  return key.replace(/\.age$/, '');
+}
+
+/** A backup id split into its parts; undefined when the text is not an id. */
+export interface ParsedId {
+  id: string;
+  label: string;
+  /** The id's timestamp (whole seconds, at or before createdAt). */
+  stamp: Date;
+  /** The `-N` suffix, 1 when none. */
+  serial: number;
+}
+
+/** Parses `<label>-<YYYYMMDDTHHMMSSZ>[-N]`; undefined when it is not a real id. */
+export function parseId(id: string): ParsedId | undefined {
+  const m = ID_PARTS.exec(id);
+  if (!m?.[1] || !m[2]) return undefined;
+  const stamp = new Date(m[2].replace(STAMP, '$1-$2-$3T$4:$5:$6Z'));
+  if (Number.isNaN(stamp.getTime()) || formatTimestamp(stamp) !== m[2]) return undefined;
+  return { id, label: m[1], stamp, serial: Number(m[3] ?? 1) };
+}
+
+/** The backup id of a manifest file name; undefined for other names. */
+export function idOfManifest(fileName: string): string | undefined {
+  return fileName.endsWith(MANIFEST_SUFFIX)
+    ? fileName.slice(0, -MANIFEST_SUFFIX.length)
+    : undefined;
+}
+
+/** Whether a file name is the manifest of a backup of `label` (ids are `<label>-<timestamp>[-N]`). */
+export function isManifestOf(fileName: string, label?: string): boolean {
+  const id = idOfManifest(fileName);
+  if (id === undefined) return false;
+  if (label === undefined) return true;
+  return parseId(id)?.label === label;
+}

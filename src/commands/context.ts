@@ -1,0 +1,35 @@
+import type { ArtifactSettings, S3Settings, StorageLocation } from '../settings.js';
+import { createStore } from '../storage/create-store.js';
+import type { Store } from '../storage/store.js';
+
+/** What every command needs from its surroundings. */
+export interface RunContext {
+  /** The process environment (PATH, RUNNER_TOOL_CACHE, AWS_*, ...). */
+  env: NodeJS.ProcessEnv;
+  /** The run's private temp directory (PGPASSFILE, spool files); the post step removes it. */
+  workspace: string;
+  /** The clock. */
+  now: () => Date;
+}
+
+/** The store options a command's settings carry. */
+export interface StoreSettings {
+  s3?: S3Settings;
+  artifact?: ArtifactSettings;
+}
+
+/** Opens the store of each location. */
+export function openStores(
+  locations: StorageLocation[],
+  settings: StoreSettings,
+  ctx: RunContext,
+): Store[] {
+  return locations.map((location) =>
+    createStore(location, {
+      s3: settings.s3,
+      artifact: settings.artifact,
+      env: ctx.env,
+      tempDir: ctx.workspace,
+    }),
+  );
+}

@@ -1,0 +1,153 @@
+import { InputError } from '../errors.js';
+import { checkLabel, labelFromDatabase } from '../catalog/naming.js';
+import type { BackupSettings, Compression, DumpFormat } from '../settings.js';
+import {
+  readClientRequest,
+  readDatabaseUrl,
+  readJobCount,
+  readStorage,
+  rejectUnavailable,
+} from './common.js';
+import { readEncryptionKeys } from './encryption.js';
+import { checkExtraArgs, splitArgs } from './extra-args.js';
+import { INPUTS, oneOf, parseBool, parseList, type Mask, type Read } from './read.js';
+import { readStoreOptions } from './storage.js';
+
+const FORMATS: readonly DumpFormat[] = ['custom', 'plain', 'directory', 'tar'];
+const LEVELS = { gzip: [1, 9], lz4: [1, 12], zstd: [1, 22] } as const;
+
+/** All backup settings, validated; secrets are masked as they are read. */
+export function readBackupSettings(read: Read, mask: Mask, cwd: string): BackupSettings {
+  const connection = readDatabaseUrl(read, mask, INPUTS.databaseUrl);
+  if (!connection) {
+    throw new InputError(
+      INPUTS.databaseUrl,
+      'is required for backup: set it to a secret such as ${{ secrets.DATABASE_URL }}.',
+    );
+  }
+  rejectUnavailable(read, LATER);
+  const format = oneOf(INPUTS.format, read(INPUTS.format), FORMATS);
+  const settings: BackupSettings = {
+    connection,
+    storage: readStorage(read, cwd),
+    label: read(INPUTS.label)
+      ? checkLabel(INPUTS.label, read(INPUTS.label))
+      : labelFromDatabase(connection.database),
+    client: readClientRequest(read),
+    format,
+    compression: parseCompression(read(INPUTS.compression), format),
+    jobs: readJobs(read, format),
+    filters: readFilters(read),
+    schemaOnly: parseBool(INPUTS.schemaOnly, read(INPUTS.schemaOnly)),
+    dataOnly: parseBool(INPUTS.dataOnly, read(INPUTS.dataOnly)),
+    extraArgs: [],
+    lockWaitTimeout: parseLockWaitTimeout(read(INPUTS.lockWaitTimeout)),
+    verify: oneOf(INPUTS.verify, read(INPUTS.verify), ['archive', 'none'] as const),
+    labels: parseLabels(read(INPUTS.labels)),
+    encryption: readEncryptionKeys(read, mask),
+  };
+  if (settings.schemaOnly && settings.dataOnly)
+    throw new InputError(INPUTS.dataOnly, 'schema-only and data-only cannot both be true.');
+  Object.assign(settings, readStoreOptions(read, mask, settings.storage));
+  settings.extraArgs = checkExtraArgs(
+    INPUTS.extraArgs,
+    splitArgs(INPUTS.extraArgs, read(INPUTS.extraArgs)),
+    settings.verify,
+  );
+  return settings;
+}
+
+function readFilters(read: Read): BackupSettings['filters'] {
+  return {
+    schemas: parseList(read(INPUTS.schemas)),
+    excludeSchemas: parseList(read(INPUTS.excludeSchemas)),
+    tables: parseList(read(INPUTS.tables)),
+    excludeTables: parseList(read(INPUTS.excludeTables)),
+    excludeTableData: parseList(read(INPUTS.excludeTableData)),
+  };
+}
+
+/** Inputs of backup whose issues have not landed yet. */
+const LATER = [
+  INPUTS.webhookUrl,
+  INPUTS.keepLast,
+  INPUTS.keepDaily,
+  INPUTS.keepWeekly,
+  INPUTS.keepMonthly,
+  INPUTS.keepYearly,
+  INPUTS.keepWithin,
+  INPUTS.globals,
+  INPUTS.databases,
+  INPUTS.excludeDatabases,
+];
+
+/** `auto`, `none`, `gzip[:N]`, `lz4[:N]` or `zstd[:N]`, checked against the format. */
+export function parseCompression(raw: string, format: DumpFormat): Compression {
+  const m = /^(auto|none|gzip|lz4|zstd)(?::(\d+))?$/.exec(raw.toLowerCase());
+  const method = m?.[1] as Compression['method'] | undefined;
+  if (!m || !method || (m[2] && (method === 'auto' || method === 'none'))) {
+    throw new InputError(
+      INPUTS.compression,
+      `'${raw}' is not valid: use auto, none, gzip[:1-9], lz4[:1-12] or zstd[:1-22].`,
+    );
+  }
+  const level = m[2] === undefined ? undefined : Number(m[2]);
+  if (level !== undefined && method !== 'auto' && method !== 'none') {
+    const [lo, hi] = LEVELS[method];
+    if (level < lo || level > hi)
+      throw new InputError(
+        INPUTS.compression,
+        `level ${level} is out of range for ${method} (${lo}-${hi}).`,
+      );
+  }
+  if (format === 'tar' && method !== 'auto' && method !== 'none') {
+    throw new InputError(
+      INPUTS.compression,
+      `format tar cannot be compressed: use none, or format custom or directory.`,
+    );
+  }
+  if (format === 'plain' && method === 'lz4') {
+    throw new InputError(
+      INPUTS.compression,
+      `lz4 is not available for format plain: use zstd or gzip.`,
+    );
+  }
+  return level === undefined ? { method } : { method, level };
+}
+
+function readJobs(read: Read, format: DumpFormat): number | undefined {
+  const jobs = readJobCount(read);
+  if (jobs === undefined) return undefined;
+  if (format !== 'directory' && jobs > 1) {
+    throw new InputError(
+      INPUTS.jobs,
+      `parallel dump needs format: directory (format is ${format}).`,
+    );
+  }
+  return format === 'directory' ? jobs : undefined;
+}
+
+function parseLockWaitTimeout(raw: string): string | undefined {
+  if (!raw) return undefined;
+  if (!/^\d+\s*(ms|s|min|h|d)?$/.test(raw)) {
+    throw new InputError(
+      INPUTS.lockWaitTimeout,
+      `'${raw}' is not a duration: use e.g. 30s, 5min, 1h or milliseconds.`,
+    );
+  }
+  return raw.replace(/\s+/g, '');
+}
+
+/** `key=value` lines. */
+export function parseLabels(raw: string): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const item of raw
+    .split(/\r?\n/)
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    const eq = item.indexOf('=');
+    if (eq < 1) throw new InputError(INPUTS.labels, `'${item}' is not key=value.`);
+    labels[item.slice(0, eq).trim()] = item.slice(eq + 1).trim();
+  }
+  return labels;
+}

@@ -1,0 +1,23 @@
+/** Every output name of action.yml, once. */
+export const OUTPUTS = {
+  backupId: 'backup-id',
+  location: 'location',
+  locations: 'locations',
+  manifestLocation: 'manifest-location',
+  size: 'size',
+  sha256: 'sha256',
+  duration: 'duration',
+  serverVersion: 'server-version',
+  clientVersion: 'client-version',
+  tables: 'tables',
+  rows: 'rows',
+  encrypted: 'encrypted',
+  verified: 'verified',
+  artifactId: 'artifact-id',
+  pruned: 'pruned',
+  changes: 'changes',
+  backups: 'backups',
+  kept: 'kept',
+  age: 'age',
+  healthy: 'healthy',
+} as const;

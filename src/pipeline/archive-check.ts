@@ -1,0 +1,85 @@
+import type { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { ActionError } from '../errors.js';
+import type { PgClient } from '../postgres/install/installer.js';
+import { startArchiveRead } from '../postgres/pg-restore.js';
+import type { DumpFormat } from '../settings.js';
+import { RowCounter, type TableRows } from './row-count.js';
+
+/** A running full read of an archive: feed `input` (unless it reads a path), await `done`. */
+export interface ArchiveCheck {
+  /** Where the archive's bytes go; undefined when pg_restore reads `archive` itself. */
+  input?: Writable;
+  counter: RowCounter;
+  /** Settles when the whole archive was read; rejects with "did not verify". */
+  done: Promise<unknown>;
+}
+
+/** What to read. */
+export interface ArchiveSource {
+  client: PgClient;
+  format: DumpFormat;
+  /** A path pg_restore reads (a dump directory or file); undefined = the bytes written to `input`. */
+  archive?: string;
+  env: NodeJS.ProcessEnv;
+  signal: AbortSignal;
+}
+
+const STALL_MS = 120_000;
+
+/**
+ * Reads an archive in full and counts COPY rows per table: plain SQL is counted as it is,
+ * the other formats through `pg_restore -f -` (which fails on a truncated archive).
+ */
+export function startArchiveCheck(s: ArchiveSource): ArchiveCheck {
+  const counter = new RowCounter();
+  if (s.format === 'plain') {
+    const finished = new Promise((ok, ko) => counter.once('finish', ok).once('error', ko));
+    return { input: counter, counter, done: verification(finished) };
+  }
+  const reader = startArchiveRead(s.client, s.archive, s.env, s.signal);
+  const parts = [reader.exited, pipeline(reader.stdout, counter, { signal: s.signal })];
+  if (!s.archive) parts.push(stallGuard(reader.stdin, reader.stdout, STALL_MS));
+  const done = Promise.all(parts);
+  return { input: s.archive ? undefined : reader.stdin, counter, done: verification(done) };
+}
+
+/** The rows per table of a finished check; fails when the archive ended before its trailer. */
+export function checkedTables(check: ArchiveCheck): TableRows[] {
+  if (!check.counter.complete) {
+    throw new ActionError(
+      'The archive did not verify: it ends before "PostgreSQL database dump complete" (truncated). The backup was not stored.',
+    );
+  }
+  return check.counter.tables;
+}
+
+/** Fails when pg_restore goes silent for `ms` after the whole archive was handed to it. */
+function stallGuard(input: Writable, output: Readable, ms: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const stalled = () =>
+      reject(new Error(`pg_restore made no progress for ${ms / 1000} s after the archive ended`));
+    const arm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(stalled, ms);
+    };
+    input.once('finish', () => {
+      arm();
+      output.on('data', arm);
+    });
+    output.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+function verification(done: Promise<unknown>): Promise<unknown> {
+  return done.catch((error: unknown) => {
+    const why = error instanceof Error ? error.message : String(error);
+    throw new ActionError(`The archive did not verify: ${why}. The backup was not stored.`, {
+      cause: error,
+    });
+  });
+}

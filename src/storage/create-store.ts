@@ -1,0 +1,35 @@
+import type { ArtifactSettings, S3Settings, StorageLocation } from '../settings.js';
+import { ArtifactStore } from './artifact.js';
+import { LocalStore } from './local.js';
+import { DEFAULT_S3_SETTINGS } from './s3-client.js';
+import { S3Store } from './s3.js';
+import type { Store } from './store.js';
+
+/** What stores other than a directory need: their settings and the process environment. */
+export interface StoreOptions {
+  /** The s3-* inputs; default: AWS S3 with the AWS environment's region. */
+  s3?: S3Settings;
+  /** The artifact-* inputs and github-token. */
+  artifact?: ArtifactSettings;
+  /** The process environment (AWS_REGION, AWS_DEFAULT_REGION). */
+  env?: NodeJS.ProcessEnv;
+  /** The run's private temp directory, for spool files (removed by the post step too). */
+  tempDir?: string;
+}
+
+/** Creates the store for a location. */
+export function createStore(location: StorageLocation, options: StoreOptions = {}): Store {
+  switch (location.kind) {
+    case 'local':
+      return new LocalStore(location.directory);
+    case 's3':
+      return new S3Store(location, options.s3 ?? DEFAULT_S3_SETTINGS, options.env ?? {});
+    case 'artifact':
+      // The artifact client reads the runner's variables from process.env itself.
+      return new ArtifactStore(location.name, {
+        settings: options.artifact,
+        env: options.env ?? process.env,
+        tempDir: options.tempDir,
+      });
+  }
+}
