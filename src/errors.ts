@@ -14,6 +14,17 @@ export class InputError extends ActionError {
   }
 }
 
+/**
+ * A failure that follows from another one when both happen in one run: an archive that ends
+ * early because its producer stopped. Reported only when nothing more direct failed.
+ */
+export class ConsequenceError extends ActionError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ConsequenceError';
+  }
+}
+
 /** A capability whose work has not landed yet: it fails instead of pretending to work. */
 export class NotAvailableError extends ActionError {
   constructor(what: string) {

@@ -161,3 +161,63 @@ export interface RestoreSettings {
   /** age identities and/or passphrase, for encrypted backups. */
   keys: DecryptionKeys;
 }
+
+/** Which backups a retention policy keeps (restic `forget` semantics, UTC, on createdAt). */
+export interface RetentionPolicy {
+  /** Keep the N newest backups. */
+  last?: number;
+  /** Keep the newest backup of each of the last N days that have backups. */
+  daily?: number;
+  /** The same per ISO week (Monday first). */
+  weekly?: number;
+  /** The same per calendar month. */
+  monthly?: number;
+  /** The same per calendar year. */
+  yearly?: number;
+  /** Keep backups created within this many milliseconds of the newest backup (inclusive). */
+  withinMs?: number;
+}
+
+/** Everything the prune command needs. */
+export interface PruneSettings {
+  /** The location pruned (the first `storage` line). */
+  storage: StorageLocation;
+  s3?: S3Settings;
+  artifact?: ArtifactSettings;
+  /** The label rule's input: `label`, else database-url's database, else the only label present. */
+  label?: string;
+  /** The policy; at least one rule is set (no rule = nothing to prune, refused as an input error). */
+  policy: RetentionPolicy;
+  /** Compute and report, delete nothing. */
+  dryRun: boolean;
+}
+
+/** Everything the check command needs. */
+export interface CheckSettings {
+  storage: StorageLocation;
+  s3?: S3Settings;
+  artifact?: ArtifactSettings;
+  label?: string;
+  /** The newest backup must have finished less than this many milliseconds ago. */
+  maxAgeMs?: number;
+  /** Allowed size change against the previous backup, in percent; undefined = not checked. */
+  sizeTolerance?: number;
+}
+
+/** Everything the verify command needs: the restore selection and keys, and an optional drill. */
+export interface VerifySettings {
+  storage: StorageLocation;
+  s3?: S3Settings;
+  artifact?: ArtifactSettings;
+  label?: string;
+  choice: BackupChoice;
+  client: ClientRequest;
+  keys: DecryptionKeys;
+  /** The restore drill's database (created when missing, dropped after when the drill made it). */
+  drill?: Connection;
+  /** Restore selection of the drill. */
+  schemas: string[];
+  tables: string[];
+  noOwner: boolean;
+  noPrivileges: boolean;
+}

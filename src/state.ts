@@ -1,9 +1,11 @@
+import { appendFileSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as core from '@actions/core';
 
 const WORKSPACE = 'workspace';
+const JOURNAL = 'journal.jsonl';
 
 /** Creates the run's private temp directory (0700) and remembers it for the post step. */
 export async function createWorkspace(env: NodeJS.ProcessEnv): Promise<string> {
@@ -23,4 +25,58 @@ export async function removeWorkspace(dir: string | undefined): Promise<void> {
 /** The workspace the main step recorded, if any. */
 export function savedWorkspace(): string | undefined {
   return core.getState(WORKSPACE) || undefined;
+}
+
+/** Something a run made outside its workspace that must not outlive it unless it is kept. */
+export type Leftover =
+  | { kind: 'file'; path: string }
+  | { kind: 'upload'; storage: number; key: string }
+  | { kind: 'object'; storage: number; key: string }
+  | { kind: 'database'; database: string };
+
+/**
+ * The run's undo log, a file in the workspace written synchronously line by line, so that even a
+ * killed main step leaves a complete record: the post step undoes every entry not marked done.
+ */
+export class Journal {
+  private next = 0;
+  private readonly prefix = `${process.pid}-${Date.now()}`;
+
+  constructor(private readonly file: string | undefined) {}
+
+  /** A journal in the workspace (none without one: nothing is recorded). */
+  static in(workspace: string | undefined): Journal {
+    return new Journal(workspace ? join(workspace, JOURNAL) : undefined);
+  }
+
+  /** Records a leftover-to-be and returns the handle that marks it done (kept or removed). */
+  add(entry: Leftover): () => void {
+    const id = `${this.prefix}-${(this.next += 1)}`;
+    this.write({ op: 'add', id, entry });
+    return () => this.write({ op: 'done', id });
+  }
+
+  /** The entries not marked done, oldest first. */
+  pending(): Leftover[] {
+    if (!this.file) return [];
+    const open = new Map<string, Leftover>();
+    for (const line of readLines(this.file)) {
+      const record = JSON.parse(line) as { op: string; id: string; entry?: Leftover };
+      if (record.op === 'add' && record.entry) open.set(record.id, record.entry);
+      else open.delete(record.id);
+    }
+    return [...open.values()];
+  }
+
+  private write(record: object): void {
+    if (this.file) appendFileSync(this.file, `${JSON.stringify(record)}\n`, { mode: 0o600 });
+  }
+}
+
+function readLines(file: string): string[] {
+  try {
+    return readFileSync(file, 'utf8').split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
 }

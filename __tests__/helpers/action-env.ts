@@ -40,6 +40,8 @@ export async function runAction(
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
+    // As on a runner; runs outside Actions leave it out (see the faults tier's secret sweep).
+    GITHUB_ACTIONS: 'true',
     GITHUB_OUTPUT: files.output,
     GITHUB_STATE: files.state,
     GITHUB_STEP_SUMMARY: files.summary,

@@ -24,7 +24,11 @@ const s3rver = new S3rver({
 await s3rver.configureBuckets();
 const forward = s3rver.callback();
 const server = http.createServer((req, res) => {
-  void shim(req, res).then((handled) => handled || forward(req, res));
+  // A failure of the shim answers 500 like a real service would, never crashes the server.
+  shim(req, res).then(
+    (handled) => handled || forward(req, res),
+    () => reply(res, 500, '<Error><Code>InternalError</Code></Error>'),
+  );
 });
 server.listen(0, '127.0.0.1', () => {
   process.stdout.write(`port ${(server.address() as AddressInfo).port}\n`);
@@ -50,7 +54,8 @@ async function shim(req: IncomingMessage, res: ServerResponse): Promise<boolean>
     if (!(await stat(dir).catch(() => undefined))) {
       reply(res, 404, noSuchUpload());
     } else {
-      await rm(dir, { recursive: true, force: true });
+      // A part still being written may add a file while the directory is removed (ENOTEMPTY).
+      await rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
       reply(res, 204, '');
     }
     return true;
@@ -62,8 +67,10 @@ async function listUploadsXml(bucket: string, uploads: string): Promise<string> 
   const ids = await readdir(uploads).catch(() => [] as string[]);
   const items = await Promise.all(
     ids.map(async (id) => {
-      const key = await readFile(join(uploads, id, 'key'), 'utf8');
-      const initiated = (await stat(join(uploads, id))).mtime.toISOString();
+      const key = await readFile(join(uploads, id, 'key'), 'utf8').catch(() => undefined);
+      const initiated = (await stat(join(uploads, id)).catch(() => undefined))?.mtime.toISOString();
+      // An upload being aborted at this moment is not listed.
+      if (key === undefined || initiated === undefined) return '';
       return `<Upload><Key>${xml(key)}</Key><UploadId>${id}</UploadId><Initiated>${initiated}</Initiated><StorageClass>STANDARD</StorageClass></Upload>`;
     }),
   );

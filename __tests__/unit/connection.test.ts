@@ -289,6 +289,27 @@ describe('libpqEnv', () => {
     expect(base.PGPASSWORD).toBe('leak');
   });
 
+  it('passes no INPUT_* value, AWS or GitHub credential, or token to client programs', () => {
+    const env = libpqEnv(
+      {
+        PATH: '/bin',
+        HOME: '/root',
+        LC_ALL: 'C',
+        PGSSLROOTCERT: '/ca.pem',
+        'INPUT_DATABASE-URL': 'postgresql://u:secret@h/db',
+        'INPUT_AGE-PASSPHRASE': 'pass',
+        AWS_SECRET_ACCESS_KEY: 'aws-secret',
+        AWS_SESSION_TOKEN: 'aws-token',
+        GITHUB_TOKEN: 'ghs_x',
+        ACTIONS_RUNTIME_TOKEN: 'jwt',
+      },
+      '/tmp/x/pgpass',
+    );
+    expect(Object.keys(env).sort()).toEqual(
+      ['HOME', 'LC_ALL', 'PATH', 'PGAPPNAME', 'PGPASSFILE', 'PGSSLROOTCERT'].sort(),
+    );
+  });
+
   it('sets no PGPASSFILE without a password file', () => {
     const env = libpqEnv({ PGPASSWORD: 'leak', PGPASSFILE: '/x' }, undefined);
     expect(env).not.toHaveProperty('PGPASSWORD');

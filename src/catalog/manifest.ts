@@ -1,6 +1,6 @@
 import { ActionError } from '../errors.js';
 import type { TableRows } from '../pipeline/row-count.js';
-import { ID_PATTERN } from './naming.js';
+import { belongsTo, ID_PATTERN } from './naming.js';
 
 /** The manifest written last, next to the data object (`manifestVersion` 1). */
 export interface Manifest {
@@ -39,7 +39,11 @@ export function parseManifest(text: string, where: string): Manifest {
     );
   }
   const problem = manifestProblem(value);
-  if (problem) throw new ActionError(`The manifest ${where} is not a valid manifest: ${problem}.`);
+  if (problem) {
+    const key = JSON.stringify(field(field(value, 'object'), 'key'));
+    const detail = problem.replace('object.key is', `object.key ${key} is`);
+    throw new ActionError(`The manifest ${where} is not a valid manifest: ${detail}.`);
+  }
   return value as Manifest;
 }
 
@@ -51,6 +55,10 @@ const field = (v: unknown, key: string): unknown => (isObject(v) ? v[key] : unde
 const isCount = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
 const isText = (v: unknown) => typeof v === 'string' && v.length > 0;
 const isTime = (v: unknown) => typeof v === 'string' && !Number.isNaN(Date.parse(v));
+// A key read from a manifest is joined to local paths and prefixes: only `<id>.<ext>` names pass
+// (no separator, scheme or drive can appear in them, so `..` inside a name is only a name).
+const isOwnName = (key: string, id: string) =>
+  /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(key) && belongsTo(key, id);
 const isTable = (t: unknown) =>
   isText(field(t, 'schema')) && isText(field(t, 'name')) && isCount(field(t, 'rows'));
 
@@ -67,6 +75,10 @@ const CHECKS: Check[] = [
     (m) => ['age', 'none'].includes(field(m.encryption, 'scheme') as string),
   ],
   ['object.key is missing', (m) => isText(field(m.object, 'key'))],
+  [
+    'object.key is refused: it must be a file name of this backup inside the location (no path, scheme or ..)',
+    (m) => isOwnName(String(field(m.object, 'key')), String(m.id)),
+  ],
   ['object.size is not a byte count', (m) => isCount(field(m.object, 'size'))],
   [
     'object.sha256 is not a SHA-256',

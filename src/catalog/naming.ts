@@ -4,6 +4,7 @@ import { InputError } from '../errors.js';
 const LABEL = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 const STAMP = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 const MANIFEST_SUFFIX = '.manifest.json';
+const CLAIM_SUFFIX = '.claim';
 const ID_PARTS = /^(.+)-(\d{8}T\d{6}Z)(?:-(\d+))?$/;
 
 /** A backup id as the user may write it: `<label>-<YYYYMMDDTHHMMSSZ>[-N]`. */
@@ -67,6 +68,14 @@ export function dataObjectName(id: string, extension: string): string {
 /** The manifest's file name. */
 export function manifestName(id: string): string {
   return `${id}${MANIFEST_SUFFIX}`;
+}
+
+/**
+ * The hidden object that claims `id` while a run dumps it: `.<id>.claim`. It starts with '.', so it
+ * never belongs to a backup (`belongsTo`, `isTaken`) and is never a manifest.
+ */
+export function claimName(id: string): string {
+  return `.${id}${CLAIM_SUFFIX}`;
 }
 
 /** Whether a file name belongs to backup `id` (its data object, manifest or globals). */

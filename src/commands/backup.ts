@@ -1,8 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as core from '@actions/core';
-import { serializeManifest, type Manifest } from '../catalog/manifest.js';
-import { backupId, dataObjectName, firstFreeId, manifestName } from '../catalog/naming.js';
+import type { Manifest } from '../catalog/manifest.js';
+import { backupId, dataObjectName } from '../catalog/naming.js';
 import {
   type BackupReport,
   backupSummaryRows,
@@ -18,9 +18,11 @@ import type { PgClient } from '../postgres/install/installer.js';
 import { describeArgs, pgDumpArgs } from '../postgres/pg-dump.js';
 import { readServerInfo, type ServerInfo } from '../postgres/server.js';
 import type { BackupSettings } from '../settings.js';
-import type { Committed, ObjectWriter, Store } from '../storage/store.js';
+import type { Committed, Store } from '../storage/store.js';
 import { TOOL } from '../tool.js';
+import { claimId, whileClaimed, type ClaimedId } from './claim.js';
 import { openStores, type RunContext } from './context.js';
+import { commitAll, openWriters, writeManifests } from './publish.js';
 
 /** The backup story: connect, pick a client, name, dump-verify-store, manifest, report. */
 export async function runBackup(settings: BackupSettings, ctx: RunContext): Promise<BackupReport> {
@@ -36,24 +38,17 @@ export async function runBackup(settings: BackupSettings, ctx: RunContext): Prom
     client.major,
     settings.encryption !== undefined,
   );
-  const id = await core.group('Choose the backup id', () => chooseId(settings, stores, started));
-  const env = libpqEnv(ctx.env, await writePgpass(ctx.workspace, settings.connection));
+  const env = libpqEnv(
+    ctx.env,
+    await writePgpass(ctx.workspace, settings.connection),
+    ctx.workspace,
+  );
+  const { id, release } = await chooseId(settings, stores, started);
   const fileName = dataObjectName(id, plan.extension);
-  const job = {
-    settings,
-    client,
-    plan,
-    id,
-    fileName,
-    stores,
-    env,
-    server,
-    workspace: ctx.workspace,
-  };
-  const dumped = await core.group(`Dump, verify and store ${fileName}`, () => dumpToStores(job));
-  const manifest = buildManifest({ ...job, ...dumped, started, finished: ctx.now() });
-  const manifests = await core.group('Write the manifest', () =>
-    writeManifests(stores, manifest, fileName),
+  const { workspace, signal } = ctx;
+  const job = { settings, client, plan, id, fileName, stores, env, server, workspace, signal };
+  const { dumped, manifest, manifests } = await whileClaimed(release, () =>
+    dumpAndRecord(job, started, ctx.now),
   );
   const report = reportOf(manifest, dumped.committed, manifests, client, {
     durationSeconds: (ctx.now().getTime() - started.getTime()) / 1000,
@@ -96,15 +91,21 @@ async function pickClient(
   return client;
 }
 
-async function chooseId(settings: BackupSettings, stores: Store[], started: Date): Promise<string> {
-  const isTaken = async (candidate: string) =>
-    (await Promise.all(stores.map((s) => s.isTaken(candidate)))).some(Boolean);
-  const id = await firstFreeId(backupId(settings.label, started), isTaken);
-  core.info(`Backup id: ${id}`);
-  return id;
+/** Claims the backup id at every location (a log group); the claims are held until `release`. */
+async function chooseId(
+  settings: BackupSettings,
+  stores: Store[],
+  started: Date,
+): Promise<ClaimedId> {
+  return core.group('Choose the backup id', async () => {
+    const claimed = await claimId(stores, backupId(settings.label, started));
+    core.info(`Backup id: ${claimed.id}`);
+    return claimed;
+  });
 }
 
 interface DumpJob {
+  signal?: AbortSignal;
   settings: BackupSettings;
   client: PgClient;
   plan: StagePlan;
@@ -116,9 +117,14 @@ interface DumpJob {
   server: ServerInfo;
 }
 
-async function dumpToStores(
-  job: DumpJob,
-): Promise<{ result: BackupStreamResult; args: string[]; committed: Committed[] }> {
+/** What the dump produced: the stream's result, pg_dump's recorded args, the committed objects. */
+interface Dumped {
+  result: BackupStreamResult;
+  args: string[];
+  committed: Committed[];
+}
+
+async function dumpToStores(job: DumpJob): Promise<Dumped> {
   const spoolDir = job.settings.format === 'directory' ? join(job.workspace, 'dump') : undefined;
   if (spoolDir) await mkdir(join(job.workspace), { recursive: true });
   const target = spoolDir
@@ -127,7 +133,7 @@ async function dumpToStores(
   const { argv, recorded } = pgDumpArgs(job.settings, job.plan.dumpCompress, target);
   core.info(`pg_dump ${describeArgs(argv)}`);
   const hints = { sizeHint: job.server.databaseSize };
-  const writers = await Promise.all(job.stores.map((s) => s.openWriter(job.fileName, hints)));
+  const writers = await openWriters(job.stores, job.fileName, hints);
   try {
     const result = await runBackupStream({
       client: job.client,
@@ -139,11 +145,12 @@ async function dumpToStores(
       verify: job.settings.verify === 'archive',
       env: job.env,
       sinks: writers.map((w) => w.stream),
+      signal: job.signal,
       encryptor: job.settings.encryption
         ? await createEncryptor(job.settings.encryption)
         : undefined,
     });
-    const committed = await commitAll(writers, job.stores, job.fileName);
+    const committed = await commitAll(writers, job.stores, job.fileName, job.signal);
     core.info(`Stored ${result.size} bytes, sha256 ${result.sha256}.`);
     return { result, committed, args: recorded };
   } catch (error) {
@@ -152,40 +159,20 @@ async function dumpToStores(
   }
 }
 
-/** Commits every location's object; if one fails, the ones already visible are removed again. */
-async function commitAll(
-  writers: ObjectWriter[],
-  stores: Store[],
-  fileName: string,
-): Promise<Committed[]> {
-  const done: Committed[] = [];
-  try {
-    for (const writer of writers) done.push(await writer.commit());
-    return done;
-  } catch (error) {
-    await Promise.all(
-      stores.slice(0, done.length).map((s) => s.remove(fileName).catch(() => undefined)),
-    );
-    throw error;
-  }
-}
-
-/** Writes the manifest at every location; on any failure the backup is removed everywhere. */
-async function writeManifests(
-  stores: Store[],
-  manifest: Manifest,
-  fileName: string,
-): Promise<Committed[]> {
-  const manifestFile = manifestName(manifest.id);
-  const results = await Promise.allSettled(
-    stores.map((s) => s.writeSmall(manifestFile, serializeManifest(manifest))),
+/** Dumps to every location, then writes the manifests: everything done under the id's claims. */
+async function dumpAndRecord(
+  job: DumpJob,
+  started: Date,
+  now: () => Date,
+): Promise<{ dumped: Dumped; manifest: Manifest; manifests: Committed[] }> {
+  const dumped = await core.group(`Dump, verify and store ${job.fileName}`, () =>
+    dumpToStores(job),
   );
-  const failed = results.find((r) => r.status === 'rejected');
-  if (!failed) return results.map((r) => (r as PromiseFulfilledResult<Committed>).value);
-  const undo = (s: Store) =>
-    Promise.all([s.remove(manifestFile), s.remove(fileName)]).catch(() => undefined);
-  await Promise.all(stores.map(undo));
-  throw failed.reason;
+  const manifest = buildManifest({ ...job, ...dumped, started, finished: now() });
+  const manifests = await core.group('Write the manifest', () =>
+    writeManifests(job.stores, manifest, job.fileName),
+  );
+  return { dumped, manifest, manifests };
 }
 
 interface ManifestParts {

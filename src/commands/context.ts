@@ -1,5 +1,7 @@
 import type { ArtifactSettings, S3Settings, StorageLocation } from '../settings.js';
 import { createStore } from '../storage/create-store.js';
+import { JournaledStore } from './journaled-store.js';
+import type { Journal } from '../state.js';
 import type { Store } from '../storage/store.js';
 
 /** What every command needs from its surroundings. */
@@ -10,6 +12,10 @@ export interface RunContext {
   workspace: string;
   /** The clock. */
   now: () => Date;
+  /** Aborted when the run is cancelled (SIGINT/SIGTERM): every pipeline stops as on a failure. */
+  signal?: AbortSignal;
+  /** The undo log the post step replays when main was killed. */
+  journal?: Journal;
 }
 
 /** The store options a command's settings carry. */
@@ -24,12 +30,13 @@ export function openStores(
   settings: StoreSettings,
   ctx: RunContext,
 ): Store[] {
-  return locations.map((location) =>
-    createStore(location, {
+  return locations.map((location, i) => {
+    const store = createStore(location, {
       s3: settings.s3,
       artifact: settings.artifact,
       env: ctx.env,
       tempDir: ctx.workspace,
-    }),
-  );
+    });
+    return ctx.journal ? new JournaledStore(store, i, ctx.journal) : store;
+  });
 }

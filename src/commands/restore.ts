@@ -26,6 +26,7 @@ import {
   type TargetState,
 } from '../postgres/target.js';
 import type { DumpFormat, RestoreSettings } from '../settings.js';
+import type { Journal } from '../state.js';
 import type { Store } from '../storage/store.js';
 import { openStores, type RunContext } from './context.js';
 
@@ -52,8 +53,8 @@ export async function runRestoreCommand(
   const client = await core.group('Find a matching pg_restore', () =>
     pickClient(settings, manifest, target, ctx),
   );
-  const env = libpqEnv(ctx.env, await writePgpass(ctx.workspace, settings.target));
-  const plan = { settings, manifest, target, client, archivePath, env, workspace: ctx.workspace };
+  const env = libpqEnv(ctx.env, await writePgpass(ctx.workspace, settings.target), ctx.workspace);
+  const plan = { ...ctx, settings, manifest, target, client, archivePath, env };
   const dropped = await core.group(
     `Restore ${manifest.id} into '${settings.target.database}'`,
     () => restoreSafely(plan),
@@ -159,6 +160,8 @@ async function pickClient(
 }
 
 interface RestorePlan {
+  signal?: AbortSignal;
+  journal?: Journal;
   settings: RestoreSettings;
   manifest: Manifest;
   target: TargetState;
@@ -171,6 +174,10 @@ interface RestorePlan {
 /** Creates the database when missing, restores, and drops a database it created if the restore fails. */
 async function restoreSafely(p: RestorePlan): Promise<string[]> {
   const created = !p.target.exists;
+  // Recorded before it exists: a main step killed from here on leaves the post step to drop it.
+  const undone = created
+    ? p.journal?.add({ kind: 'database', database: p.settings.target.database })
+    : undefined;
   if (created) await createTargetDatabase(p.settings.target);
   const jobs = created ? p.settings.jobs : undefined;
   if (p.settings.jobs && !created)
@@ -178,7 +185,7 @@ async function restoreSafely(p: RestorePlan): Promise<string[]> {
       'jobs is used only when the action creates the target database (a parallel restore cannot be rolled back); restoring in one transaction.',
     );
   try {
-    return await runRestore({
+    const dropped = await runRestore({
       client: p.client,
       format: p.manifest.dump.format as DumpFormat,
       archivePath: p.archivePath,
@@ -189,9 +196,12 @@ async function restoreSafely(p: RestorePlan): Promise<string[]> {
       knownSettings: p.target.exists ? p.target.settings : await targetSettings(p.settings.target),
       env: p.env,
       workspace: p.workspace,
+      signal: p.signal,
     });
+    undone?.();
+    return dropped;
   } catch (error) {
-    if (created) await dropTargetDatabase(p.settings.target).catch(() => undefined);
+    if (created) await dropTargetDatabase(p.settings.target).then(undone, () => undefined);
     const undo = created
       ? 'the database this run created was dropped again'
       : 'the transaction was rolled back; the target is as it was';

@@ -28,7 +28,9 @@ function ageAccepts(add: () => void): boolean {
 export function readEncryptionKeys(read: Read, mask: Mask): EncryptionKeys | undefined {
   const passphrase = read(INPUTS.agePassphrase);
   if (passphrase) mask(passphrase);
-  const recipients = keyLines(read(INPUTS.ageRecipients));
+  const raw = read(INPUTS.ageRecipients);
+  rejectSecretKeys(raw, mask);
+  const recipients = keyLines(raw);
   for (const r of recipients) checkRecipient(r, mask);
   if (passphrase && recipients.length) {
     throw new InputError(
@@ -40,6 +42,17 @@ export function readEncryptionKeys(read: Read, mask: Mask): EncryptionKeys | und
   return passphrase ? { recipients: [], passphrase } : { recipients };
 }
 
+/** A secret key anywhere in age-recipients (comments too) has leaked into public configuration. */
+function rejectSecretKeys(raw: string, mask: Mask): void {
+  const keys = raw.match(/AGE-SECRET-KEY-[0-9A-Z-]*/gi);
+  if (!keys) return;
+  keys.forEach((k) => mask(k));
+  throw new InputError(
+    INPUTS.ageRecipients,
+    'holds a secret key (AGE-SECRET-KEY-1…): give the public key (age1…, printed by age-keygen -y), and keep the secret key for restores only.',
+  );
+}
+
 function checkRecipient(r: string, mask: Mask): void {
   if (r.startsWith('ssh-')) {
     throw new InputError(
@@ -47,7 +60,7 @@ function checkRecipient(r: string, mask: Mask): void {
       `'${r.slice(0, 20)}…' is an SSH key, which the age implementation used here does not support: create an age key with age-keygen and use its age1… public key.`,
     );
   }
-  if (/^AGE-SECRET-KEY-/i.test(r)) {
+  if (/AGE-SECRET-KEY-/i.test(r)) {
     mask(r);
     throw new InputError(
       INPUTS.ageRecipients,

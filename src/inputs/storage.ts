@@ -88,6 +88,9 @@ function readSse(raw: string): S3Settings['sse'] {
 
 function readEndpoint(raw: string): string | undefined {
   if (!raw) return undefined;
+  // Checked before parsing: an `@` after a `#` or `?` hides credentials from the URL parser.
+  if (raw.includes('@'))
+    throw new InputError(INPUTS.s3Endpoint, 'must not contain credentials: use the AWS chain.');
   const url = URL.parse(raw);
   if (url?.username || url?.password)
     throw new InputError(INPUTS.s3Endpoint, 'must not contain credentials: use the AWS chain.');

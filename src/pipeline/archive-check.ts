@@ -1,6 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { ActionError } from '../errors.js';
+import { finished, pipeline } from 'node:stream/promises';
+import { ConsequenceError } from '../errors.js';
 import type { PgClient } from '../postgres/install/installer.js';
 import { startArchiveRead } from '../postgres/pg-restore.js';
 import type { DumpFormat } from '../settings.js';
@@ -34,8 +34,8 @@ const STALL_MS = 120_000;
 export function startArchiveCheck(s: ArchiveSource): ArchiveCheck {
   const counter = new RowCounter();
   if (s.format === 'plain') {
-    const finished = new Promise((ok, ko) => counter.once('finish', ok).once('error', ko));
-    return { input: counter, counter, done: verification(finished) };
+    // finished() also rejects when the counter is destroyed before its end (premature close).
+    return { input: counter, counter, done: verification(finished(counter)) };
   }
   const reader = startArchiveRead(s.client, s.archive, s.env, s.signal);
   const parts = [reader.exited, pipeline(reader.stdout, counter, { signal: s.signal })];
@@ -47,7 +47,7 @@ export function startArchiveCheck(s: ArchiveSource): ArchiveCheck {
 /** The rows per table of a finished check; fails when the archive ended before its trailer. */
 export function checkedTables(check: ArchiveCheck): TableRows[] {
   if (!check.counter.complete) {
-    throw new ActionError(
+    throw new ConsequenceError(
       'The archive did not verify: it ends before "PostgreSQL database dump complete" (truncated). The backup was not stored.',
     );
   }
@@ -78,7 +78,7 @@ function stallGuard(input: Writable, output: Readable, ms: number): Promise<void
 function verification(done: Promise<unknown>): Promise<unknown> {
   return done.catch((error: unknown) => {
     const why = error instanceof Error ? error.message : String(error);
-    throw new ActionError(`The archive did not verify: ${why}. The backup was not stored.`, {
+    throw new ConsequenceError(`The archive did not verify: ${why}. The backup was not stored.`, {
       cause: error,
     });
   });

@@ -9,7 +9,7 @@ import { Measure, type Measured } from './checksum.js';
 import { createCompressor, type StagePlan } from './compression.js';
 import { fanOut } from './fan-out.js';
 import type { TableRows } from './row-count.js';
-import { runTogether } from './run-together.js';
+import { childController, runTogether } from './run-together.js';
 import { Tap } from './tap.js';
 import { TarCheck } from './tar-check.js';
 import { packDirectory } from './tar-pack.js';
@@ -31,6 +31,8 @@ export interface BackupStream {
   sinks: Writable[];
   /** The age encryption stage, when the backup is encrypted. */
   encryptor?: Duplex;
+  /** The run's cancel signal (SIGINT/SIGTERM): aborts the stream like a failure. */
+  signal?: AbortSignal;
 }
 
 /** What came out of the stream. */
@@ -43,7 +45,7 @@ const PRIORITY = { dump: 0, store: 1, verify: 2 } as const;
 
 /** pg_dump → [verify tap] → [compression] → [age] → sha256/size → every location, as one stream. */
 export async function runBackupStream(s: BackupStream): Promise<BackupStreamResult> {
-  const controller = new AbortController();
+  const controller = childController(s.signal);
   const measure = new Measure();
   const sink = fanOut(s.sinks);
   if (s.format === 'directory') return runDirectory(s, controller, measure, sink);

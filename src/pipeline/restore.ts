@@ -16,7 +16,7 @@ import {
   type RestoreSelection,
 } from '../postgres/pg-restore.js';
 import type { DumpFormat } from '../settings.js';
-import { runTogether } from './run-together.js';
+import { childController, runTogether } from './run-together.js';
 import { SqlFilter } from './sql-filter.js';
 
 /** Everything one restore needs. */
@@ -34,20 +34,28 @@ export interface RestoreJob {
   knownSettings: Set<string>;
   env: NodeJS.ProcessEnv;
   workspace: string;
+  /** The run's cancel signal (SIGINT/SIGTERM): aborts the restore like a failure (rolled back). */
+  signal?: AbortSignal;
 }
 
 /** Restores; returns the unknown settings that were left out (reported as warnings). */
 export async function runRestore(job: RestoreJob): Promise<string[]> {
   const archive =
-    job.format === 'directory' ? await unpack(job.archivePath, job.workspace) : job.archivePath;
+    job.format === 'directory'
+      ? await unpack(job.archivePath, job.workspace, job.env)
+      : job.archivePath;
   if (job.jobs && job.format !== 'plain' && job.format !== 'tar')
     return parallelRestore(job, archive, job.jobs);
   return sqlRestore(job, archive);
 }
 
-/** archive → (pg_restore -f - | decompress) → SQL filter → psql --single-transaction. */
+/**
+ * archive → (pg_restore -f - | decompress) → SQL filter → psql, in one transaction: BEGIN first,
+ * COMMIT only after the whole input was applied and its reader exited cleanly. An input that ends
+ * early (a failure, a signal, a killed action) leaves psql at EOF without COMMIT: rolled back.
+ */
 async function sqlRestore(job: RestoreJob, archive: string): Promise<string[]> {
-  const controller = new AbortController();
+  const controller = childController(job.signal);
   const { signal } = controller;
   const psql = startPsql(job.client, job.target, { env: job.env, signal, stdout: false });
   const filter = new SqlFilter({
@@ -55,24 +63,44 @@ async function sqlRestore(job: RestoreJob, archive: string): Promise<string[]> {
     dropOwners: job.format === 'plain' && job.selection.noOwner,
     dropPrivileges: job.format === 'plain' && job.selection.noPrivileges,
     tolerateCleanErrors: job.selection.clean,
+    dropTransactionControl: true,
   });
+  const { stages, reader } = sqlSource(job, archive, signal);
   const parts = [{ priority: 0, promise: psql.exited }];
-  const stages: (Readable | Transform | Writable)[] = [];
-  if (job.format === 'plain') {
-    stages.push(createReadStream(archive), ...decompressorFor(job.objectKey));
-  } else {
-    const reader = startPgRestore(job.client, buildToSqlArgs(archive, job.selection), {
-      env: job.env,
-      signal,
-      name: 'pg_restore',
-    });
-    parts.push({ priority: 1, promise: reader.exited });
-    stages.push(reader.stdout);
-  }
-  stages.push(filter, psql.stdin);
-  parts.push({ priority: 2, promise: pipeline(stages, { signal }) });
+  if (reader) parts.push({ priority: 1, promise: reader });
+  const applied = async () => {
+    psql.stdin.write('BEGIN;\n');
+    await pipeline([...stages, filter, psql.stdin], { signal, end: false });
+    await reader;
+    await endWith(psql.stdin, 'COMMIT;\n');
+  };
+  parts.push({ priority: 2, promise: applied() });
   await runTogether(parts, controller);
   return [...filter.dropped];
+}
+
+/** The SQL text of an archive: a plain file (decompressed) or pg_restore -f -, and its exit. */
+function sqlSource(
+  job: RestoreJob,
+  archive: string,
+  signal: AbortSignal,
+): { stages: (Readable | Transform)[]; reader?: Promise<void> } {
+  if (job.format === 'plain')
+    return { stages: [createReadStream(archive), ...decompressorFor(job.objectKey)] };
+  const run = startPgRestore(job.client, buildToSqlArgs(archive, job.selection), {
+    env: job.env,
+    signal,
+    name: 'pg_restore',
+  });
+  return { stages: [run.stdout], reader: run.exited };
+}
+
+/** Writes the last bytes and ends the stream, resolving once they were handed over. */
+function endWith(stream: Writable, text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    stream.once('error', reject);
+    stream.end(text, (error?: Error | null) => (error ? reject(error) : resolve()));
+  });
 }
 
 function decompressorFor(key: string): Transform[] {
@@ -90,7 +118,7 @@ async function parallelRestore(job: RestoreJob, archive: string, jobs: number): 
     if (/^pg_restore: error: could not execute query: /.test(line)) errors.push(line);
   };
   const args = buildParallelArgs(archive, job.selection, jobs, job.target);
-  const controller = new AbortController();
+  const controller = childController(job.signal);
   const run = startPgRestore(job.client, args, {
     env: job.env,
     signal: controller.signal,
@@ -109,11 +137,11 @@ async function parallelRestore(job: RestoreJob, archive: string, jobs: number): 
 }
 
 /** Unpacks a directory-format backup (a tar stream) and returns the dump directory in it. */
-async function unpack(tarPath: string, workspace: string): Promise<string> {
+async function unpack(tarPath: string, workspace: string, env: NodeJS.ProcessEnv): Promise<string> {
   const dir = join(workspace, 'unpacked');
   await mkdir(dir, { recursive: true });
   await new Promise<void>((resolve, reject) => {
-    const tar = spawn('tar', ['-xf', tarPath, '-C', dir], { stdio: 'ignore' });
+    const tar = spawn('tar', ['-xf', tarPath, '-C', dir], { stdio: 'ignore', env });
     tar.once('error', reject);
     tar.once('close', (code) =>
       code === 0

@@ -3,7 +3,9 @@ import { Transform, type TransformCallback } from 'node:stream';
 const NL = 0x0a;
 const DOLLAR = 0x24;
 const PRIVILEGES = /^(GRANT|REVOKE|ALTER DEFAULT PRIVILEGES) .*;$/;
-const STATEMENT_STARTS = new Set([0x43, 0x53, 0x41, 0x47, 0x52, 0x44]);
+const STATEMENT_STARTS = new Set([0x42, 0x43, 0x53, 0x41, 0x47, 0x52, 0x44]);
+/** Transaction control that pg_restore -f - and plain dumps write around large objects. */
+const TRANSACTION_CONTROL = new Set(['BEGIN;', 'COMMIT;']);
 
 /** What the filter drops. */
 export interface SqlFilterRules {
@@ -18,6 +20,11 @@ export interface SqlFilterRules {
    * raises for inherited ones (the DROP TABLE that follows removes them anyway).
    */
   tolerateCleanErrors?: boolean;
+  /**
+   * Drop top-level `BEGIN;` and `COMMIT;` (pg_restore wraps large objects in them): the restore
+   * runs in one transaction of its own, which they would end early.
+   */
+  dropTransactionControl?: boolean;
 }
 
 const CLEAN_DROPS: [RegExp, string][] = [
@@ -77,7 +84,7 @@ export class SqlFilter extends Transform {
     if (data.indexOf(DOLLAR, start) !== -1 && data.indexOf(DOLLAR, start) < end) {
       this.trackDollarQuotes(data.toString('latin1', start, end));
     }
-    // Lines of function bodies are never edited; only lines starting with C, S, A, G, R or D matter.
+    // Lines of function bodies are never edited; only lines starting with B, C, S, A, G, R or D matter.
     if (wasQuoted || !STATEMENT_STARTS.has(data[start] ?? 0)) return undefined;
     return this.editStatement(data.toString('latin1', start, end));
   }
@@ -96,6 +103,7 @@ export class SqlFilter extends Transform {
       return undefined;
     }
     if (this.dollarTag !== undefined) return undefined;
+    if (this.rules.dropTransactionControl && TRANSACTION_CONTROL.has(line)) return '';
     const set = /^SET ([a-z_.]+) = .*;$/.exec(line);
     if (set?.[1] && !set[1].includes('.') && !this.rules.knownSettings.has(set[1])) {
       this.dropped.add(set[1]);

@@ -8,6 +8,7 @@ import { Transform, type TransformCallback, type Writable } from 'node:stream';
  */
 export class Tap extends Transform {
   private sideOpen = true;
+  private flushed = false;
   private pending?: () => void;
 
   constructor(private readonly side: Writable) {
@@ -22,7 +23,17 @@ export class Tap extends Transform {
     else this.pending = () => done(null, chunk);
   }
 
+  // A stream torn down mid-way (storage full, pg_dump killed) ends its side too: otherwise the
+  // side's reader waits for ever for the rest of the archive.
+  override _destroy(error: Error | null, done: (error?: Error | null) => void): void {
+    if (!this.flushed && this.sideOpen && !this.side.writableFinished)
+      this.side.destroy(error ?? new Error('the dump stream stopped before it ended'));
+    this.releasePending();
+    done(error);
+  }
+
   override _flush(done: TransformCallback): void {
+    this.flushed = true;
     if (this.sideOpen && !this.side.destroyed) this.side.end();
     done();
   }

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import * as core from '@actions/core';
 import * as tc from '@actions/tool-cache';
 import { ActionError, describeError } from '../errors.js';
+import { libpqEnv } from './connection.js';
 import type { ClientRequest } from '../settings.js';
 import { createInstaller, systemTools } from './install/factory.js';
 import { detectHost } from './install/host.js';
@@ -220,6 +221,7 @@ export async function probeClient(dir: string): Promise<PgClient | undefined> {
     await access(clientProgram(client, 'pg_dump'));
     const { stdout } = await run(clientProgram(client, 'pg_dump'), ['--version'], {
       timeout: 15_000,
+      env: libpqEnv(process.env, undefined),
     });
     const version = parseClientVersion(stdout);
     return version ? { ...client, version, major: Number(version.split('.')[0]) } : undefined;

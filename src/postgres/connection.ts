@@ -22,6 +22,7 @@ const SCHEMES = new Set(['postgres:', 'postgresql:']);
 
 /** Parses a libpq connection URL; never echoes it, as it may hold a password. */
 export function parseDatabaseUrl(input: string, value: string): Connection {
+  rejectUnencodedUserinfo(input, value);
   const url = parseUrl(input, value);
   const params = Object.fromEntries(url.searchParams.entries());
   const host = params.host ?? decode(input, url.hostname.replace(/^\[(.*)\]$/, '$1'));
@@ -45,6 +46,26 @@ export function parseDatabaseUrl(input: string, value: string): Connection {
   };
 }
 
+/**
+ * The credentials of a URL as written: what stands between `//` and the last `@` (the password
+ * may hold any character there when it is not percent-encoded); '' when there is no `@`.
+ */
+export function rawUserinfo(value: string): string {
+  const start = value.indexOf('//');
+  const at = value.lastIndexOf('@');
+  return start >= 0 && at > start ? value.slice(start + 2, at) : '';
+}
+
+// A `/`, `?` or `#` in the password ends the authority for a URL parser: the rest of the
+// password would be read as the path, query or fragment, and the host lost.
+function rejectUnencodedUserinfo(input: string, value: string): void {
+  if (!/[/?#]/.test(rawUserinfo(value))) return;
+  throw new InputError(
+    input,
+    'the user or password holds a / ? or # that must be percent-encoded (/ as %2F, ? as %3F, # as %23; also @ as %40 and % as %25).',
+  );
+}
+
 function parseUrl(input: string, value: string): URL {
   let url: URL;
   try {
@@ -55,6 +76,11 @@ function parseUrl(input: string, value: string): URL {
   if (!SCHEMES.has(url.protocol)) {
     throw new InputError(input, `expected a postgresql:// URL, not ${url.protocol}//. ${usage()}`);
   }
+  if (!/^[a-z]+:\/\//i.test(value.trim()))
+    throw new InputError(
+      input,
+      `the URL must start with ${url.protocol}// (two slashes). ${usage()}`,
+    );
   return url;
 }
 
@@ -77,6 +103,8 @@ function parsePort(input: string, port: string | undefined): number {
   if (port === undefined || port === '') return 5432;
   const n = Number(port);
   if (!Number.isInteger(n) || n < 1 || n > 65535) {
+    // Safe to echo: an unencoded / ? # in the password is refused first, so no piece of the
+    // password can be read as the port.
     throw new InputError(input, `port '${port}' is not a number from 1 to 65535.`);
   }
   return n;
@@ -116,12 +144,42 @@ export async function writePgpass(dir: string, conn: Connection): Promise<string
   return path;
 }
 
-/** The environment for libpq clients: our PGPASSFILE, never a PGPASSWORD. */
-export function libpqEnv(base: NodeJS.ProcessEnv, pgpass: string | undefined): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...base };
-  delete env.PGPASSWORD;
-  delete env.PGPASSFILE;
+/**
+ * The environment for client programs: what they need of ours, our PGPASSFILE (never a
+ * PGPASSWORD) and, with `workspace`, TMPDIR in the run's workspace: the mark by which the post
+ * step finds a child that outlived a killed main step.
+ */
+export function libpqEnv(
+  base: NodeJS.ProcessEnv,
+  pgpass: string | undefined,
+  workspace?: string,
+): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(base)) if (passesToChild(name)) env[name] = value;
   if (pgpass) env.PGPASSFILE = pgpass;
+  if (workspace) env.TMPDIR = workspace;
   env.PGAPPNAME = 'postgres-backup-action';
   return env;
+}
+
+// What a client program may see of the action's environment: how to run (PATH, locale, temp,
+// libraries) and libpq's own settings. Never INPUT_* values, AWS or GitHub credentials, tokens.
+const CHILD_ENV = new Set([
+  'PATH',
+  'HOME',
+  'USER',
+  'LOGNAME',
+  'TMPDIR',
+  'TEMP',
+  'TMP',
+  'TZ',
+  'LANG',
+]);
+const CHILD_ENV_PREFIXES = ['LC_', 'LD_LIBRARY_PATH', 'DYLD_', 'SYSTEMROOT', 'WINDIR', 'COMSPEC'];
+const LIBPQ_SECRETS = new Set(['PGPASSWORD', 'PGPASSFILE']);
+
+function passesToChild(name: string): boolean {
+  const upper = name.toUpperCase();
+  if (CHILD_ENV.has(upper) || CHILD_ENV_PREFIXES.some((p) => upper.startsWith(p))) return true;
+  return upper.startsWith('PG') && !LIBPQ_SECRETS.has(upper);
 }

@@ -83,14 +83,17 @@ export function startPgRestore(
   return startProcess(clientProgram(client, 'pg_restore'), args, options);
 }
 
-/** Args for psql applying SQL from stdin in one transaction, stopping at the first error. */
+/**
+ * Args for psql applying SQL from stdin, stopping at the first error. No --single-transaction:
+ * psql would COMMIT when its input ends, also when the action died; the caller sends BEGIN and
+ * COMMIT itself, so an input that ends early rolls back.
+ */
 export function buildPsqlArgs(target: Connection): string[] {
   return [
     '-X',
     '-q',
     '-v',
     'ON_ERROR_STOP=1',
-    '--single-transaction',
     '--no-password',
     '-f',
     '-',

@@ -58,12 +58,13 @@ export function startProcess(bin: string, args: string[], options: ProcessOption
   const exited = new Promise<void>((resolve, reject) => {
     child.once('error', (error) => {
       // An abort is followed by 'close', which tells how the process really ended.
-      if (error.name !== 'AbortError') reject(processError(options.name, error.message, tail));
+      if (error.name !== 'AbortError')
+        reject(processError(options.name, error.message, tail, false));
     });
     child.once('close', (code, signal) => {
+      const aborted = options.signal.aborted;
       if (code === 0) resolve();
-      else
-        reject(processError(options.name, exitReason(code, signal, options.signal.aborted), tail));
+      else reject(processError(options.name, exitReason(code, signal, aborted), tail, aborted));
     });
   });
   exited.catch(() => undefined);
@@ -76,6 +77,8 @@ export class ProcessError extends ActionError {
     readonly program: string,
     readonly reason: string,
     readonly stderrTail: string,
+    /** It ended after the run was aborted: an echo of another failure (or of a cancel), not a cause. */
+    readonly afterAbort = false,
   ) {
     const detail = lastLines(stderrTail, 5);
     super(`${program} failed (${reason})${detail ? `: ${detail}` : ''}`);
@@ -83,13 +86,19 @@ export class ProcessError extends ActionError {
   }
 }
 
+// Only the signal the abort sends (spawn's default SIGTERM) is ours; any other came from outside.
 function exitReason(code: number | null, signal: NodeJS.Signals | null, aborted: boolean): string {
-  if (signal) return aborted ? ABORTED : `killed by ${signal}`;
+  if (signal) return aborted && signal === 'SIGTERM' ? ABORTED : `killed by ${signal}`;
   return `exit code ${code}`;
 }
 
-function processError(name: string, reason: string, tail: string): ProcessError {
-  return new ProcessError(name, reason, tail);
+function processError(
+  name: string,
+  reason: string,
+  tail: string,
+  afterAbort: boolean,
+): ProcessError {
+  return new ProcessError(name, reason, tail, afterAbort);
 }
 
 function lastLines(text: string, n: number): string {

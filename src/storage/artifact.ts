@@ -73,6 +73,15 @@ export class ArtifactStore implements Store {
     return (await this.listNames()).some((n) => n.startsWith(`${id}.`));
   }
 
+  /** No claim is needed: writes go to this run only, whose service refuses a second artifact of a name. */
+  claim(): Promise<boolean> {
+    return Promise.resolve(true);
+  }
+
+  release(): Promise<void> {
+    return Promise.resolve();
+  }
+
   async openWriter(fileName: string): Promise<ObjectWriter> {
     this.requireRuntime();
     const dir = await this.privateDir();
@@ -108,6 +117,11 @@ export class ArtifactStore implements Store {
     } finally {
       await removeDir(dir);
     }
+  }
+
+  /** Artifact uploads read a finished file in the workspace; nothing stays half-written here. */
+  abortUploads(): Promise<void> {
+    return Promise.resolve();
   }
 
   localPath(): undefined {

@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { link, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import { createReadStream } from 'node:fs';
+import { link, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { ActionError } from '../errors.js';
-import type { Readable } from 'node:stream';
-import { isManifestOf } from '../catalog/naming.js';
+import { claimName, isManifestOf } from '../catalog/naming.js';
+import { errnoCode, storageWriteError } from './local-errors.js';
+import { makeDirectory, openSpoolFile } from './local-files.js';
 import type { Committed, ObjectWriter, Store } from './store.js';
 
 /** A directory on the runner. Objects are written to a hidden spool file and linked into place. */
@@ -21,20 +24,35 @@ export class LocalStore implements Store {
     return names.some((n) => n.startsWith(`${id}.`));
   }
 
+  async claim(id: string): Promise<boolean> {
+    await this.ensureDirectory();
+    try {
+      await writeFile(join(this.directory, claimName(id)), '', { flag: 'wx', mode: 0o644 });
+      return true;
+    } catch (error) {
+      if (errnoCode(error) === 'EEXIST') return false;
+      throw storageWriteError(this.directory, error);
+    }
+  }
+
+  async release(id: string): Promise<void> {
+    await rm(join(this.directory, claimName(id)), { force: true });
+  }
+
   async openWriter(fileName: string): Promise<ObjectWriter> {
     await this.ensureDirectory();
     const spool = this.spoolPath(fileName);
-    const stream = createWriteStream(spool, { flags: 'wx', mode: 0o644, flush: true });
+    const stream = await openSpoolFile(spool, this.directory);
     const target = join(this.directory, fileName);
     return {
       stream,
       commit: async () => {
         await finished(stream);
-        await publish(spool, target);
+        await publish(spool, target, this.directory);
         return { location: target };
       },
       abort: async () => {
-        stream.destroy();
+        await destroyed(stream);
         await rm(spool, { force: true });
       },
     };
@@ -44,8 +62,13 @@ export class LocalStore implements Store {
     await this.ensureDirectory();
     const spool = this.spoolPath(fileName);
     const target = join(this.directory, fileName);
-    await writeFile(spool, body, { flag: 'wx', mode: 0o644, flush: true });
-    await publish(spool, target);
+    try {
+      await writeFile(spool, body, { flag: 'wx', mode: 0o644, flush: true });
+    } catch (error) {
+      await rm(spool, { force: true });
+      throw storageWriteError(this.directory, error);
+    }
+    await publish(spool, target, this.directory);
     return { location: target };
   }
 
@@ -69,6 +92,12 @@ export class LocalStore implements Store {
     await rm(join(this.directory, fileName), { force: true });
   }
 
+  async abortUploads(fileName: string): Promise<void> {
+    const names = await readdir(this.directory).catch(() => [] as string[]);
+    const spools = names.filter((n) => n.startsWith(`.${fileName}.partial-`));
+    await Promise.all(spools.map((n) => rm(join(this.directory, n), { force: true })));
+  }
+
   locationOf(fileName: string): string {
     return join(this.directory, fileName);
   }
@@ -81,31 +110,33 @@ export class LocalStore implements Store {
     return join(this.directory, `.${fileName}.partial-${randomBytes(4).toString('hex')}`);
   }
 
-  private async ensureDirectory(): Promise<void> {
-    try {
-      await mkdir(this.directory, { recursive: true });
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code ?? 'error';
-      throw new ActionError(
-        `Cannot create the storage directory '${this.directory}' (${code}): check the path and permissions.`,
-      );
-    }
+  private ensureDirectory(): Promise<void> {
+    return makeDirectory(this.directory);
   }
 }
 
+/** Destroys a spool stream and waits until its file is closed (Windows cannot delete an open file). */
+async function destroyed(stream: Writable): Promise<void> {
+  const closed = stream.closed ? Promise.resolve() : once(stream, 'close');
+  stream.destroy();
+  await closed.catch(() => undefined);
+}
+
 /** Moves a finished spool file to its final name without ever replacing an existing object. */
-async function publish(spool: string, target: string): Promise<void> {
+async function publish(spool: string, target: string, dir: string): Promise<void> {
   try {
     await link(spool, target);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') {
+    if (errnoCode(error) === 'EEXIST') {
       await rm(spool, { force: true });
       throw new ActionError(
         `'${target}' already exists; a backup is never overwritten. Run again to get a new id.`,
       );
     }
-    await renameIfFree(spool, target);
+    await renameIfFree(spool, target).catch(async (renameError: unknown) => {
+      await rm(spool, { force: true });
+      throw storageWriteError(dir, renameError);
+    });
     return;
   }
   await rm(spool, { force: true });

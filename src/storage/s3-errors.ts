@@ -74,11 +74,7 @@ function serviceMessage(e: ErrorFields, error: unknown, place: S3Place): string 
     return `S3 rejected the AWS credentials (${e.name}): check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, or the role that configure-aws-credentials assumes.`;
   if (e.name === 'AccessDenied' || e.name === 'Forbidden' || e.status === 403)
     return `Access denied: the AWS credentials lack ${permission} on ${place.target}: grant it in the IAM policy (the README lists the minimal one)${permission === 's3:PutObject' ? '; with s3-sse aws:kms also kms:GenerateDataKey and kms:Decrypt on the key' : ''}.`;
-  if (
-    e.name === 'PreconditionFailed' ||
-    e.name === 'ConditionalRequestConflict' ||
-    e.status === 412
-  )
+  if (isPreconditionFailure(error))
     return `${place.target} already exists; a backup is never overwritten. Run again to get a new id.`;
   if (e.name === 'NoSuchKey' || (e.status === 404 && e.command !== 'ListObjectsV2'))
     return `${place.target} does not exist.`;
@@ -86,6 +82,14 @@ function serviceMessage(e: ErrorFields, error: unknown, place: S3Place): string 
   if (e.status !== undefined && e.status >= 500)
     return `S3 request${op} for ${place.target} failed with ${e.status} ${e.name} (retried): run again; if it persists, check the service's status.`;
   return `S3 request${op} for ${place.target} failed: ${e.name}: ${e.message}`;
+}
+
+/** Whether S3 refused a conditional write (`If-None-Match: *`) because the key exists. */
+export function isPreconditionFailure(error: unknown): boolean {
+  const e = fieldsOf(error);
+  return (
+    e.name === 'PreconditionFailed' || e.name === 'ConditionalRequestConflict' || e.status === 412
+  );
 }
 
 function wrongRegion(region: string | undefined, place: S3Place): string {

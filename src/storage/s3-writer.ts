@@ -10,8 +10,12 @@ import type { ActionError } from '../errors.js';
 import { QUEUE_SIZE } from './s3-client.js';
 import type { Committed, ObjectWriter } from './store.js';
 
-/** How long abort() waits for parts in flight before it aborts the multipart upload itself. */
-const ABORT_WAIT_MS = 30_000;
+/**
+ * How long abort() waits for parts in flight before it aborts the multipart upload once more (a
+ * part that was in flight during the first abort may still land). Short: a cancelled job has
+ * seconds before the runner kills it.
+ */
+const ABORT_WAIT_MS = 5_000;
 const BODY_BUFFER = 1024 * 1024;
 
 /** What an S3 writer needs from its store. */
@@ -45,6 +49,9 @@ export class S3Writer implements ObjectWriter {
   private readonly done: Promise<unknown>;
   private failure?: ActionError;
   private committed = false;
+  /** Rejects when abort() is called: a commit waiting on a hung part then gives up at once. */
+  private readonly aborted: Promise<never>;
+  private stopWaiting: (error: Error) => void = noop;
 
   constructor(private readonly job: S3WriteJob) {
     this.stream = bodyFeeder(this.body);
@@ -52,6 +59,8 @@ export class S3Writer implements ObjectWriter {
     const { client, partSize } = job;
     this.upload = new Upload({ client, params, partSize, queueSize: QUEUE_SIZE });
     this.done = this.upload.done();
+    this.aborted = new Promise<never>((_resolve, reject) => (this.stopWaiting = reject));
+    this.aborted.catch(noop);
     // Fails the stream at once, so the pipeline stops instead of waiting on backpressure.
     this.done.catch((error: unknown) => {
       this.failure ??= job.fail(error);
@@ -67,7 +76,7 @@ export class S3Writer implements ObjectWriter {
       throw error;
     });
     this.body.end();
-    await this.done.catch((error: unknown) => {
+    await Promise.race([this.done, this.aborted]).catch((error: unknown) => {
       throw this.failure ?? this.job.fail(error);
     });
     this.committed = true;
@@ -76,12 +85,14 @@ export class S3Writer implements ObjectWriter {
 
   async abort(): Promise<void> {
     if (this.committed) return;
+    this.stopWaiting(new Error('the upload was aborted'));
     this.stream.destroy();
     // Without an error: lib-storage's reader then fails (premature close) and aborts the upload,
     // and a body nobody reads any more cannot raise an unhandled 'error'.
     this.body.destroy();
-    await settledWithin(this.done, ABORT_WAIT_MS);
     await this.upload.abort().catch(noop);
+    await abortMultipart(this.job, this.upload.uploadId);
+    await settledWithin(this.done, ABORT_WAIT_MS);
     await abortMultipart(this.job, this.upload.uploadId);
   }
 }

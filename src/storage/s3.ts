@@ -1,6 +1,8 @@
 import { Readable } from 'node:stream';
 import {
+  AbortMultipartUploadCommand,
   DeleteObjectCommand,
+  ListMultipartUploadsCommand,
   GetObjectCommand,
   ListObjectsV2Command,
   paginateListObjectsV2,
@@ -11,10 +13,10 @@ import {
 import { ActionError } from '../errors.js';
 import type { S3Settings } from '../settings.js';
 import { createS3Client, partSizeFor, regionFor, s3ClientConfig } from './s3-client.js';
-import { s3Failure, type S3Place } from './s3-errors.js';
+import { isPreconditionFailure, s3Failure, type S3Place } from './s3-errors.js';
 import { S3Writer } from './s3-writer.js';
 import { type Committed, type ObjectWriter, type Store, type WriteHints } from './store.js';
-import { isManifestOf } from '../catalog/naming.js';
+import { claimName, isManifestOf } from '../catalog/naming.js';
 
 /** Where an S3 store lives. */
 export interface S3Location {
@@ -49,6 +51,25 @@ export class S3Store implements Store {
 
   async isTaken(id: string): Promise<boolean> {
     return (await this.firstKey(this.keyOf(`${id}.`), this.description)) !== undefined;
+  }
+
+  /** `If-None-Match: *` where honoured, after an exact-key listing for services that ignore it. */
+  async claim(id: string): Promise<boolean> {
+    const fileName = claimName(id);
+    const key = this.keyOf(fileName);
+    if ((await this.firstKey(key, this.locationOf(fileName))) === key) return false;
+    const params = { ...this.putParams(fileName), Body: '' };
+    try {
+      await this.client.send(new PutObjectCommand(params));
+      return true;
+    } catch (error) {
+      if (isPreconditionFailure(error)) return false;
+      throw s3Failure(error, this.place(fileName));
+    }
+  }
+
+  async release(id: string): Promise<void> {
+    await this.remove(claimName(id));
   }
 
   openWriter(fileName: string, hints: WriteHints = {}): Promise<ObjectWriter> {
@@ -107,6 +128,20 @@ export class S3Store implements Store {
   async remove(fileName: string): Promise<void> {
     const params = { Bucket: this.location.bucket, Key: this.keyOf(fileName) };
     await this.call(fileName, () => this.client.send(new DeleteObjectCommand(params)));
+  }
+
+  async abortUploads(fileName: string): Promise<void> {
+    const Bucket = this.location.bucket;
+    const Key = this.keyOf(fileName);
+    const { Uploads = [] } = await this.call(fileName, () =>
+      this.client.send(new ListMultipartUploadsCommand({ Bucket, Prefix: Key })),
+    );
+    for (const upload of Uploads.filter((u) => u.Key === Key && u.UploadId)) {
+      const UploadId = upload.UploadId;
+      await this.call(fileName, () =>
+        this.client.send(new AbortMultipartUploadCommand({ Bucket, Key, UploadId })),
+      );
+    }
   }
 
   localPath(): undefined {

@@ -30,6 +30,18 @@ export interface Store {
   readonly description: string;
   /** Whether any object (data or manifest) of this backup id exists here. */
   isTaken(id: string): Promise<boolean>;
+  /**
+   * Claims backup id `id` for this run with a conditional create of its hidden claim object;
+   * false when another run holds it. Claims are never seen by `isTaken`.
+   */
+  claim(id: string): Promise<boolean>;
+  /** Releases this run's claim of `id`; a missing claim is not an error. */
+  release(id: string): Promise<void>;
+  /**
+   * Removes what unfinished writes of `fileName` left here (spool files, pending multipart
+   * uploads): the post step's undo for a main step that was killed while writing.
+   */
+  abortUploads(fileName: string): Promise<void>;
   /** Opens a writer for a data object. */
   openWriter(fileName: string, hints?: WriteHints): Promise<ObjectWriter>;
   /** Writes a small object (the manifest) in one go, never overwriting. */

@@ -1,0 +1,46 @@
+/** Source databases and common inputs of the fault tier. */
+import { S3_CREDENTIALS } from '../helpers/s3-server.js';
+import type { PgCluster, ServerMajor } from '../helpers/pg-cluster.js';
+import { availableMajors } from '../helpers/pg-cluster.js';
+
+/** The server major the tier runs against (18, which needs the pg_dump 18 client). */
+export const MAJOR: ServerMajor = 18;
+if (!availableMajors().includes(MAJOR))
+  throw new Error(`PostgreSQL ${MAJOR} server missing (run scripts/provision.sh / npm ci)`);
+
+/** The AWS environment for s3rver. */
+export const AWS_ENV: Record<string, string> = {
+  ...S3_CREDENTIALS,
+  AWS_EC2_METADATA_DISABLED: 'true',
+  AWS_REGION: 'us-east-1',
+};
+
+/** s3rver's secret key (checked like every other secret). */
+export const AWS_SECRET = S3_CREDENTIALS.AWS_SECRET_ACCESS_KEY;
+
+/** A small database `name` with `public.t` (1000 rows) and `public.u` (10 rows). */
+export async function smallDatabase(cluster: PgCluster, name: string): Promise<void> {
+  await cluster.createDatabase(name);
+  await cluster.psql(
+    `CREATE TABLE t AS SELECT g AS id, md5(g::text) AS v FROM generate_series(1, 1000) g;
+     CREATE TABLE u AS SELECT g AS id FROM generate_series(1, 10) g;`,
+    name,
+  );
+}
+
+/**
+ * A database `name` whose dump with `compression: none` is about 21 MB: several 8 MiB parts,
+ * so an S3 backup is a multipart upload.
+ */
+export async function multipartDatabase(cluster: PgCluster, name: string): Promise<void> {
+  await cluster.createDatabase(name);
+  await cluster.psql(
+    `CREATE TABLE t AS SELECT g AS id, md5(g::text) || md5(random()::text) AS v FROM generate_series(1, 280000) g`,
+    name,
+  );
+}
+
+/** Inputs of an S3 backup through `endpoint`. */
+export function s3Inputs(endpoint: string): Record<string, string> {
+  return { 's3-endpoint': endpoint, 's3-force-path-style': 'true' };
+}
