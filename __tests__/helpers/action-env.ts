@@ -30,18 +30,29 @@ export interface RunOptions {
   state?: Record<string, string>;
 }
 
-/** Runs `node dist/index.js` (or the post step) with the runner's environment, as a runner would. */
-export async function runAction(
+/** A runner directory laid out for one step, and the environment and script to run it with. */
+export interface RunnerStep {
+  runnerDir: string;
+  files: { output: string; state: string; summary: string };
+  env: NodeJS.ProcessEnv;
+  script: string;
+}
+
+/**
+ * Lays out a runner directory (RUNNER_TEMP, tool cache, workspace, file commands) and the
+ * environment a runner gives a step: INPUT_<NAME> with hyphens kept, STATE_* for the post step,
+ * GITHUB_ACTIONS=true unless `githubActions` is false (a local run).
+ */
+export async function prepareStep(
   inputs: Record<string, string>,
-  opts: RunOptions = {},
-): Promise<ActionRun> {
+  opts: RunOptions & { githubActions?: boolean } = {},
+): Promise<RunnerStep> {
   const runnerDir = opts.runnerDir ?? (await mkdtemp(join(tmpdir(), 'runner-')));
   const files = await runnerFiles(runnerDir);
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
-    // As on a runner; runs outside Actions leave it out (see the faults tier's secret sweep).
-    GITHUB_ACTIONS: 'true',
+    ...(opts.githubActions === false ? {} : { GITHUB_ACTIONS: 'true' }),
     GITHUB_OUTPUT: files.output,
     GITHUB_STATE: files.state,
     GITHUB_STEP_SUMMARY: files.summary,
@@ -53,6 +64,23 @@ export async function runAction(
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
   for (const [name, value] of Object.entries(opts.state ?? {})) env[`STATE_${name}`] = value;
   const script = join(REPO, 'dist', opts.entry === 'post' ? 'post/index.js' : 'index.js');
+  return { runnerDir, files, env, script };
+}
+
+/** The `::error::` lines of a step's stdout, decoded. */
+export function errorLines(stdout: string): string[] {
+  return stdout
+    .split('\n')
+    .filter((l) => l.startsWith('::error'))
+    .map(decodeCommand);
+}
+
+/** Runs `node dist/index.js` (or the post step) with the runner's environment, as a runner would. */
+export async function runAction(
+  inputs: Record<string, string>,
+  opts: RunOptions = {},
+): Promise<ActionRun> {
+  const { runnerDir, files, env, script } = await prepareStep(inputs, opts);
   const { code, stdout, stderr } = await collectProcess(process.execPath, [script], {
     env,
     cwd: env.GITHUB_WORKSPACE ?? runnerDir,
@@ -64,10 +92,7 @@ export async function runAction(
     outputs: parseFileCommand(await readFile(files.output, 'utf8')),
     state: parseFileCommand(await readFile(files.state, 'utf8')),
     summary: await readFile(files.summary, 'utf8'),
-    errors: stdout
-      .split('\n')
-      .filter((l) => l.startsWith('::error'))
-      .map(decodeCommand),
+    errors: errorLines(stdout),
     runnerDir,
   };
 }

@@ -10,10 +10,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { parseFileCommand, REPO, type ActionRun } from './action-env.js';
+import { readFile } from 'node:fs/promises';
+import { errorLines, parseFileCommand, prepareStep, type ActionRun } from './action-env.js';
 
 /** Options of {@link startAction}. */
 export interface StartOptions {
@@ -83,23 +81,7 @@ export async function startAction(
   inputs: Record<string, string>,
   opts: StartOptions = {},
 ): Promise<ActionProcess> {
-  const runnerDir = opts.runnerDir ?? (await mkdtemp(join(tmpdir(), 'runner-')));
-  const files = await runnerFiles(runnerDir);
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    GITHUB_OUTPUT: files.output,
-    GITHUB_STATE: files.state,
-    GITHUB_STEP_SUMMARY: files.summary,
-    RUNNER_TEMP: join(runnerDir, 'temp'),
-    RUNNER_TOOL_CACHE: join(runnerDir, 'tool-cache'),
-    GITHUB_WORKSPACE: join(runnerDir, 'workspace'),
-    ...(opts.githubActions === false ? {} : { GITHUB_ACTIONS: 'true' }),
-    ...opts.env,
-  };
-  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value;
-  for (const [name, value] of Object.entries(opts.state ?? {})) env[`STATE_${name}`] = value;
-  const script = join(REPO, 'dist', opts.entry === 'post' ? 'post/index.js' : 'index.js');
+  const { runnerDir, files, env, script } = await prepareStep(inputs, opts);
   const started = Date.now();
   const child = spawn(process.execPath, [script], {
     env,
@@ -136,10 +118,7 @@ export async function startAction(
       outputs: parseFileCommand(await read(files.output)),
       state: parseFileCommand(await read(files.state)),
       summary: await read(files.summary),
-      errors: stdout
-        .split('\n')
-        .filter((l) => l.startsWith('::error'))
-        .map(decodeCommand),
+      errors: errorLines(stdout),
       runnerDir,
     };
   });
@@ -303,24 +282,4 @@ export function bytesWritten(pid: number): number {
   } catch {
     return -1;
   }
-}
-
-async function runnerFiles(dir: string): Promise<RunnerFiles> {
-  for (const sub of ['temp', 'tool-cache', 'workspace', 'files'])
-    await mkdir(join(dir, sub), { recursive: true });
-  const files = {
-    output: join(dir, 'files', 'output'),
-    state: join(dir, 'files', 'state'),
-    summary: join(dir, 'files', 'summary'),
-  };
-  for (const f of Object.values(files)) await writeFile(f, '', { flag: 'a' });
-  return files;
-}
-
-function decodeCommand(line: string): string {
-  return line
-    .replace(/^::error[^:]*::/, '')
-    .replace(/%0D/g, '\r')
-    .replace(/%0A/g, '\n')
-    .replace(/%25/g, '%');
 }

@@ -12,6 +12,8 @@ export interface TableRows {
 
 const NL = 0x0a;
 const MAX_LINE = 1 << 20; // longer lines are only ever COPY data; their head is enough
+// Of a COPY data line split across chunks only its head matters: is it `\.` (or `\.\r`)?
+const COPY_HEAD = 4;
 const DATA_HEADER = '-- Data for Name: ';
 const TABLE_DATA = 'Type: TABLE DATA;';
 const DUMP_COMPLETE = '-- PostgreSQL database dump complete';
@@ -35,14 +37,44 @@ export class RowCounter extends Writable {
 
   override _write(chunk: Buffer, _enc: BufferEncoding, done: (error?: Error | null) => void): void {
     let start = 0;
-    for (let nl = chunk.indexOf(NL, start); nl !== -1; nl = chunk.indexOf(NL, start)) {
+    while (start < chunk.length) {
+      if (this.state === 'copy' && this.carryLength === 0) {
+        start = this.countCopyRows(chunk, start);
+        continue;
+      }
+      const nl = chunk.indexOf(NL, start);
+      if (nl === -1) {
+        this.keep(chunk.subarray(start));
+        break;
+      }
       this.onLine(
         this.carryLength ? this.takeCarry(chunk.subarray(start, nl)) : chunk.subarray(start, nl),
       );
       start = nl + 1;
     }
-    this.keep(chunk.subarray(start));
     done();
+  }
+
+  /**
+   * The hot path: inside a COPY block every line is a row until `\.`. Rows are counted with
+   * indexOf on the raw bytes, no object per line; returns where the block ended (or the chunk did).
+   */
+  private countCopyRows(chunk: Buffer, from: number): number {
+    const table = this.tables[this.tables.length - 1];
+    let start = from;
+    let rows = 0;
+    for (let nl = chunk.indexOf(NL, start); nl !== -1; nl = chunk.indexOf(NL, start)) {
+      if (isCopyEnd(chunk, start, nl)) {
+        if (table) table.rows += rows;
+        this.state = 'scan';
+        return nl + 1;
+      }
+      rows += 1;
+      start = nl + 1;
+    }
+    if (table) table.rows += rows;
+    this.keep(chunk.subarray(start));
+    return chunk.length;
   }
 
   override _final(done: (error?: Error | null) => void): void {
@@ -63,12 +95,8 @@ export class RowCounter extends Writable {
   }
 
   private onCopyLine(line: Buffer): void {
-    const end =
-      line[0] === 0x5c &&
-      line[1] === 0x2e &&
-      (line.length === 2 || (line.length === 3 && line[2] === 0x0d));
     const current = this.tables[this.tables.length - 1];
-    if (end) this.state = 'scan';
+    if (isCopyEnd(line, 0, line.length)) this.state = 'scan';
     else if (current) current.rows += 1;
   }
 
@@ -93,21 +121,33 @@ export class RowCounter extends Writable {
   }
 
   private keep(rest: Buffer): void {
-    if (rest.length === 0 || this.carryLength >= MAX_LINE) return;
-    const part = Buffer.from(rest.subarray(0, MAX_LINE - this.carryLength));
+    const limit = this.state === 'copy' ? COPY_HEAD : MAX_LINE;
+    if (rest.length === 0 || this.carryLength >= limit) return;
+    const part = Buffer.from(rest.subarray(0, limit - this.carryLength));
     this.carry.push(part);
     this.carryLength += part.length;
   }
 
   private takeCarry(tail: Buffer): Buffer {
+    const limit = this.state === 'copy' ? COPY_HEAD : MAX_LINE;
     const line = Buffer.concat([
       ...this.carry,
-      tail.subarray(0, Math.max(0, MAX_LINE - this.carryLength)),
+      tail.subarray(0, Math.max(0, limit - this.carryLength)),
     ]);
     this.carry = [];
     this.carryLength = 0;
     return line;
   }
+}
+
+/** Whether bytes [start, end) are the `\.` line that ends a COPY block (`\.\r` too). */
+function isCopyEnd(data: Buffer, start: number, end: number): boolean {
+  const length = end - start;
+  return (
+    data[start] === 0x5c &&
+    data[start + 1] === 0x2e &&
+    (length === 2 || (length === 3 && data[start + 2] === 0x0d))
+  );
 }
 
 /** Parses `schema.table` (each part plain or double-quoted) from the text after `COPY `. */
