@@ -19,6 +19,7 @@ bash scripts/provision.sh || { echo "provisioning failed"; echo "0 passed, 1 fai
 check format npx prettier --check .
 check lint npx eslint .
 check typecheck npx tsc -p .
+check workflows npm run --silent lint:workflows
 check import-circles bash -c 'out=$(npx madge --circular --extensions ts src 2>&1); echo "$out" | tail -3; echo "$out" | grep -q "No circular dependency found"'
 check check-dist bash -c 'npm run build >/dev/null && git diff --exit-code --stat -- dist/'
 

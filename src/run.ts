@@ -2,43 +2,53 @@ import * as core from '@actions/core';
 import { stopChildren, undoLeftover } from './cleanup.js';
 import { runBackup } from './commands/backup.js';
 import type { RunContext } from './commands/context.js';
+import { runCheck } from './commands/check.js';
+import { runPrune } from './commands/prune.js';
 import { runRestoreCommand } from './commands/restore.js';
-import { ActionError, describeError, NotAvailableError } from './errors.js';
+import { runVerify } from './commands/verify.js';
+import { ActionError, describeError } from './errors.js';
 import { readBackupSettings } from './inputs/backup.js';
-import { readCommand } from './inputs/common.js';
+import { readCommand, readWebhookUrl } from './inputs/common.js';
 import { createReader, type Mask, type Read } from './inputs/read.js';
+import { readCheckSettings } from './inputs/check.js';
+import { readPruneSettings } from './inputs/prune.js';
 import { readRestoreSettings } from './inputs/restore.js';
+import { readVerifySettings } from './inputs/verify.js';
+import { checkNotice } from './outputs/check.js';
+import { postWebhook } from './notify.js';
+import {
+  backupNotice,
+  buildNotification,
+  genericNotice,
+  restoreNotice,
+  withoutSecrets,
+  type Ending,
+  type NoticeFields,
+} from './outputs/notification.js';
 import type { Command } from './settings.js';
 import { createWorkspace, Journal, removeWorkspace, savedWorkspace } from './state.js';
 
-/** One command: how its settings are read, and its story. */
-interface CommandEntry<S> {
+/** One command: how its settings are read, its story, and what its result tells the webhook. */
+interface CommandEntry<S, R = unknown> {
   /** Reads and validates the command's settings; secrets are masked as they are read. */
   read: (read: Read, mask: Mask, cwd: string) => S;
   /** Runs the command's story. */
-  run: (settings: S, ctx: RunContext) => Promise<unknown>;
+  run: (settings: S, ctx: RunContext) => Promise<R>;
+  /** The `webhook-url` message fields of the story's result; without it, genericNotice's pick. */
+  notice?: (report: R) => NoticeFields;
 }
 
-function entry<S>(e: CommandEntry<S>): CommandEntry<unknown> {
-  return e as CommandEntry<unknown>;
-}
-
-function later(command: Command): CommandEntry<unknown> {
-  return entry({
-    read: () => {
-      throw new NotAvailableError(`The '${command}' command`);
-    },
-    run: () => Promise.resolve(),
-  });
+function entry<S, R>(e: CommandEntry<S, R>): CommandEntry<unknown> {
+  return e as unknown as CommandEntry<unknown>;
 }
 
 /** Every command of the `command` input. */
 export const COMMANDS: Record<Command, CommandEntry<unknown>> = {
-  backup: entry({ read: readBackupSettings, run: runBackup }),
-  restore: entry({ read: readRestoreSettings, run: runRestoreCommand }),
-  verify: later('verify'),
-  prune: later('prune'),
-  check: later('check'),
+  backup: entry({ read: readBackupSettings, run: runBackup, notice: backupNotice }),
+  restore: entry({ read: readRestoreSettings, run: runRestoreCommand, notice: restoreNotice }),
+  verify: entry({ read: readVerifySettings, run: runVerify }),
+  prune: entry({ read: readPruneSettings, run: runPrune }),
+  check: entry({ read: readCheckSettings, run: runCheck, notice: checkNotice }),
 };
 
 /** How long a cancelled run may spend undoing its work before it exits anyway. */
@@ -52,27 +62,99 @@ export function maskerFor(env: NodeJS.ProcessEnv): Mask {
   return env.GITHUB_ACTIONS === 'true' ? (s) => core.setSecret(s) : () => undefined;
 }
 
-/** The main step: one command, one clear error line on failure or cancellation. */
+/** What the main step learns as it goes, for the webhook message at the end. */
+interface RunFacts {
+  /** Masks a secret and remembers it, so that no webhook field can carry it. */
+  mask: Mask;
+  /** Every value masked so far. */
+  secrets: string[];
+  /** The `webhook-url` input, once read. */
+  webhookUrl?: string;
+  /** The command, once the `command` input was read. */
+  command?: Command;
+  /** The label from the command's settings, once read. */
+  label?: string;
+}
+
+/**
+ * The main step: one command, one clear error line on failure or cancellation, then the
+ * `webhook-url` message on either outcome (a failed post only warns).
+ */
 export async function runMain(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const cancel = onCancel();
+  const secrets: string[] = [];
+  const facts: RunFacts = { mask: recordingMask(maskerFor(env), secrets), secrets };
+  try {
+    const ending = await runCommand(env, cancel.signal, facts);
+    await notify(facts, ending);
+  } finally {
+    cancel.dispose();
+  }
+}
+
+async function runCommand(
+  env: NodeJS.ProcessEnv,
+  signal: AbortSignal,
+  facts: RunFacts,
+): Promise<Ending> {
   let workspace: string | undefined;
   try {
     const read = createReader();
-    const command = COMMANDS[readCommand(read)];
-    const mask = maskerFor(env);
+    const { mask } = facts;
+    facts.webhookUrl = readWebhookUrl(read, mask);
+    facts.command = readCommand(read);
+    const command = COMMANDS[facts.command];
     // The AWS SDK reads these itself; masked so that no error text can ever show them.
     for (const name of ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'])
       if (env[name]) mask(env[name]);
     const settings = command.read(read, mask, env.GITHUB_WORKSPACE || process.cwd());
+    facts.label = labelOf(settings);
     workspace = await createWorkspace(env);
-    const ctx = { env, workspace, now: () => new Date(), signal: cancel.signal };
-    await command.run(settings, { ...ctx, journal: Journal.in(workspace) });
+    const ctx = { env, workspace, now: () => new Date(), signal };
+    const report = await command.run(settings, { ...ctx, journal: Journal.in(workspace) });
+    const fields = (command.notice ?? genericNotice)(report);
+    return { status: 'success', fields: { ...fields, label: fields.label ?? facts.label } };
   } catch (error) {
-    core.setFailed(cancel.signal.aborted ? cancelled(cancel.signal) : describeError(error));
+    const message = signal.aborted ? cancelled(signal) : describeError(error);
+    core.setFailed(message);
+    return { status: 'failure', error: message, fields: failureFields(error, facts) };
   } finally {
-    cancel.dispose();
     await removeWorkspace(workspace);
   }
+}
+
+/** What a failed run tells the webhook: the report a failure carries (an unhealthy check's), else the label. */
+function failureFields(error: unknown, facts: RunFacts): NoticeFields {
+  const report = (error as { report?: unknown } | null)?.report;
+  const notice = facts.command ? COMMANDS[facts.command].notice : undefined;
+  const fields = report !== undefined && notice ? notice(report) : {};
+  return { ...fields, label: fields.label ?? facts.label };
+}
+
+/** Masks with `mask` and remembers every secret in `secrets`. */
+function recordingMask(mask: Mask, secrets: string[]): Mask {
+  return (secret) => {
+    secrets.push(secret);
+    mask(secret);
+  };
+}
+
+/** The label of a command's settings, when they have one (backup always, the others maybe). */
+function labelOf(settings: unknown): string | undefined {
+  const label = (settings as { label?: unknown } | null)?.label;
+  return typeof label === 'string' && label ? label : undefined;
+}
+
+/** Posts the run's message to `webhook-url` when set; a failed post is a warning, nothing more. */
+async function notify(facts: RunFacts, ending: Ending): Promise<void> {
+  if (!facts.webhookUrl) return;
+  const message = withoutSecrets(buildNotification(facts.command, ending), facts.secrets);
+  const result = await postWebhook(facts.webhookUrl, message);
+  if (result.delivered) core.info(`Notification: ${ending.status} message posted to webhook-url.`);
+  else
+    core.warning(
+      `Notification: the webhook-url post failed after ${result.attempts} attempt(s) (${result.problem ?? 'unknown error'}); the step's result is unchanged.`,
+    );
 }
 
 /** SIGINT/SIGTERM (a cancelled workflow) abort the run; the run then undoes its work and fails. */

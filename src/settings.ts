@@ -116,6 +116,8 @@ export interface BackupSettings {
   s3?: S3Settings;
   /** Settings of artifact storage. */
   artifact?: ArtifactSettings;
+  /** Retention applied after a successful backup at every location; undefined = none. */
+  retention?: RetentionPolicy;
 }
 
 /** Which backup to restore: the newest, one id, or the newest at or before a time. */
@@ -215,6 +217,8 @@ export interface VerifySettings {
   keys: DecryptionKeys;
   /** The restore drill's database (created when missing, dropped after when the drill made it). */
   drill?: Connection;
+  /** Parallel restore jobs of the drill (used when the drill creates its database). */
+  jobs?: number;
   /** Restore selection of the drill. */
   schemas: string[];
   tables: string[];

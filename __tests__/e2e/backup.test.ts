@@ -241,7 +241,7 @@ describe('backup with dist/index.js as the runner runs it', () => {
       { 'age-recipients': 'age1xyz' },
       /Input 'age-recipients': 'age1xyz' is not a valid age public key/,
     ],
-    [{ command: 'verify' }, /The 'verify' command is not available yet/],
+    [{ globals: 'true' }, /Input 'globals' is not available yet/],
   ])('rejects bad input %j with one line', async (inputs, pattern) => {
     const dir = await emptyDir();
     const run = await runAction({ 'database-url': cluster.url('app'), storage: dir, ...inputs });

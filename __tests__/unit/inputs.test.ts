@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { generateX25519Identity, identityToRecipient } from 'age-encryption';
-import { InputError, NotAvailableError } from '../../src/errors.js';
+import { InputError } from '../../src/errors.js';
 import { INPUTS, parseBool, parseList } from '../../src/inputs/read.js';
 import { parseCompression, parseLabels, readBackupSettings } from '../../src/inputs/backup.js';
 import { parseStorageLine, readCommand, readStorage } from '../../src/inputs/common.js';
@@ -298,20 +298,9 @@ describe('readBackupSettings', () => {
     },
   );
 
-  it.each([
-    ['webhook-url', 'https://hooks.example.com/x'],
-    ['keep-last', '7'],
-    ['keep-daily', '7'],
-    ['keep-weekly', '4'],
-    ['keep-monthly', '12'],
-    ['keep-yearly', '2'],
-    ['keep-within', '30d'],
-  ])('refuses %s (not available yet) naming the input', (name, value) => {
-    const error = backupError({ [name]: value });
-    expect(error).toBeInstanceOf(NotAvailableError);
-    expect(error.message).toContain(`'${name}'`);
-    expect(error.message).toContain('not available');
-    expect(error.message).not.toContain(value);
+  it('leaves webhook-url to the run (read once for every command), out of the settings', () => {
+    const value = 'https://hooks.example.com/x';
+    expect(JSON.stringify(settingsOf({ 'webhook-url': value }).settings)).not.toContain(value);
   });
 
   it('reads filters, lists, labels, lock-wait-timeout and extra args', () => {

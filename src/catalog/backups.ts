@@ -2,7 +2,7 @@ import { ActionError } from '../errors.js';
 import type { BackupChoice } from '../settings.js';
 import type { Store } from '../storage/store.js';
 import { parseManifest, type Manifest } from './manifest.js';
-import { idOfManifest, parseId, type ParsedId } from './naming.js';
+import { belongsTo, idOfManifest, manifestName, parseId, type ParsedId } from './naming.js';
 
 /** A backup as its manifest file name tells it. */
 export interface ListedBackup extends ParsedId {
@@ -79,4 +79,51 @@ export async function findBackup(store: Store, query: BackupQuery): Promise<Mani
 /** Reads and checks one manifest. */
 export async function readManifest(store: Store, manifestFile: string): Promise<Manifest> {
   return parseManifest(await store.readSmall(manifestFile), store.locationOf(manifestFile));
+}
+
+/**
+ * Deletes one backup: its manifest first (from then on it is no backup), then the data object the
+ * manifest names, then its globals object when it records one. A failure leaves the backup whole
+ * (the manifest could not be deleted) or without its manifest, never a manifest without data.
+ */
+export async function deleteBackup(store: Store, backup: Manifest | ListedBackup): Promise<void> {
+  const manifest =
+    'manifestFile' in backup ? await readManifest(store, backup.manifestFile) : backup;
+  const manifestFile = 'manifestFile' in backup ? backup.manifestFile : manifestName(manifest.id);
+  if (manifestFile !== manifestName(manifest.id))
+    throw new ActionError(
+      `The manifest ${store.locationOf(manifestFile)} describes another backup (${manifest.id}): it was not deleted.`,
+    );
+  const objects = [manifest.object.key, globalsKey(manifest)].filter(
+    (key): key is string => key !== undefined && isObjectOf(key, manifest.id),
+  );
+  await removeOrExplain(store, manifestFile, `${manifest.id} is still whole`);
+  for (const key of objects)
+    await removeOrExplain(
+      store,
+      key,
+      `the manifest of ${manifest.id} is already deleted, so it is no backup any more: delete ${key} by hand`,
+    );
+}
+
+/** The globals object a manifest records, if any. */
+function globalsKey(manifest: Manifest): string | undefined {
+  const globals = (manifest as { globals?: { key?: unknown } }).globals;
+  return typeof globals?.key === 'string' ? globals.key : undefined;
+}
+
+/** Only names of this backup's own files inside the location are ever deleted. */
+function isObjectOf(key: string, id: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(key) && belongsTo(key, id) && key !== manifestName(id);
+}
+
+async function removeOrExplain(store: Store, fileName: string, state: string): Promise<void> {
+  try {
+    await store.remove(fileName);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ActionError(`Could not delete ${store.locationOf(fileName)} (${reason}); ${state}.`, {
+      cause: error,
+    });
+  }
 }

@@ -23,6 +23,7 @@ import { TOOL } from '../tool.js';
 import { claimId, whileClaimed, type ClaimedId } from './claim.js';
 import { openStores, type RunContext } from './context.js';
 import { commitAll, openWriters, writeManifests } from './publish.js';
+import { retainAfterBackup } from './retention.js';
 
 /** The backup story: connect, pick a client, name, dump-verify-store, manifest, report. */
 export async function runBackup(settings: BackupSettings, ctx: RunContext): Promise<BackupReport> {
@@ -53,6 +54,7 @@ export async function runBackup(settings: BackupSettings, ctx: RunContext): Prom
   const report = reportOf(manifest, dumped.committed, manifests, client, {
     durationSeconds: (ctx.now().getTime() - started.getTime()) / 1000,
   });
+  Object.assign(report, await retainAfterBackup(settings, stores, ctx.signal));
   await core.group('Report', () => report$(report));
   return report;
 }

@@ -6,29 +6,23 @@ import {
   type Comparison,
   type Manifest,
 } from '../catalog/manifest.js';
-import { plainName } from '../catalog/naming.js';
 import { ActionError, InputError } from '../errors.js';
 import { INPUTS } from '../inputs/read.js';
 import { setRestoreOutputs, writeRestoreSummary, type RestoreReport } from '../outputs/restore.js';
 import { formatBytes } from '../outputs/summary.js';
 import { decryptIfNeeded, fetchVerifiedArchive } from '../pipeline/fetch.js';
-import { runRestore } from '../pipeline/restore.js';
-import { findClient } from '../postgres/client.js';
 import { libpqEnv, writePgpass } from '../postgres/connection.js';
-import type { PgClient } from '../postgres/install/installer.js';
 import type { RestoreSelection } from '../postgres/pg-restore.js';
-import {
-  countRows,
-  createTargetDatabase,
-  dropTargetDatabase,
-  inspectTarget,
-  targetSettings,
-  type TargetState,
-} from '../postgres/target.js';
-import type { DumpFormat, RestoreSettings } from '../settings.js';
-import type { Journal } from '../state.js';
+import { countRows, inspectTarget, type TargetState } from '../postgres/target.js';
+import type { RestoreSettings } from '../settings.js';
 import type { Store } from '../storage/store.js';
 import { openStores, type RunContext } from './context.js';
+import {
+  pickClient,
+  restoreSafely,
+  warnSkippedSettings,
+  type RestoreInto,
+} from './restore-into.js';
 
 /**
  * The restore story, in the order that protects the target: find the backup, check its SHA-256,
@@ -51,10 +45,10 @@ export async function runRestoreCommand(
   );
   const target = await core.group('Inspect the target', () => inspectAndCheck(settings));
   const client = await core.group('Find a matching pg_restore', () =>
-    pickClient(settings, manifest, target, ctx),
+    pickClient(settings.client, manifest, target.server.major, ctx.env),
   );
   const env = libpqEnv(ctx.env, await writePgpass(ctx.workspace, settings.target), ctx.workspace);
-  const plan = { ...ctx, settings, manifest, target, client, archivePath, env };
+  const plan = planOf(settings, { ...ctx, state: target, manifest, client, archivePath, env });
   const dropped = await core.group(
     `Restore ${manifest.id} into '${settings.target.database}'`,
     () => restoreSafely(plan),
@@ -73,14 +67,6 @@ export async function runRestoreCommand(
   await writeRestoreSummary(report);
   failOnMismatch(comparison);
   return report;
-}
-
-function warnSkippedSettings(names: string[], p: RestorePlan): void {
-  for (const name of names) {
-    core.warning(
-      `The target server (PostgreSQL ${p.target.server.version}) does not know the setting '${name}' written by pg_dump ${p.manifest.client.pgDumpVersion}; its SET was skipped.`,
-    );
-  }
 }
 
 function failOnMismatch(comparison: Comparison): void {
@@ -143,72 +129,11 @@ async function inspectAndCheck(settings: RestoreSettings): Promise<TargetState> 
   return target;
 }
 
-async function pickClient(
-  settings: RestoreSettings,
-  manifest: Manifest,
-  target: TargetState,
-  ctx: RunContext,
-): Promise<PgClient> {
-  const dumpMajor = Number(manifest.client.pgDumpVersion.split('.')[0]);
-  const client = await findClient(
-    settings.client,
-    Math.max(target.server.major, dumpMajor),
-    ctx.env,
-  );
-  core.info(`Client: pg_restore ${client.version} from ${client.binDir}.`);
-  return client;
-}
-
-interface RestorePlan {
-  signal?: AbortSignal;
-  journal?: Journal;
-  settings: RestoreSettings;
-  manifest: Manifest;
-  target: TargetState;
-  client: PgClient;
-  archivePath: string;
-  env: NodeJS.ProcessEnv;
-  workspace: string;
-}
-
-/** Creates the database when missing, restores, and drops a database it created if the restore fails. */
-async function restoreSafely(p: RestorePlan): Promise<string[]> {
-  const created = !p.target.exists;
-  // Recorded before it exists: a main step killed from here on leaves the post step to drop it.
-  const undone = created
-    ? p.journal?.add({ kind: 'database', database: p.settings.target.database })
-    : undefined;
-  if (created) await createTargetDatabase(p.settings.target);
-  const jobs = created ? p.settings.jobs : undefined;
-  if (p.settings.jobs && !created)
-    core.warning(
-      'jobs is used only when the action creates the target database (a parallel restore cannot be rolled back); restoring in one transaction.',
-    );
-  try {
-    const dropped = await runRestore({
-      client: p.client,
-      format: p.manifest.dump.format as DumpFormat,
-      archivePath: p.archivePath,
-      objectKey: plainName(p.manifest.object.key),
-      target: p.settings.target,
-      selection: selectionOf(p.settings),
-      jobs,
-      knownSettings: p.target.exists ? p.target.settings : await targetSettings(p.settings.target),
-      env: p.env,
-      workspace: p.workspace,
-      signal: p.signal,
-    });
-    undone?.();
-    return dropped;
-  } catch (error) {
-    if (created) await dropTargetDatabase(p.settings.target).then(undone, () => undefined);
-    const undo = created
-      ? 'the database this run created was dropped again'
-      : 'the transaction was rolled back; the target is as it was';
-    throw new ActionError(`The restore failed and ${undo}: ${(error as Error).message}`, {
-      cause: error,
-    });
-  }
+function planOf(
+  s: RestoreSettings,
+  parts: Omit<RestoreInto, 'target' | 'selection' | 'jobs'>,
+): RestoreInto {
+  return { ...parts, target: s.target, selection: selectionOf(s), jobs: s.jobs };
 }
 
 function selectionOf(s: RestoreSettings): RestoreSelection {

@@ -11,6 +11,7 @@ import {
 import { readEncryptionKeys } from './encryption.js';
 import { checkExtraArgs, splitArgs } from './extra-args.js';
 import { INPUTS, oneOf, parseBool, parseList, type Mask, type Read } from './read.js';
+import { readRetentionPolicy } from './retention.js';
 import { readStoreOptions } from './storage.js';
 
 const FORMATS: readonly DumpFormat[] = ['custom', 'plain', 'directory', 'tar'];
@@ -45,6 +46,7 @@ export function readBackupSettings(read: Read, mask: Mask, cwd: string): BackupS
     verify: oneOf(INPUTS.verify, read(INPUTS.verify), ['archive', 'none'] as const),
     labels: parseLabels(read(INPUTS.labels)),
     encryption: readEncryptionKeys(read, mask),
+    retention: readRetentionPolicy(read),
   };
   if (settings.schemaOnly && settings.dataOnly)
     throw new InputError(INPUTS.dataOnly, 'schema-only and data-only cannot both be true.');
@@ -68,18 +70,7 @@ function readFilters(read: Read): BackupSettings['filters'] {
 }
 
 /** Inputs of backup whose issues have not landed yet. */
-const LATER = [
-  INPUTS.webhookUrl,
-  INPUTS.keepLast,
-  INPUTS.keepDaily,
-  INPUTS.keepWeekly,
-  INPUTS.keepMonthly,
-  INPUTS.keepYearly,
-  INPUTS.keepWithin,
-  INPUTS.globals,
-  INPUTS.databases,
-  INPUTS.excludeDatabases,
-];
+const LATER = [INPUTS.globals, INPUTS.databases, INPUTS.excludeDatabases];
 
 /** `auto`, `none`, `gzip[:N]`, `lz4[:N]` or `zstd[:N]`, checked against the format. */
 export function parseCompression(raw: string, format: DumpFormat): Compression {

@@ -109,6 +109,32 @@ export function readLabel(read: Read, mask: Mask): string | undefined {
   return source ? labelFromDatabase(source.database) : undefined;
 }
 
+/**
+ * The `webhook-url` input: masked as soon as it is read (a webhook URL is its own credential),
+ * http(s) only; undefined when unset. Errors never echo the value.
+ */
+export function readWebhookUrl(read: Read, mask: Mask): string | undefined {
+  const raw = read(INPUTS.webhookUrl);
+  if (!raw) return undefined;
+  mask(raw);
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new InputError(
+      INPUTS.webhookUrl,
+      'is not a URL (the value is a secret and not shown): give the https:// address of an incoming webhook.',
+    );
+  }
+  if (url.password) mask(url.password);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new InputError(
+      INPUTS.webhookUrl,
+      'is not an http(s) URL (the value is a secret and not shown): give the https:// address of an incoming webhook.',
+    );
+  return raw;
+}
+
 /** Fails on the first of `names` that is set: those inputs' features have not landed yet. */
 export function rejectUnavailable(read: Read, names: string[]): void {
   const given = names.find((name) => read(name) !== '' && read(name) !== 'false');

@@ -22,7 +22,7 @@ export function readRestoreSettings(read: Read, mask: Mask, cwd: string): Restor
       'is required for restore: the database to restore into (a secret).',
     );
   }
-  rejectUnavailable(read, [INPUTS.webhookUrl, INPUTS.restoreGlobals]);
+  rejectUnavailable(read, [INPUTS.restoreGlobals]);
   const settings: RestoreSettings = {
     target,
     storage: firstStorage(read, cwd),

@@ -18,6 +18,8 @@ export interface BackupReport {
   durationSeconds: number;
   /** Ids deleted by retention. */
   pruned: string[];
+  /** The retention policy applied after the backup (e.g. `keep-daily 7`); undefined = none ran. */
+  retention?: string;
 }
 
 /** Sets the backup outputs. */
@@ -67,8 +69,14 @@ export function backupSummaryRows(r: BackupReport): [string, string][] {
       'Verification',
       m.verification.archive === 'passed' ? 'archive read back in full, rows counted' : 'skipped',
     ],
-    ['Pruned', r.pruned.length ? r.pruned.join(', ') : 'none'],
+    ...prunedRow(r),
   ];
+}
+
+/** The "Pruned" row, only when retention ran after the backup. */
+function prunedRow(r: BackupReport): [string, string][] {
+  if (r.retention === undefined) return [];
+  return [['Pruned', `${r.pruned.length ? r.pruned.join('<br>') : 'none'} (${r.retention})`]];
 }
 
 /** Writes the job summary: the backup table and the per-table row counts. */

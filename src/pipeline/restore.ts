@@ -103,7 +103,8 @@ function endWith(stream: Writable, text: string): Promise<void> {
   });
 }
 
-function decompressorFor(key: string): Transform[] {
+/** The decompression stages of a plain dump, told by its key's extension (.sql.gz, .sql.zst). */
+export function decompressorFor(key: string): Transform[] {
   if (/\.sql\.gz$/.test(key)) return [createGunzip()];
   if (/\.sql\.zst$/.test(key)) return [createZstdDecompress()];
   return [];
@@ -137,7 +138,11 @@ async function parallelRestore(job: RestoreJob, archive: string, jobs: number): 
 }
 
 /** Unpacks a directory-format backup (a tar stream) and returns the dump directory in it. */
-async function unpack(tarPath: string, workspace: string, env: NodeJS.ProcessEnv): Promise<string> {
+export async function unpack(
+  tarPath: string,
+  workspace: string,
+  env: NodeJS.ProcessEnv,
+): Promise<string> {
   const dir = join(workspace, 'unpacked');
   await mkdir(dir, { recursive: true });
   await new Promise<void>((resolve, reject) => {

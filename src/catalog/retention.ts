@@ -1,0 +1,148 @@
+// Which backups a retention policy keeps: restic's `forget` bucketing, in UTC, on createdAt.
+// Pure: no clock, no storage, no time zone but UTC.
+import type { RetentionPolicy } from '../settings.js';
+
+/** What selection needs of a backup (a Manifest has both). */
+export interface Dated {
+  id: string;
+  /** ISO-8601 time. */
+  createdAt: string;
+}
+
+/** A rule that keeps backups: a policy field, or `newest` (the newest backup is always kept). */
+export type RetentionRule =
+  'last' | 'daily' | 'weekly' | 'monthly' | 'yearly' | 'within' | 'newest';
+
+/** A kept backup and every rule that kept it. */
+export interface KeptBackup<T> {
+  backup: T;
+  rules: RetentionRule[];
+}
+
+/** The outcome of a policy: kept (newest first, with their rules) and expired (newest first). */
+export interface Selection<T> {
+  kept: KeptBackup<T>[];
+  expired: T[];
+}
+
+type BucketRule = Exclude<RetentionRule, 'within' | 'newest'>;
+
+/** The bucket of each counted rule; a backup is kept when its bucket differs from the last kept. */
+const BUCKETS: Record<BucketRule, (at: Date, index: number) => string> = {
+  last: (_at, index) => String(index),
+  daily: (at) => at.toISOString().slice(0, 10),
+  weekly: (at) => isoWeek(at),
+  monthly: (at) => at.toISOString().slice(0, 7),
+  yearly: (at) => at.toISOString().slice(0, 4),
+};
+
+/** The order rules are applied and reported in. */
+const RULES: BucketRule[] = ['last', 'daily', 'weekly', 'monthly', 'yearly'];
+
+/**
+ * Applies a policy. For each counted rule the backups are walked newest first and one is kept when
+ * its bucket (day, ISO week, month, year; each backup its own for `last`) differs from the bucket
+ * last kept by that rule, until the rule has kept N; `within` keeps those created at most that long
+ * before the newest; the newest is always kept. A policy without rules keeps everything.
+ */
+export function selectExpired<T extends Dated>(
+  backups: T[],
+  policy: RetentionPolicy,
+): Selection<T> {
+  const sorted = newestFirst(backups);
+  const rules = sorted.map((): RetentionRule[] => []);
+  for (const rule of RULES) {
+    const count = policy[rule];
+    if (count !== undefined) keepByBuckets(sorted, count, BUCKETS[rule], rule, rules);
+  }
+  if (policy.withinMs !== undefined) keepWithin(sorted, policy.withinMs, rules);
+  if (rules[0]?.length === 0) rules[0].push('newest');
+  const anyRule = hasRules(policy);
+  const selection: Selection<T> = { kept: [], expired: [] };
+  sorted.forEach((backup, i) => {
+    const kept = rules[i] ?? [];
+    if (kept.length || !anyRule) selection.kept.push({ backup, rules: kept });
+    else selection.expired.push(backup);
+  });
+  return selection;
+}
+
+function keepByBuckets<T extends Dated>(
+  sorted: T[],
+  count: number,
+  bucketOf: (at: Date, index: number) => string,
+  rule: RetentionRule,
+  rules: RetentionRule[][],
+): void {
+  let left = count;
+  let last: string | undefined;
+  sorted.forEach((backup, i) => {
+    if (left <= 0) return;
+    const bucket = bucketOf(new Date(createdMs(backup)), i);
+    if (bucket === last) return;
+    last = bucket;
+    left -= 1;
+    rules[i]?.push(rule);
+  });
+}
+
+/** Keeps the backups created at most `ms` before the newest (inclusive). */
+function keepWithin<T extends Dated>(sorted: T[], ms: number, rules: RetentionRule[][]): void {
+  const newest = sorted[0] ? createdMs(sorted[0]) : 0;
+  sorted.forEach((backup, i) => {
+    if (newest - createdMs(backup) <= ms) rules[i]?.push('within');
+  });
+}
+
+/** Newest first by createdAt; same instant: the higher `-N` serial (the later run) first. */
+function newestFirst<T extends Dated>(backups: T[]): T[] {
+  return [...backups].sort(
+    (a, b) => createdMs(b) - createdMs(a) || b.id.localeCompare(a.id, 'en', { numeric: true }),
+  );
+}
+
+function createdMs(backup: Dated): number {
+  const ms = Date.parse(backup.createdAt);
+  if (Number.isNaN(ms)) throw new Error(`backup ${backup.id} has no valid createdAt`);
+  return ms;
+}
+
+/** `2026-W53`: the ISO-8601 week (Monday first) and its week-numbering year, in UTC. */
+export function isoWeek(at: Date): string {
+  const day = Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate());
+  const weekday = (at.getUTCDay() + 6) % 7; // Monday 0 … Sunday 6
+  // The week belongs to the year of its Thursday.
+  const thursday = new Date(day + (3 - weekday) * DAY_MS);
+  const year = thursday.getUTCFullYear();
+  const week = 1 + Math.floor((thursday.getTime() - Date.UTC(year, 0, 1)) / (7 * DAY_MS));
+  return `${year}-W${String(week).padStart(2, '0')}`;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Units a keep-within duration is written back in, largest first, in milliseconds. */
+const DURATION_UNITS: readonly [string, number][] = [
+  ['w', 7 * DAY_MS],
+  ['d', DAY_MS],
+  ['h', 3_600_000],
+  ['min', 60_000],
+  ['s', 1000],
+];
+
+/** A duration in the largest unit that divides it, e.g. `30d`, `36h`. */
+export function formatDuration(ms: number): string {
+  const [unit, size] = DURATION_UNITS.find(([, size]) => ms % size === 0) ?? ['ms', 1];
+  return `${ms / size}${unit}`;
+}
+
+/** The policy as its inputs read, e.g. `keep-daily 7, keep-within 30d`; `none` without rules. */
+export function describePolicy(policy: RetentionPolicy): string {
+  const parts = RULES.flatMap((r) => (policy[r] === undefined ? [] : [`keep-${r} ${policy[r]}`]));
+  if (policy.withinMs !== undefined) parts.push(`keep-within ${formatDuration(policy.withinMs)}`);
+  return parts.join(', ') || 'none';
+}
+
+/** Whether the policy has at least one rule. */
+export function hasRules(policy: RetentionPolicy): boolean {
+  return RULES.some((r) => policy[r] !== undefined) || policy.withinMs !== undefined;
+}

@@ -1,0 +1,83 @@
+import * as core from '@actions/core';
+import { listBackups, readManifest, resolveLabel } from '../catalog/backups.js';
+import { assess } from '../catalog/health.js';
+import type { Manifest } from '../catalog/manifest.js';
+import { ActionError, InputError } from '../errors.js';
+import { INPUTS } from '../inputs/read.js';
+import {
+  checkResultLine,
+  reportNothingFound,
+  setCheckOutputs,
+  writeCheckSummary,
+  type CheckReport,
+} from '../outputs/check.js';
+import type { CheckSettings } from '../settings.js';
+import type { Store } from '../storage/store.js';
+import { openStores, type RunContext } from './context.js';
+
+/**
+ * The check story (a watchdog for scheduled workflows): read the newest two manifests of the
+ * label, judge the newest by age and size, report, and fail when it is unhealthy.
+ */
+export async function runCheck(settings: CheckSettings, ctx: RunContext): Promise<CheckReport> {
+  const [store] = openStores([settings.storage], settings, ctx);
+  if (!store) throw new InputError(INPUTS.storage, 'is empty: give the location to check.');
+  const found = await core.group('Find the newest backups', () =>
+    findNewestTwo(store, settings.label),
+  );
+  if (!found.newest) {
+    const message = nothingFound(store, found.label);
+    await reportNothingFound(store.description, message);
+    throw new ActionError(message);
+  }
+  const health = assess(found.newest, found.previous, settings, ctx.now());
+  const report: CheckReport = {
+    where: store.description,
+    label: found.label ?? found.newest.label,
+    newest: found.newest,
+    previous: found.previous,
+    limits: settings,
+    health,
+  };
+  setCheckOutputs(report);
+  await writeCheckSummary(report);
+  if (!health.healthy) throw new UnhealthyError(report);
+  core.info(checkResultLine(report));
+  return report;
+}
+
+/** The failure of an unhealthy check: one line naming every problem, and the report behind it. */
+export class UnhealthyError extends ActionError {
+  constructor(readonly report: CheckReport) {
+    super(checkResultLine(report));
+    this.name = 'UnhealthyError';
+  }
+}
+
+/** The newest two backups of the label (by id), their manifests read and checked. */
+interface NewestTwo {
+  /** The label used; undefined when none was given and the location holds no backup at all. */
+  label?: string;
+  newest?: Manifest;
+  previous?: Manifest;
+}
+
+async function findNewestTwo(store: Store, given: string | undefined): Promise<NewestTwo> {
+  const all = listBackups(await store.listManifests());
+  if (!given && all.length === 0) return {};
+  const label = resolveLabel(given, all, store.description);
+  const [newest, previous] = all.filter((b) => b.label === label);
+  core.info(
+    `Label '${label}' at ${store.description}: newest ${newest?.id ?? 'none'}, previous ${previous?.id ?? 'none'}.`,
+  );
+  return {
+    label,
+    newest: newest && (await readManifest(store, newest.manifestFile)),
+    previous: previous && (await readManifest(store, previous.manifestFile)),
+  };
+}
+
+function nothingFound(store: Store, label: string | undefined): string {
+  const which = label ? `with label '${label}'` : 'of any label';
+  return `No backup ${which} was found at ${store.description} (a backup exists once its manifest is written): check that storage and label name where the backups go, and that a backup has run.`;
+}

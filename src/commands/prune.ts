@@ -1,0 +1,64 @@
+import * as core from '@actions/core';
+import { listBackups, resolveLabel } from '../catalog/backups.js';
+import { describePolicy } from '../catalog/retention.js';
+import {
+  pruneResultLine,
+  setPruneOutputs,
+  writePruneSummary,
+  type PruneReport,
+} from '../outputs/prune.js';
+import type { PruneSettings } from '../settings.js';
+import type { Store } from '../storage/store.js';
+import { openStores, type RunContext } from './context.js';
+import { applyPolicy, artifactRetentionNote } from './retention.js';
+
+/**
+ * The prune story: find the label at the location, read its manifests, select with the policy,
+ * delete the expired (manifest first, oldest first) or only report them in a dry run, report.
+ */
+export async function runPrune(settings: PruneSettings, ctx: RunContext): Promise<PruneReport> {
+  const [store] = openStores([settings.storage], settings, ctx);
+  const base = { policy: describePolicy(settings.policy), dryRun: settings.dryRun };
+  if (!store || settings.storage.kind === 'artifact') return notApplied(settings, base);
+  const label = await core.group('Find the label', () => findLabel(store, settings.label));
+  const job = { label, policy: settings.policy, dryRun: settings.dryRun, signal: ctx.signal };
+  const outcome = await core.group(
+    settings.dryRun ? 'Select (dry run: nothing is deleted)' : 'Select and delete expired backups',
+    () => applyPolicy(store, job),
+  );
+  const kept = outcome.selection.kept.map(({ backup, rules }) => ({
+    id: backup.id,
+    createdAt: backup.createdAt,
+    rules,
+  }));
+  const { deleted: pruned, unreadable } = outcome;
+  return report({ ...base, label, location: store.description, kept, pruned, unreadable });
+}
+
+/** Artifact storage: its retention is artifact-retention-days; nothing is listed or deleted. */
+function notApplied(
+  settings: PruneSettings,
+  base: Pick<PruneReport, 'policy' | 'dryRun'>,
+): Promise<PruneReport> {
+  const note = artifactRetentionNote(settings.storage);
+  core.warning(note);
+  const location = `artifact://${settings.storage.kind === 'artifact' ? settings.storage.name : ''}`;
+  const empty = { label: '', location, kept: [], pruned: [], unreadable: [] };
+  return report({ ...base, ...empty, notApplied: note });
+}
+
+async function findLabel(store: Store, given: string | undefined): Promise<string> {
+  const label =
+    given ?? resolveLabel(given, listBackups(await store.listManifests()), store.description);
+  core.info(`Label: ${label}`);
+  return label;
+}
+
+async function report(r: PruneReport): Promise<PruneReport> {
+  await core.group('Report', async () => {
+    setPruneOutputs(r);
+    await writePruneSummary(r);
+  });
+  core.info(pruneResultLine(r));
+  return r;
+}

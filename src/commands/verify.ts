@@ -1,0 +1,162 @@
+import * as core from '@actions/core';
+import { findBackup } from '../catalog/backups.js';
+import { compareCounts, type Comparison, type Manifest } from '../catalog/manifest.js';
+import { plainName } from '../catalog/naming.js';
+import { ActionError, InputError } from '../errors.js';
+import { INPUTS } from '../inputs/read.js';
+import { formatBytes } from '../outputs/summary.js';
+import {
+  setVerifyOutputs,
+  verifyProblems,
+  verifySummaryRows,
+  writeVerifySummary,
+  type VerifyReport,
+} from '../outputs/verify.js';
+import { readWholeArchive } from '../pipeline/archive-read.js';
+import { decryptIfNeeded, fetchVerifiedArchive } from '../pipeline/fetch.js';
+import type { TableRows } from '../pipeline/row-count.js';
+import type { ChosenClient } from '../postgres/client.js';
+import { libpqEnv, writePgpass } from '../postgres/connection.js';
+import type { TargetState } from '../postgres/target.js';
+import type { DumpFormat, VerifySettings } from '../settings.js';
+import type { Store } from '../storage/store.js';
+import { openStores, type RunContext } from './context.js';
+import { pickClient } from './restore-into.js';
+import { inspectDrill, runDrill } from './verify-drill.js';
+
+/**
+ * The verify story: find the backup, check its SHA-256, decrypt, read the whole archive and compare
+ * its rows with the manifest; with target-database-url, then a restore drill. Nothing is written to
+ * the storage; only a drill database the run created is created (and dropped again).
+ */
+export async function runVerify(settings: VerifySettings, ctx: RunContext): Promise<VerifyReport> {
+  const started = ctx.now();
+  const [store] = openStores([settings.storage], settings, ctx);
+  if (!store) throw new InputError(INPUTS.storage, 'is empty: give the location to verify.');
+  const manifest = await core.group('Find the backup', () => findAndDescribe(store, settings));
+  const archivePath = await fetchAndDecrypt(store, manifest, settings, ctx);
+  const fetchSeconds = secondsSince(started, ctx);
+  const drill = settings.drill;
+  const state =
+    drill && (await core.group('Inspect the drill database', () => inspectDrill(drill)));
+  const client = await core.group('Find a matching pg_restore', () =>
+    clientFor(settings, manifest, state, ctx),
+  );
+  const env = libpqEnv(ctx.env, drill && (await writePgpass(ctx.workspace, drill)), ctx.workspace);
+  const local = { ...ctx, client, env, format: manifest.dump.format as DumpFormat };
+  const counted = await core.group('Read the whole archive', () =>
+    readWholeArchive({ ...local, path: archivePath, objectKey: plainName(manifest.object.key) }),
+  );
+  const report: VerifyReport = {
+    ...compareArchive(manifest, counted),
+    manifest,
+    location: store.locationOf(manifest.object.key),
+    fetchSeconds,
+    durationSeconds: 0,
+  };
+  if (drill && state && client && !verifyProblems(report).length) {
+    const p = { ...local, target: drill, state, manifest, client, archivePath };
+    report.drill = await core.group(`Restore drill into '${drill.database}'`, () =>
+      runDrill({ ...p, selection: selectionOf(settings), jobs: settings.jobs }, settings, ctx.now),
+    );
+  }
+  report.durationSeconds = secondsSince(started, ctx);
+  await core.group('Report', () => report$(report));
+  return report;
+}
+
+function secondsSince(started: Date, ctx: RunContext): number {
+  return (ctx.now().getTime() - started.getTime()) / 1000;
+}
+
+async function findAndDescribe(store: Store, settings: VerifySettings): Promise<Manifest> {
+  const manifest = await findBackup(store, settings);
+  core.info(
+    `Backup ${manifest.id}: ${manifest.dump.format}, ${formatBytes(manifest.object.size)}, created ${manifest.createdAt}, ${manifest.totalRows} rows in ${manifest.tables.length} tables.`,
+  );
+  return manifest;
+}
+
+/** The stored object as a local, SHA-256-checked and decrypted file. */
+async function fetchAndDecrypt(
+  store: Store,
+  manifest: Manifest,
+  settings: VerifySettings,
+  ctx: RunContext,
+): Promise<string> {
+  const stored = await core.group('Check the SHA-256 of the stored object', async () => {
+    const path = await fetchVerifiedArchive(store, manifest.object, ctx.workspace);
+    core.info(
+      `sha256 ${manifest.object.sha256} and ${manifest.object.size} bytes match the manifest.`,
+    );
+    return path;
+  });
+  return core.group('Decrypt', async () => {
+    const { path, decrypted } = await decryptIfNeeded(
+      manifest,
+      stored,
+      settings.keys,
+      ctx.workspace,
+    );
+    core.info(decrypted ? 'Decrypted with age.' : 'The backup is not encrypted.');
+    return path;
+  });
+}
+
+/** pg_restore for the archive read (not needed for plain SQL) and the drill. */
+async function clientFor(
+  settings: VerifySettings,
+  manifest: Manifest,
+  state: TargetState | undefined,
+  ctx: RunContext,
+): Promise<ChosenClient | undefined> {
+  if (!state && manifest.dump.format === 'plain') {
+    core.info('A plain-format backup is read without a client.');
+    return undefined;
+  }
+  return pickClient(settings.client, manifest, state?.server.major ?? 0, ctx.env);
+}
+
+/** The rows counted in the archive against the manifest's, and tables the manifest misses. */
+function compareArchive(
+  manifest: Manifest,
+  counted: TableRows[],
+): { archive: Comparison; unlisted: string[] } {
+  const key = (t: { schema: string; name: string }) => `${t.schema}.${t.name}`;
+  const found = new Map(counted.map((t) => [key(t), t.rows]));
+  const archive = compareCounts(
+    manifest.tables,
+    manifest.tables.map((t) => found.get(key(t)) ?? -1),
+  );
+  const listed = new Set(manifest.tables.map(key));
+  const unlisted = counted.map(key).filter((name) => !listed.has(name));
+  const { rows, mismatches } = archive;
+  core.info(
+    `${rows.length - mismatches.length} of ${rows.length} tables in the archive have the manifest's row counts.`,
+  );
+  return { archive, unlisted };
+}
+
+function selectionOf(s: VerifySettings) {
+  return {
+    schemas: s.schemas,
+    tables: s.tables,
+    schemaOnly: false,
+    dataOnly: false,
+    noOwner: s.noOwner,
+    noPrivileges: s.noPrivileges,
+    clean: false,
+  };
+}
+
+async function report$(report: VerifyReport): Promise<void> {
+  setVerifyOutputs(report);
+  for (const [field, value] of verifySummaryRows(report)) core.info(`${field}: ${value}`);
+  await writeVerifySummary(report);
+  const problems = verifyProblems(report);
+  if (problems.length)
+    throw new ActionError(`Backup ${report.manifest.id} did not verify: ${problems.join('; ')}.`);
+  core.info(
+    `Backup ${report.manifest.id} verified${report.drill ? ` and restored in ${report.drill.seconds.toFixed(1)} s` : ''}.`,
+  );
+}

@@ -1,0 +1,83 @@
+import * as core from '@actions/core';
+import type { RetentionRule } from '../catalog/retention.js';
+import { OUTPUTS } from './names.js';
+import { escapeHtml, flushSummary } from './summary.js';
+
+/** One kept backup and the rules that kept it. */
+export interface KeptEntry {
+  id: string;
+  createdAt: string;
+  rules: RetentionRule[];
+}
+
+/** What a prune reports. */
+export interface PruneReport {
+  /** The label pruned ('' when nothing was looked at, on artifact storage). */
+  label: string;
+  /** The location, as the user wrote it. */
+  location: string;
+  /** The policy, as its inputs read. */
+  policy: string;
+  /** Nothing was deleted on purpose. */
+  dryRun: boolean;
+  /** Kept backups, newest first. */
+  kept: KeptEntry[];
+  /** Deleted ids (with a dry run: the ids that would be), oldest first. */
+  pruned: string[];
+  /** Manifest files of the label that could not be read and were left alone. */
+  unreadable: string[];
+  /** Set when retention does not apply at the location (artifact storage): why. */
+  notApplied?: string;
+}
+
+/** Sets the prune outputs. */
+export function setPruneOutputs(r: PruneReport): void {
+  core.setOutput(OUTPUTS.pruned, JSON.stringify(r.pruned));
+  core.setOutput(OUTPUTS.kept, JSON.stringify(r.kept.map((k) => k.id)));
+}
+
+/** A rule as the user wrote it, e.g. `keep-daily`. */
+export function ruleName(rule: RetentionRule): string {
+  return rule === 'newest' ? 'newest (always kept)' : `keep-${rule}`;
+}
+
+/** The one line that states the result. */
+export function pruneResultLine(r: PruneReport): string {
+  if (r.notApplied) return r.notApplied;
+  const verb = r.dryRun ? 'would delete' : 'deleted';
+  return `Prune of '${r.label}' at ${r.location} (${r.policy}${r.dryRun ? ', dry run' : ''}): kept ${r.kept.length}, ${verb} ${r.pruned.length}.`;
+}
+
+/** Writes the job summary: the policy, each kept id with its rules, each deleted id. */
+export async function writePruneSummary(r: PruneReport): Promise<void> {
+  core.summary.addHeading(`PostgreSQL prune${r.dryRun ? ' (dry run)' : ''}`, 3);
+  core.summary.addTable([
+    [
+      { data: 'Field', header: true },
+      { data: 'Value', header: true },
+    ],
+    ['Label', escapeHtml(r.label || '-')],
+    ['Location', escapeHtml(r.location)],
+    ['Policy', r.policy],
+    ['Kept', String(r.kept.length)],
+    [r.dryRun ? 'Would delete' : 'Deleted', String(r.pruned.length)],
+    ...(r.unreadable.length ? [['Left alone (unreadable)', r.unreadable.join('<br>')]] : []),
+    ...(r.notApplied ? [['Note', escapeHtml(r.notApplied)]] : []),
+  ]);
+  if (r.kept.length) {
+    core.summary.addTable([
+      [
+        { data: 'Kept', header: true },
+        { data: 'Created', header: true },
+        { data: 'Kept by', header: true },
+      ],
+      ...r.kept.map((k) => [k.id, k.createdAt, k.rules.map(ruleName).join(', ')]),
+    ]);
+  }
+  if (r.pruned.length)
+    core.summary.addDetails(
+      `${r.dryRun ? 'Would delete' : 'Deleted'} (${r.pruned.length})`,
+      `<ul>${r.pruned.map((id) => `<li>${escapeHtml(id)}</li>`).join('')}</ul>`,
+    );
+  await flushSummary();
+}

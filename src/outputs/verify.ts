@@ -1,0 +1,149 @@
+import * as core from '@actions/core';
+import type { Comparison, Manifest, RowComparison } from '../catalog/manifest.js';
+import type { AmcheckReport } from '../postgres/amcheck.js';
+import { OUTPUTS } from './names.js';
+import { escapeHtml, flushSummary, formatBytes } from './summary.js';
+
+/** What a restore drill found. */
+export interface DrillReport {
+  database: string;
+  /** True when the drill created the database (and dropped it afterwards). */
+  created: boolean;
+  /** Seconds from creating the database to the rows proven: the measured recovery time. */
+  seconds: number;
+  comparison: Comparison;
+  amcheck: AmcheckReport;
+}
+
+/** What a finished verify reports. */
+export interface VerifyReport {
+  manifest: Manifest;
+  /** Where the data object is. */
+  location: string;
+  /** The rows counted in the whole archive against the manifest's. */
+  archive: Comparison;
+  /** Tables with data in the archive that the manifest does not list. */
+  unlisted: string[];
+  /** Seconds to download, check the SHA-256 of and decrypt the stored object. */
+  fetchSeconds: number;
+  /** Seconds the whole verify took. */
+  durationSeconds: number;
+  /** The restore drill, when target-database-url was given. */
+  drill?: DrillReport;
+}
+
+/** Everything that makes a verify fail, one line each (empty = verified). */
+export function verifyProblems(r: VerifyReport): string[] {
+  const differ = (where: string, rows: RowComparison[]) =>
+    rows.length
+      ? [
+          `${where} row counts differ from the manifest for ${rows.length} table(s) (${rows
+            .slice(0, 3)
+            .map(
+              (m) =>
+                `${m.table}: ${m.restored < 0 ? 'missing' : m.restored}, ${m.expected} in the manifest`,
+            )
+            .join('; ')})`,
+        ]
+      : [];
+  const problems = differ('The archive', r.archive.mismatches);
+  if (r.unlisted.length)
+    problems.push(
+      `The archive has data of tables the manifest does not list (${r.unlisted.slice(0, 3).join(', ')})`,
+    );
+  if (!r.drill) return problems;
+  problems.push(...differ('The restored', r.drill.comparison.mismatches));
+  const amcheck = r.drill.amcheck;
+  if (amcheck.available && amcheck.failures.length)
+    problems.push(
+      `bt_index_check failed on ${amcheck.failures.length} index(es) (${amcheck.failures
+        .slice(0, 3)
+        .map((f) => `${f.index}: ${f.error}`)
+        .join('; ')})`,
+    );
+  return problems;
+}
+
+/** Sets the verify outputs; `duration` is the drill's recovery time, empty without a drill. */
+export function setVerifyOutputs(r: VerifyReport): void {
+  const rows = r.archive.rows.reduce((sum, row) => sum + Math.max(0, row.restored), 0);
+  core.setOutput(OUTPUTS.backupId, r.manifest.id);
+  core.setOutput(OUTPUTS.sha256, r.manifest.object.sha256);
+  core.setOutput(OUTPUTS.verified, String(verifyProblems(r).length === 0));
+  core.setOutput(OUTPUTS.tables, String(r.manifest.tables.length));
+  core.setOutput(OUTPUTS.rows, String(rows));
+  core.setOutput(OUTPUTS.duration, r.drill ? r.drill.seconds.toFixed(1) : '');
+}
+
+/** The summary rows of a verify, as field and value. */
+export function verifySummaryRows(r: VerifyReport): [string, string][] {
+  const problems = verifyProblems(r);
+  const rows: [string, string][] = [
+    ['Status', problems.length ? `failed: ${problems.join('; ')}` : 'verified'],
+    ['Backup', `${r.manifest.id} (${r.manifest.createdAt})`],
+    ['Location', r.location],
+    ['Size', formatBytes(r.manifest.object.size)],
+    ['SHA-256', `${r.manifest.object.sha256} (matches the manifest)`],
+    ['Encryption', r.manifest.encryption.scheme === 'age' ? 'age (decrypted)' : 'none'],
+    [
+      'Archive',
+      `read in full: ${r.archive.rows.length} tables, ${r.manifest.totalRows} rows in the manifest`,
+    ],
+    ['Row counts', verdict(r.archive)],
+  ];
+  if (!r.drill) return [...rows, ['Restore drill', 'none (set target-database-url to run one)']];
+  const d = r.drill;
+  const fate = d.created ? 'created, then dropped' : 'existed empty; the restored backup stays';
+  return [
+    ...rows,
+    ['Restore drill', `into '${d.database}' (${fate}): ${verdict(d.comparison)}`],
+    [
+      'Recovery time',
+      `${d.seconds.toFixed(1)} s restore (${(d.seconds + r.fetchSeconds).toFixed(1)} s with download and decryption)`,
+    ],
+    ['Index check', amcheckText(d.amcheck)],
+    ['Duration', `${r.durationSeconds.toFixed(1)} s`],
+  ];
+}
+
+/** Writes the job summary: the verify and any tables whose rows differ. */
+export async function writeVerifySummary(r: VerifyReport): Promise<void> {
+  core.summary.addHeading(`PostgreSQL verify of ${escapeHtml(r.manifest.id)}`, 3);
+  core.summary.addTable([
+    [
+      { data: 'Field', header: true },
+      { data: 'Value', header: true },
+    ],
+    ...verifySummaryRows(r).map(([field, value]) => [field, escapeHtml(value)]),
+  ]);
+  const differing = [...r.archive.mismatches, ...(r.drill?.comparison.mismatches ?? [])];
+  if (differing.length) {
+    core.summary.addTable([
+      [
+        { data: 'Table', header: true },
+        { data: 'Manifest', header: true },
+        { data: 'Found', header: true },
+      ],
+      ...differing.map((m) => [
+        escapeHtml(m.table),
+        String(m.expected),
+        m.restored < 0 ? 'missing' : String(m.restored),
+      ]),
+    ]);
+  }
+  await flushSummary();
+}
+
+function verdict(c: Comparison): string {
+  if (!c.compared) return 'not compared';
+  return c.mismatches.length
+    ? `${c.mismatches.length} of ${c.rows.length} table(s) differ from the manifest`
+    : `all ${c.rows.length} tables have the manifest's row counts`;
+}
+
+function amcheckText(a: AmcheckReport): string {
+  if (!a.available) return `amcheck not available (${a.reason}): indexes not checked`;
+  if (a.failures.length)
+    return `bt_index_check failed on ${a.failures.length} of ${a.checked} B-tree indexes`;
+  return `bt_index_check passed on ${a.checked} B-tree indexes`;
+}
