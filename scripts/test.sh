@@ -16,12 +16,15 @@ check() {
 
 bash scripts/provision.sh || { echo "provisioning failed"; echo "0 passed, 1 failed"; exit 1; }
 
+mkdir -p .tmp
 check format npx prettier --check .
 check lint npx eslint .
 check typecheck npx tsc -p .
 check workflows npm run --silent lint:workflows
 check import-circles bash -c 'out=$(npx madge --circular --extensions ts src 2>&1); echo "$out" | tail -3; echo "$out" | grep -q "No circular dependency found"'
 check check-dist bash -c 'npm run build >/dev/null && git diff --exit-code --stat -- dist/'
+# The README's first command, as a newcomer runs it.
+check demo bash -c 'npm run --silent demo > .tmp/demo.log 2>&1 || { tail -40 .tmp/demo.log; exit 1; }; tail -3 .tmp/demo.log'
 
 mkdir -p .tmp
 NODE_OPTIONS=--experimental-vm-modules npx jest --json --outputFile=.tmp/jest.json "$@"
