@@ -33,6 +33,12 @@ const server = http.createServer((req, res) => {
 server.listen(0, '127.0.0.1', () => {
   process.stdout.write(`port ${(server.address() as AddressInfo).port}\n`);
 });
+// A part still being written while its upload is aborted fails inside s3rver (ENOENT on its part
+// file): S3 would answer NoSuchUpload; here that one request fails and the server goes on.
+process.on('uncaughtException', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'ENOENT' && String(error.path).includes('._S3rver_uploads')) return;
+  throw error;
+});
 process.stdin.resume();
 process.stdin.on('end', () => {
   server.closeAllConnections();
@@ -49,6 +55,15 @@ async function shim(req: IncomingMessage, res: ServerResponse): Promise<boolean>
     return true;
   }
   const uploadId = url.searchParams.get('uploadId');
+  // A part for an upload already aborted: S3 answers NoSuchUpload (s3rver would write into a
+  // directory that is gone).
+  if (req.method === 'PUT' && key && uploadId) {
+    const dir = join(uploads, uploadId.replace(/[^0-9a-f]/gi, ''));
+    if (await stat(dir).catch(() => undefined)) return false;
+    req.resume();
+    reply(res, 404, noSuchUpload());
+    return true;
+  }
   if (req.method === 'DELETE' && key && uploadId) {
     const dir = join(uploads, uploadId.replace(/[^0-9a-f]/gi, ''));
     if (!(await stat(dir).catch(() => undefined))) {
