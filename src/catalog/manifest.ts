@@ -1,5 +1,6 @@
 import { ActionError } from '../errors.js';
 import type { TableRows } from '../pipeline/row-count.js';
+import type { SchemaFingerprint } from '../pipeline/schema-hash.js';
 import { belongsTo, ID_PATTERN } from './naming.js';
 
 /** The manifest written last, next to the data object (`manifestVersion` 1). */
@@ -17,6 +18,8 @@ export interface Manifest {
   object: { key: string; size: number; sha256: string };
   tables: TableRows[];
   totalRows: number;
+  /** The schema fingerprint, when the archive was verified (absent in older manifests). */
+  schema?: SchemaFingerprint;
   verification: { archive: 'passed' | 'skipped' };
   labels: Record<string, string>;
 }
@@ -89,6 +92,13 @@ const CHECKS: Check[] = [
     (m) => Array.isArray(m.tables) && m.tables.every(isTable),
   ],
   ['totalRows is not a count', (m) => isCount(m.totalRows)],
+  [
+    'schema is not {sha256, objects}',
+    (m) =>
+      m.schema === undefined ||
+      (/^[0-9a-f]{64}$/.test(String(field(m.schema, 'sha256'))) &&
+        isCount(field(m.schema, 'objects'))),
+  ],
 ];
 
 function manifestProblem(value: unknown): string | undefined {

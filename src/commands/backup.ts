@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as core from '@actions/core';
+import { compareWith } from '../catalog/changes.js';
 import type { Manifest } from '../catalog/manifest.js';
 import { backupId, dataObjectName } from '../catalog/naming.js';
 import {
@@ -20,6 +21,7 @@ import { readServerInfo, type ServerInfo } from '../postgres/server.js';
 import type { BackupSettings } from '../settings.js';
 import type { Committed, Store } from '../storage/store.js';
 import { TOOL } from '../tool.js';
+import { previousBackup } from './changes.js';
 import { claimId, whileClaimed, type ClaimedId } from './claim.js';
 import { openStores, type RunContext } from './context.js';
 import { commitAll, openWriters, writeManifests } from './publish.js';
@@ -44,7 +46,10 @@ export async function runBackup(settings: BackupSettings, ctx: RunContext): Prom
     await writePgpass(ctx.workspace, settings.connection),
     ctx.workspace,
   );
-  const { id, release } = await chooseId(settings, stores, started);
+  const [{ id, release }, previous] = await Promise.all([
+    chooseId(settings, stores, started),
+    previousBackup(stores[0], settings.label),
+  ]);
   const fileName = dataObjectName(id, plan.extension);
   const { workspace, signal } = ctx;
   const job = { settings, client, plan, id, fileName, stores, env, server, workspace, signal };
@@ -54,6 +59,7 @@ export async function runBackup(settings: BackupSettings, ctx: RunContext): Prom
   const report = reportOf(manifest, dumped.committed, manifests, client, {
     durationSeconds: (ctx.now().getTime() - started.getTime()) / 1000,
   });
+  report.changes = compareWith(previous, manifest);
   Object.assign(report, await retainAfterBackup(settings, stores, ctx.signal));
   await core.group('Report', () => report$(report));
   return report;
@@ -215,6 +221,7 @@ function buildManifest(p: ManifestParts): Manifest {
     object: { key: p.fileName, size: p.result.size, sha256: p.result.sha256 },
     tables,
     totalRows: tables.reduce((sum, t) => sum + t.rows, 0),
+    ...(p.result.schema ? { schema: p.result.schema } : {}),
     verification: { archive: p.result.tables ? 'passed' : 'skipped' },
     labels: p.settings.labels,
   };

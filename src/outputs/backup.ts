@@ -1,5 +1,7 @@
 import * as core from '@actions/core';
+import type { Changes } from '../catalog/changes.js';
 import type { Manifest } from '../catalog/manifest.js';
+import { changesTableHtml, describeChanges } from './changes.js';
 import { OUTPUTS } from './names.js';
 import { escapeHtml, flushSummary, formatBytes } from './summary.js';
 
@@ -20,6 +22,8 @@ export interface BackupReport {
   pruned: string[];
   /** The retention policy applied after the backup (e.g. `keep-daily 7`); undefined = none ran. */
   retention?: string;
+  /** What changed since the previous backup of the label (the `changes` output). */
+  changes?: Changes;
 }
 
 /** Sets the backup outputs. */
@@ -42,6 +46,7 @@ export function setBackupOutputs(r: BackupReport): void {
     [OUTPUTS.pruned, JSON.stringify(r.pruned)],
   ];
   if (r.artifactId !== undefined) values.push([OUTPUTS.artifactId, String(r.artifactId)]);
+  if (r.changes) values.push([OUTPUTS.changes, JSON.stringify(r.changes)]);
   for (const [name, value] of values) core.setOutput(name, value);
 }
 
@@ -70,6 +75,7 @@ export function backupSummaryRows(r: BackupReport): [string, string][] {
       m.verification.archive === 'passed' ? 'archive read back in full, rows counted' : 'skipped',
     ],
     ...prunedRow(r),
+    ...(r.changes ? [['Changes', describeChanges(r.changes)] as [string, string]] : []),
   ];
 }
 
@@ -95,6 +101,12 @@ export async function writeBackupSummary(r: BackupReport): Promise<void> {
     core.summary.addDetails(
       `Rows per table (${tableRows.length})`,
       `<table><tr><th>Table</th><th>Rows</th></tr>${tableRows.map(([t, n]) => `<tr><td>${escapeHtml(t ?? '')}</td><td>${n}</td></tr>`).join('')}</table>`,
+    );
+  }
+  if (r.changes?.tables.length) {
+    core.summary.addDetails(
+      `Largest row changes since ${r.changes.previous ?? ''} (${r.changes.tables.length})`,
+      changesTableHtml(r.changes.tables),
     );
   }
   await flushSummary();

@@ -4,11 +4,17 @@ import { ActionError } from '../errors.js';
 import type { PgClient } from '../postgres/install/installer.js';
 import { startPgDump } from '../postgres/pg-dump.js';
 import type { DumpFormat } from '../settings.js';
-import { checkedTables, startArchiveCheck, type ArchiveCheck } from './archive-check.js';
+import {
+  checkedSchema,
+  checkedTables,
+  startArchiveCheck,
+  type ArchiveCheck,
+} from './archive-check.js';
 import { Measure, type Measured } from './checksum.js';
 import { createCompressor, type StagePlan } from './compression.js';
 import { fanOut } from './fan-out.js';
 import type { TableRows } from './row-count.js';
+import type { SchemaFingerprint } from './schema-hash.js';
 import { childController, runTogether } from './run-together.js';
 import { Tap } from './tap.js';
 import { TarCheck } from './tar-check.js';
@@ -39,6 +45,8 @@ export interface BackupStream {
 export interface BackupStreamResult extends Measured {
   /** Rows per table, when the archive was verified. */
   tables?: TableRows[];
+  /** The schema fingerprint, when the archive was verified. */
+  schema?: SchemaFingerprint;
 }
 
 const PRIORITY = { dump: 0, store: 1, verify: 2 } as const;
@@ -102,5 +110,6 @@ function finish(measure: Measure, verifier: ArchiveCheck | undefined): BackupStr
   const measured = measure.result();
   if (measured.size === 0)
     throw new ActionError('pg_dump produced an empty archive; the backup was not stored.');
-  return { ...measured, tables: verifier ? checkedTables(verifier) : undefined };
+  if (!verifier) return { ...measured };
+  return { ...measured, tables: checkedTables(verifier), schema: checkedSchema(verifier) };
 }

@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { SchemaHash } from './schema-hash.js';
 
 /** Rows of one table's data entry in an archive. */
 export interface TableRows {
@@ -23,11 +24,14 @@ type State = 'scan' | 'expect-copy' | 'copy';
 /**
  * Counts the rows of every TABLE DATA entry in SQL text as pg_dump (plain) or
  * `pg_restore -f -` writes it: a `-- Data for Name: …; Type: TABLE DATA` header, a COPY line,
- * one line per row (COPY text format escapes newlines), and a `\.` line.
+ * one line per row (COPY text format escapes newlines), and a `\.` line. Every line outside COPY
+ * data also goes to {@link schema}, the archive's schema fingerprint.
  */
 export class RowCounter extends Writable {
   /** Tables in archive order. */
   readonly tables: TableRows[] = [];
+  /** The schema fingerprint of the non-data statements. */
+  readonly schema = new SchemaHash();
   private state: State = 'scan';
   private carry: Buffer[] = [];
   private carryLength = 0;
@@ -101,6 +105,7 @@ export class RowCounter extends Writable {
   }
 
   private onSqlLine(line: string): void {
+    this.schema.line(line);
     if (line === DUMP_COMPLETE) {
       this.complete = true;
     } else if (line.startsWith(DATA_HEADER)) {
