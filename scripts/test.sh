@@ -21,6 +21,7 @@ check format npx prettier --check .
 check lint npx eslint .
 check typecheck npx tsc -p .
 check workflows npm run --silent lint:workflows
+check docs node scripts/docs.mjs --check
 check import-circles bash -c 'out=$(npx madge --circular --extensions ts src 2>&1); echo "$out" | tail -3; echo "$out" | grep -q "No circular dependency found"'
 check check-dist bash -c 'npm run build >/dev/null && git diff --exit-code --stat -- dist/'
 # The README's first command, as a newcomer runs it.
