@@ -1,7 +1,9 @@
-/** Source databases and common inputs of the fault tier. */
-import { S3_CREDENTIALS } from '../helpers/s3-server.js';
+/** Source databases, the tier's servers and common inputs of the fault tier. */
+import { afterAll, afterEach, beforeAll } from '@jest/globals';
+import { killAllActions } from '../helpers/action-process.js';
+import { startS3Server, S3_CREDENTIALS, type S3Server } from '../helpers/s3-server.js';
 import type { PgCluster, ServerMajor } from '../helpers/pg-cluster.js';
-import { availableMajors } from '../helpers/pg-cluster.js';
+import { availableMajors, startCluster } from '../helpers/pg-cluster.js';
 
 /** The server major the tier runs against (18, which needs the pg_dump 18 client). */
 export const MAJOR: ServerMajor = 18;
@@ -43,4 +45,31 @@ export async function multipartDatabase(cluster: PgCluster, name: string): Promi
 /** Inputs of an S3 backup through `endpoint`. */
 export function s3Inputs(endpoint: string): Record<string, string> {
   return { 's3-endpoint': endpoint, 's3-force-path-style': 'true' };
+}
+
+/**
+ * Registers the hooks of a test file that needs a server (with databases `app` and `big`) and a
+ * local S3 with `bucket`: `started` receives them; the returned list takes per-test cleanups, run
+ * (after every action still running was killed) when each test ends.
+ */
+export function useServerAndS3(
+  bucket: string,
+  started: (servers: { cluster: PgCluster; s3: S3Server }) => void,
+): (() => Promise<void>)[] {
+  const cleanups: (() => Promise<void>)[] = [];
+  let servers: { cluster: PgCluster; s3: S3Server } | undefined;
+  beforeAll(async () => {
+    const [cluster, s3] = await Promise.all([startCluster(MAJOR), startS3Server([bucket])]);
+    servers = { cluster, s3 };
+    started(servers);
+    await Promise.all([smallDatabase(cluster, 'app'), multipartDatabase(cluster, 'big')]);
+  }, 120_000);
+  afterEach(async () => {
+    killAllActions();
+    for (const c of cleanups.splice(0)) await c();
+  });
+  afterAll(async () => {
+    await Promise.all([servers?.cluster.stop(), servers?.s3.stop()]);
+  });
+  return cleanups;
 }

@@ -1,22 +1,10 @@
 // Case 4: SIGTERM / SIGINT / SIGKILL during a backup (pg_dump waiting on a held lock, or an S3
 // multipart upload whose parts never get an answer), then the post step.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import {
-  killAllActions,
-  signalPid,
-  startAction,
-  type ActionProcess,
-} from '../helpers/action-process.js';
-import { startCluster, type PgCluster } from '../helpers/pg-cluster.js';
-import { pendingUploads, startS3Server, type S3Server } from '../helpers/s3-server.js';
-import {
-  AWS_ENV,
-  AWS_SECRET,
-  MAJOR,
-  multipartDatabase,
-  s3Inputs,
-  smallDatabase,
-} from './fixtures.js';
+import { describe, expect, it } from '@jest/globals';
+import { signalPid, startAction, type ActionProcess } from '../helpers/action-process.js';
+import type { PgCluster } from '../helpers/pg-cluster.js';
+import { pendingUploads, type S3Server } from '../helpers/s3-server.js';
+import { AWS_ENV, AWS_SECRET, s3Inputs, useServerAndS3 } from './fixtures.js';
 import {
   childNamed,
   holdLock,
@@ -34,21 +22,7 @@ import { expectCleanFailure, leftovers } from './leftovers.js';
 const BUCKET = 'signals';
 let cluster: PgCluster;
 let s3: S3Server;
-const cleanups: (() => Promise<void>)[] = [];
-
-beforeAll(async () => {
-  [cluster, s3] = await Promise.all([startCluster(MAJOR), startS3Server([BUCKET])]);
-  await Promise.all([smallDatabase(cluster, 'app'), multipartDatabase(cluster, 'big')]);
-}, 120_000);
-
-afterEach(async () => {
-  killAllActions();
-  for (const c of cleanups.splice(0)) await c();
-});
-
-afterAll(async () => {
-  await Promise.all([cluster?.stop(), s3?.stop()]);
-});
+const cleanups = useServerAndS3(BUCKET, (servers) => ({ cluster, s3 } = servers));
 
 /** Starts a backup of `app` to `storage` while `public.t` is locked; returns once pg_dump waits. */
 async function backupWaitingOnLock(

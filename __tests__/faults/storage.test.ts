@@ -3,18 +3,10 @@
 // (never pg_dump) and nothing is left anywhere.
 import { statfs, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { killAllActions } from '../helpers/action-process.js';
-import { startCluster, type PgCluster } from '../helpers/pg-cluster.js';
-import { errorXml, startS3Server, type S3Server } from '../helpers/s3-server.js';
-import {
-  AWS_ENV,
-  AWS_SECRET,
-  MAJOR,
-  multipartDatabase,
-  s3Inputs,
-  smallDatabase,
-} from './fixtures.js';
+import { describe, expect, it } from '@jest/globals';
+import type { PgCluster } from '../helpers/pg-cluster.js';
+import { errorXml, type S3Server } from '../helpers/s3-server.js';
+import { AWS_ENV, AWS_SECRET, s3Inputs, useServerAndS3 } from './fixtures.js';
 import {
   isPart,
   isPutOf,
@@ -31,21 +23,7 @@ import { expectCleanFailure, expectCleanSuccess } from './leftovers.js';
 const BUCKET = 'store';
 let cluster: PgCluster;
 let s3: S3Server;
-const cleanups: (() => Promise<void>)[] = [];
-
-beforeAll(async () => {
-  [cluster, s3] = await Promise.all([startCluster(MAJOR), startS3Server([BUCKET])]);
-  await Promise.all([smallDatabase(cluster, 'app'), multipartDatabase(cluster, 'big')]);
-}, 120_000);
-
-afterEach(async () => {
-  killAllActions();
-  for (const c of cleanups.splice(0)) await c();
-});
-
-afterAll(async () => {
-  await Promise.all([cluster?.stop(), s3?.stop()]);
-});
+const cleanups = useServerAndS3(BUCKET, (servers) => ({ cluster, s3 } = servers));
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 const NOT_PG_DUMP = /pg_dump (failed|exited|was killed)|pg_dump:/;

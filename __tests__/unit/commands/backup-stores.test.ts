@@ -4,26 +4,15 @@
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { RunContext } from '../../../src/commands/context.js';
-import type { ChosenClient } from '../../../src/postgres/client.js';
-import type { ServerInfo } from '../../../src/postgres/server.js';
 import type { StorageLocation } from '../../../src/settings.js';
 import { ActionError } from '../../../src/errors.js';
 import { LocalStore } from '../../../src/storage/local.js';
 import type { ObjectWriter, Store } from '../../../src/storage/store.js';
 import { createFakeClient, plainDump } from '../../helpers/fake-client.js';
 import { readerOf } from '../../helpers/repo.js';
-
-const SERVER: ServerInfo = {
-  version: '15.8',
-  versionNum: 150008,
-  major: 15,
-  database: 'app',
-  databaseSize: 123_456,
-};
-const NOW = new Date('2026-11-22T02:00:00.000Z');
-const ID = 'app-20261122T020000Z';
+import { ID, mockServerSide, NOW } from './story-mocks.js';
 
 const fake = await createFakeClient('16.4');
 /** Stores a test put in place of the plain LocalStore of a directory. */
@@ -34,21 +23,7 @@ function storeFor(location: StorageLocation): Store {
   return special.get(location.directory) ?? new LocalStore(location.directory);
 }
 
-const realServer = await import('../../../src/postgres/server.js');
-const realClient = await import('../../../src/postgres/client.js');
-const realCreateStore = await import('../../../src/storage/create-store.js');
-jest.unstable_mockModule('../../../src/postgres/server.js', () => ({
-  ...realServer,
-  readServerInfo: jest.fn(() => Promise.resolve(SERVER)),
-}));
-jest.unstable_mockModule('../../../src/postgres/client.js', () => ({
-  ...realClient,
-  findClient: jest.fn(() => Promise.resolve<ChosenClient>(fake.client)),
-}));
-jest.unstable_mockModule('../../../src/storage/create-store.js', () => ({
-  ...realCreateStore,
-  createStore: jest.fn(storeFor),
-}));
+await mockServerSide(fake.client, storeFor);
 const { runBackup } = await import('../../../src/commands/backup.js');
 const { readBackupSettings } = await import('../../../src/inputs/backup.js');
 

@@ -8,51 +8,15 @@ import { gunzipSync, zstdDecompressSync } from 'node:zlib';
 import { beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { claimName } from '../../../src/catalog/naming.js';
 import type { RunContext } from '../../../src/commands/context.js';
-import type { ChosenClient } from '../../../src/postgres/client.js';
-import type { ServerInfo } from '../../../src/postgres/server.js';
-import type { StorageLocation } from '../../../src/settings.js';
 import { createFakeClient, DEFAULT_TABLES, plainDump } from '../../helpers/fake-client.js';
 import { MemoryStore } from '../../helpers/memory-store.js';
 import { readerOf } from '../../helpers/repo.js';
-
-const SERVER: ServerInfo = {
-  version: '15.8',
-  versionNum: 150008,
-  major: 15,
-  database: 'app',
-  databaseSize: 123_456,
-};
-const NOW = new Date('2026-11-22T02:00:00.000Z');
-const ID = 'app-20261122T020000Z';
+import { ID, memoryStores, mockServerSide, NOW, SERVER } from './story-mocks.js';
 
 const fake = await createFakeClient('16.4');
 /** The stores of this test, by the directory of their `storage` line. */
-const stores = new Map<string, MemoryStore>();
-
-function storeFor(location: StorageLocation): MemoryStore {
-  const key = location.kind === 'local' ? location.directory : location.kind;
-  const store = stores.get(key) ?? new MemoryStore(`memory:${key}`);
-  stores.set(key, store);
-  return store;
-}
-
-const realServer = await import('../../../src/postgres/server.js');
-const realClient = await import('../../../src/postgres/client.js');
-const realCreateStore = await import('../../../src/storage/create-store.js');
-const readServerInfo = jest.fn(() => Promise.resolve(SERVER));
-const findClient = jest.fn<typeof realClient.findClient>(() =>
-  Promise.resolve<ChosenClient>(fake.client),
-);
-const createStore = jest.fn(storeFor);
-jest.unstable_mockModule('../../../src/postgres/server.js', () => ({
-  ...realServer,
-  readServerInfo,
-}));
-jest.unstable_mockModule('../../../src/postgres/client.js', () => ({ ...realClient, findClient }));
-jest.unstable_mockModule('../../../src/storage/create-store.js', () => ({
-  ...realCreateStore,
-  createStore,
-}));
+const { stores, storeFor } = memoryStores();
+const { findClient, createStore } = await mockServerSide(fake.client, storeFor);
 const { runBackup } = await import('../../../src/commands/backup.js');
 const { readBackupSettings } = await import('../../../src/inputs/backup.js');
 const { parseManifest } = await import('../../../src/catalog/manifest.js');

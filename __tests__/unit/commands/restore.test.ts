@@ -7,10 +7,7 @@ import { join } from 'node:path';
 import { zstdCompressSync } from 'node:zlib';
 import { beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import type { RunContext } from '../../../src/commands/context.js';
-import type { ChosenClient } from '../../../src/postgres/client.js';
-import type { ServerInfo } from '../../../src/postgres/server.js';
 import type { TargetState } from '../../../src/postgres/target.js';
-import type { StorageLocation } from '../../../src/settings.js';
 import {
   copyRows,
   createFakeClient,
@@ -20,25 +17,12 @@ import {
 } from '../../helpers/fake-client.js';
 import { MemoryStore } from '../../helpers/memory-store.js';
 import { readerOf } from '../../helpers/repo.js';
+import { memoryStores, mockServerSide, SERVER } from './story-mocks.js';
 
-const SERVER: ServerInfo = {
-  version: '15.8',
-  versionNum: 150008,
-  major: 15,
-  database: 'app',
-  databaseSize: 123_456,
-};
 const KNOWN_SETTINGS = new Set(['statement_timeout', 'client_encoding']);
 
 const fake = await createFakeClient('16.4');
-const stores = new Map<string, MemoryStore>();
-
-function storeFor(location: StorageLocation): MemoryStore {
-  const key = location.kind === 'local' ? location.directory : location.kind;
-  const store = stores.get(key) ?? new MemoryStore(`memory:${key}`);
-  stores.set(key, store);
-  return store;
-}
+const { stores, storeFor } = memoryStores();
 
 /** The target calls in order: inspect, create, drop, count. */
 const journal: string[] = [];
@@ -48,27 +32,13 @@ async function rowsPsqlReceived(tables: { schema: string; name: string }[]): Pro
   return tables.map((t) => rows[`${t.schema}.${t.name}`] ?? -1);
 }
 
-const realServer = await import('../../../src/postgres/server.js');
-const realClient = await import('../../../src/postgres/client.js');
-const realCreateStore = await import('../../../src/storage/create-store.js');
+await mockServerSide(fake.client, storeFor);
 const realTarget = await import('../../../src/postgres/target.js');
-const readServerInfo = jest.fn(() => Promise.resolve(SERVER));
-const findClient = jest.fn(() => Promise.resolve<ChosenClient>(fake.client));
-const createStore = jest.fn(storeFor);
 const inspectTarget = jest.fn<typeof realTarget.inspectTarget>();
 const createTargetDatabase = jest.fn<typeof realTarget.createTargetDatabase>();
 const dropTargetDatabase = jest.fn<typeof realTarget.dropTargetDatabase>();
 const countRows = jest.fn<typeof realTarget.countRows>();
 const targetSettings = jest.fn<typeof realTarget.targetSettings>();
-jest.unstable_mockModule('../../../src/postgres/server.js', () => ({
-  ...realServer,
-  readServerInfo,
-}));
-jest.unstable_mockModule('../../../src/postgres/client.js', () => ({ ...realClient, findClient }));
-jest.unstable_mockModule('../../../src/storage/create-store.js', () => ({
-  ...realCreateStore,
-  createStore,
-}));
 jest.unstable_mockModule('../../../src/postgres/target.js', () => ({
   ...realTarget,
   inspectTarget,
