@@ -120,6 +120,23 @@ describe('a restore interrupted during the COPY of a big table', () => {
       }),
     ).toEqual([]);
   }, 180_000);
+
+  // The case that needs the restore's own COMMIT: no database to drop, and psql sees EOF at once.
+  it('SIGKILL into an existing empty database, then the post step: it is still empty', async () => {
+    await cluster.createDatabase('r_kill_existing');
+    const proc = await restoreInCopy('r_kill_existing');
+    expect(signalPid(proc.pid, 'SIGKILL')).toBe(true);
+    const run = await proc.exited;
+    expect(run.signal).toBe('SIGKILL');
+    expect(
+      await leftovers(proc, run, {
+        dirs: [{ path: store('big/custom').dir, names: store('big/custom').names }],
+        database: { cluster, name: 'r_kill_existing', created: false, before: {} },
+        secrets: [cluster.password],
+        graceMs: 30_000,
+      }),
+    ).toEqual([]);
+  }, 180_000);
 });
 
 describe('a restore with large objects where a later statement fails', () => {
