@@ -1,184 +1,157 @@
 #!/usr/bin/env node
-// npm run bench: the action against bare pg_dump on the same data in the same run.
-// Reports ratios (action time / bare pg_dump time) and the action's peak RSS; absolute times vary by machine.
-// BENCH_SCALE (pgbench scale, default 20 ≈ 300 MB of tables) and BENCH_MAJOR (default: 18 when available).
-import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+// npm run bench: the action side by side with bare pg_dump / pg_restore on the same data, in one
+// run, cases alternating round by round; prints a table of medians and writes bench/results/*.json.
+//   BENCH_SCALE   pgbench scale; the database also gets SCALE × 30 000 mixed rows (default 40 ≈ 1 GB)
+//   BENCH_ROUNDS  rounds (default 3: medians of 3)
+//   BENCH_CASES   comma list of cases to run: letters (g = g1,g2) or ids (h1); default a,b,c,d,e,f,g,h
+//                 (h restores the archive of c's first round, so it needs c)
+//   BENCH_ACTION  `build` (default: bundle src/ with ncc into BENCH_DIR, never touching dist/), `reuse`
+//                 (the bundle of an earlier run) or `dist` (the committed dist/index.js)
+//   BENCH_DIR     where the database and the bundle are kept between runs (default /var/tmp/pg-backup-bench)
+//   BENCH_MAJOR   server major (default 18; client: the newest in /usr/lib/postgresql)
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import {
-  REPO_ROOT,
-  availableMajors,
-  clientBinDir,
-  clientBinDirFor,
-  clientEnv,
-  connArgs,
-  runCommand,
-  startCluster,
-} from '../__tests__/helpers/pg-cluster.ts';
+import { REPO } from '../__tests__/helpers/action-env.ts';
+import { clientBinDirFor } from '../__tests__/helpers/pg-cluster.ts';
+import { startS3Server } from '../__tests__/helpers/s3-server.ts';
+import { benchCases } from './cases.mjs';
+import { openBenchDatabase } from './database.mjs';
+import { measure } from './measure.mjs';
+import { printTable, printTargets, summarize, targets } from './report.mjs';
 
-const scale = Number(process.env.BENCH_SCALE ?? 20);
-const major = Number(process.env.BENCH_MAJOR ?? (availableMajors().includes(18) ? 18 : 15));
+const scale = Number(process.env.BENCH_SCALE ?? 40);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const major = Number(process.env.BENCH_MAJOR ?? 18);
+const dir = process.env.BENCH_DIR ?? '/var/tmp/pg-backup-bench';
+const only = (process.env.BENCH_CASES ?? 'a,b,c,d,e,f,g,h').split(',');
+const mode = process.env.BENCH_ACTION ?? 'build';
+const log = (line) => process.stdout.write(`${line}\n`);
 
-/** Runs a command, returns seconds and the peak RSS (kB) of the process itself, polled from /proc. */
-function timed(cmd, args, env) {
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint();
-    const child = spawn(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let peak = 0;
-    let err = '';
-    const poll = setInterval(async () => {
-      const status = await readFile(`/proc/${child.pid}/status`, 'utf8').catch(() => '');
-      const hwm = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-      peak = Math.max(peak, hwm);
-    }, 50);
-    child.stderr.on('data', (d) => (err += d));
-    child.on('close', (code) => {
-      clearInterval(poll);
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-      if (code === 0) resolve({ seconds, peakKb: peak });
-      else reject(new Error(`${cmd} exited ${code}: ${err.slice(-500)}`));
-    });
+/** The action's entry point: a fresh ncc bundle of src/ (default) or the committed dist/. */
+function actionScript() {
+  if (mode === 'dist') return join(REPO, 'dist/index.js');
+  const out = join(dir, 'action');
+  if (mode === 'reuse' && existsSync(join(out, 'index.js'))) return join(out, 'index.js');
+  log('bundling src/ with ncc (not dist/)…');
+  const ncc = join(REPO, 'node_modules/.bin/ncc');
+  const res = spawnSync(ncc, ['build', 'src/main.ts', '-o', out, '-q'], {
+    cwd: REPO,
+    encoding: 'utf8',
   });
+  if (res.status !== 0)
+    throw new Error(
+      `ncc could not bundle src/ (BENCH_ACTION=dist runs dist/ as it is): ${res.stderr}`,
+    );
+  return join(out, 'index.js');
 }
 
 async function main() {
-  const work = await mkdtemp(join(tmpdir(), 'pg-backup-bench-'));
-  const cluster = await startCluster(major);
+  mkdirSync(dir, { recursive: true });
+  const bin = clientBinDirFor(major);
+  const tool = (name) => join(bin, name);
+  const script = actionScript();
+  const db = await openBenchDatabase({
+    dir,
+    major,
+    scale,
+    pgbench: '/usr/lib/postgresql/15/bin/pgbench',
+    psql: tool('psql'),
+    log,
+  });
+  const s3 = only.includes('f') ? await startS3Server(['bench']) : undefined;
+  const work = join(dir, `work-${process.pid}`);
+  mkdirSync(work, { recursive: true });
   try {
-    const bin = clientBinDir(major) ?? clientBinDirFor(major);
-    const env = clientEnv(cluster);
-    await cluster.createDatabase('bench');
-    console.log(`PostgreSQL ${major}, pgbench scale ${scale}: loading…`);
-    await runCommand(
-      '/usr/lib/postgresql/15/bin/pgbench',
-      ['-i', '-q', '-s', String(scale), ...connArgs(cluster, 'bench')],
-      { env },
+    const dbSize = Number(db.sql("SELECT pg_database_size('bench')"));
+    log(
+      `PostgreSQL ${major}, pgbench scale ${scale}: database ${(dbSize / 2 ** 30).toFixed(2)} GiB; client ${bin}`,
     );
-    const size = (await cluster.psql("SELECT pg_database_size('bench')", 'bench')).trim();
-    console.log(`database size: ${(Number(size) / 1048576).toFixed(0)} MiB; client ${bin}`);
-    const compression = major >= 16 ? 'zstd:3' : '6';
-    const bare = (out, extra = []) =>
-      timed(
-        join(bin, 'pg_dump'),
-        ['-Fc', `--compress=${compression}`, ...extra, '-f', out, ...connArgs(cluster, 'bench')],
-        env,
-      );
-    const recipient = 'age1peeekq8zr8492rrjr2wvsnz8ne28wqzspdt2tg0r28ymzxf72skqannpyx';
-    const action = (verify, storage, extra = {}) =>
-      timed(process.execPath, [join(REPO_ROOT, 'dist/index.js')], {
-        ...extra,
-        PATH: process.env.PATH,
-        'INPUT_DATABASE-URL': cluster.url('bench'),
-        INPUT_STORAGE: storage,
-        INPUT_VERIFY: verify,
-        'INPUT_PG-BIN-DIR': bin,
-        RUNNER_TEMP: work,
-        GITHUB_OUTPUT: join(work, 'out'),
-      });
-    await writeFile(join(work, 'out'), '');
-    await bare(join(work, 'warmup.dump'));
-    const rows = [];
-    for (let round = 1; round <= 2; round += 1) {
-      const b = await bare(join(work, `bare-${round}.dump`));
-      const v = await action('archive', join(work, `verified-${round}`));
-      const n = await action('none', join(work, `plain-${round}`));
-      const enc = await action('archive', join(work, `age-${round}`), {
-        'INPUT_AGE-RECIPIENTS': recipient,
-      });
-      const gz = await timed(
-        'bash',
-        [
-          '-c',
-          `"$0"/pg_dump ${connArgs(cluster, 'bench')
-            .map((a) => `'${a}'`)
-            .join(' ')} | gzip > "$1"`,
-          bin,
-          join(work, `blog-${round}.sql.gz`),
-        ],
-        env,
-      );
-      rows.push({
-        round,
-        bare: b.seconds,
-        verified: v.seconds,
-        unverified: n.seconds,
-        encrypted: enc.seconds,
-        blog: gz.seconds,
-        peakVerified: v.peakKb,
-        peakNone: n.peakKb,
-      });
+    const ctx = { db, s3, bin, tool, script, work, dbSize };
+    const cases = benchCases(ctx).filter((c) => only.includes(c.id) || only.includes(c.id[0]));
+    const watch = () => ({ postgres: db.postmasterPid(), ...(s3 ? { s3rver: s3Pid() } : {}) });
+    const samples = Object.fromEntries(cases.map((c) => [c.id, []]));
+    await warmUp(ctx);
+    const loads = [loadavg()[0]];
+    for (let round = 1; round <= rounds; round += 1) {
+      for (const c of cases) {
+        const run = await c.prepare?.(round);
+        const result = await measure(run?.cmd ?? c.cmd, run?.args ?? c.args(round), {
+          env: run?.env ?? c.env,
+          cwd: run?.cwd ?? work,
+          watch: watch(),
+        });
+        samples[c.id].push({
+          ...result,
+          stdout: undefined,
+          progressLines: progressLines(result.stdout),
+        });
+        log(`round ${round} ${c.id.padEnd(4)} ${result.seconds.toFixed(2)} s  ${c.title}`);
+        await c.cleanup?.(round);
+        for (const n of readdirSync(work))
+          if (n.startsWith('runner-')) rmSync(join(work, n), { recursive: true, force: true });
+      }
+      loads.push(loadavg()[0]);
     }
-    const restoreRows = await benchRestore(cluster, bin, env, work, action);
-    const best = (k) => Math.min(...rows.map((r) => r[k]));
-    const bareSize = (await stat(join(work, 'bare-1.dump'))).size;
-    console.log(
-      `\nbest of ${rows.length} rounds (seconds): bare pg_dump -Fc -Z ${compression}: ${best('bare').toFixed(2)}, action verify=archive: ${best('verified').toFixed(2)}, action verify=none: ${best('unverified').toFixed(2)}, pg_dump | gzip: ${best('blog').toFixed(2)}`,
-    );
-    console.log(
-      `ratio action(verify=archive) / bare pg_dump: ${(best('verified') / best('bare')).toFixed(2)}`,
-    );
-    console.log(
-      `ratio action(verify=none)    / bare pg_dump: ${(best('unverified') / best('bare')).toFixed(2)}`,
-    );
-    console.log(
-      `ratio pg_dump | gzip (blog script) / bare pg_dump: ${(best('blog') / best('bare')).toFixed(2)}`,
-    );
-    console.log(
-      `ratio action(verify=archive + age) / bare pg_dump: ${(best('encrypted') / best('bare')).toFixed(2)} (age adds ${(best('encrypted') - best('verified')).toFixed(2)} s)`,
-    );
-    console.log(
-      `archive size ${(bareSize / 1048576).toFixed(1)} MiB; action peak RSS: ${(Math.max(...rows.map((r) => r.peakVerified)) / 1024).toFixed(0)} MiB (verify=archive), ${(Math.max(...rows.map((r) => r.peakNone)) / 1024).toFixed(0)} MiB (verify=none)`,
-    );
-    const bestR = (k) => Math.min(...restoreRows.map((r) => r[k]));
-    console.log(
-      `restore of the same archive (seconds): bare pg_restore -d: ${bestR('bare').toFixed(2)}, bare pg_restore --single-transaction: ${bestR('single').toFixed(2)}, action restore (sha256 + one transaction + row check): ${bestR('action').toFixed(2)}`,
-    );
-    console.log(
-      `ratio action restore / bare pg_restore: ${(bestR('action') / bestR('bare')).toFixed(2)}; / bare pg_restore --single-transaction: ${(bestR('action') / bestR('single')).toFixed(2)}`,
-    );
+    const rows = summarize(cases, samples, dbSize);
+    printTable(rows, log);
+    const goals = targets(rows, samples);
+    printTargets(goals, log);
+    writeResults({ rows, targets: goals, samples, dbSize, loads, bin, script });
   } finally {
-    await cluster.stop();
-    await rm(work, { recursive: true, force: true });
+    await s3?.stop();
+    db.stop();
+    rmSync(work, { recursive: true, force: true });
   }
 }
 
-/** Restores the first verified backup with bare pg_restore and with the action, twice each, into fresh databases. */
-async function benchRestore(cluster, bin, env, work, action) {
-  const storage = join(work, 'verified-1');
-  const archive = join(
-    storage,
-    (await readdir(storage)).find((n) => n.endsWith('.dump')),
-  );
-  const rows = [];
-  for (let round = 1; round <= 2; round += 1) {
-    const names = [`bare_${round}`, `single_${round}`];
-    for (const db of names) await cluster.createDatabase(db);
-    const bare = await timed(
-      join(bin, 'pg_restore'),
-      ['--no-owner', ...connArgs(cluster, names[0]), archive],
-      env,
-    );
-    const single = await timed(
-      join(bin, 'pg_restore'),
-      ['--no-owner', '--single-transaction', ...connArgs(cluster, names[1]), archive],
-      env,
-    );
-    const act = await timed(process.execPath, [join(REPO_ROOT, 'dist/index.js')], {
-      PATH: process.env.PATH,
-      INPUT_COMMAND: 'restore',
-      'INPUT_TARGET-DATABASE-URL': cluster.url(`action_${round}`),
-      INPUT_STORAGE: storage,
-      'INPUT_PG-BIN-DIR': bin,
-      RUNNER_TEMP: work,
-      GITHUB_OUTPUT: join(work, 'out'),
-    });
-    rows.push({ bare: bare.seconds, single: single.seconds, action: act.seconds });
-  }
-  return rows;
+function s3Pid() {
+  const res = spawnSync('pgrep', ['-P', String(process.pid), '-f', 's3rver-process'], {
+    encoding: 'utf8',
+  });
+  return Number(res.stdout.trim().split('\n')[0]) || -1;
+}
+
+function progressLines(stdout) {
+  return (stdout ?? '')
+    .split('\n')
+    .filter((l) => /^(Dumping|Storing|Uploading|Restoring)[: ]/.test(l)).length;
+}
+
+/** One bare dump to warm the page cache, so round 1 is not the only cold one. */
+async function warmUp({ db, tool, work }) {
+  await measure(tool('pg_dump'), ['-Fc', '-Z', 'zstd:3', '-f', join(work, 'warm.dump'), db.url()], {
+    env: process.env,
+  });
+  rmSync(join(work, 'warm.dump'));
+}
+
+function writeResults({ rows, targets: goals, samples, dbSize, loads, bin, script }) {
+  const results = join(REPO, 'bench', 'results');
+  mkdirSync(results, { recursive: true });
+  const date = new Date().toISOString().slice(0, 10);
+  const name = `${date}-${(dbSize / 2 ** 30).toFixed(1)}GiB${process.env.BENCH_CASES ? `-${only.join('')}` : ''}.json`;
+  const machine = { cpus: cpus().length, model: cpus()[0]?.model, loadAverage1m: loads };
+  const body = {
+    date: new Date().toISOString(),
+    scale,
+    rounds,
+    serverMajor: major,
+    client: bin,
+    action: mode === 'dist' ? 'dist/index.js' : 'ncc bundle of src/',
+    script,
+    databaseBytes: dbSize,
+    machine,
+    rows,
+    targets: goals,
+    samples,
+  };
+  writeFileSync(join(results, name), `${JSON.stringify(body, null, 2)}\n`);
+  log(`\nwritten: bench/results/${name}`);
 }
 
 main().catch((error) => {
-  console.error(`bench failed: ${error.message}`);
+  process.stderr.write(`bench failed: ${error.stack ?? error.message}\n`);
   process.exitCode = 1;
 });

@@ -25,14 +25,6 @@ export class ConsequenceError extends ActionError {
   }
 }
 
-/** A capability whose work has not landed yet: it fails instead of pretending to work. */
-export class NotAvailableError extends ActionError {
-  constructor(what: string) {
-    super(`${what} is not available yet in this version of the action.`);
-    this.name = 'NotAvailableError';
-  }
-}
-
 /** The message of any thrown value, on one line. */
 export function describeError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);

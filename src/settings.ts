@@ -118,7 +118,16 @@ export interface BackupSettings {
   artifact?: ArtifactSettings;
   /** Retention applied after a successful backup at every location; undefined = none. */
   retention?: RetentionPolicy;
+  /** Also dump roles and tablespaces (pg_dumpall --globals-only), once per run. */
+  globals: boolean;
+  /** Several databases of the server, each its own backup; undefined = the database of the URL. */
+  databases?: DatabaseSelection;
 }
+
+/** The `databases` and `exclude-databases` inputs: every connectable database, or a list. */
+export type DatabaseSelection =
+  | { kind: 'all'; /** Names left out. */ exclude: string[] }
+  | { kind: 'list'; /** In the order given. */ names: string[]; exclude: string[] };
 
 /** Which backup to restore: the newest, one id, or the newest at or before a time. */
 export type BackupChoice =
@@ -162,6 +171,8 @@ export interface RestoreSettings {
   confirm: string;
   /** age identities and/or passphrase, for encrypted backups. */
   keys: DecryptionKeys;
+  /** First create the backup's roles and tablespaces (existing ones are kept as they are). */
+  restoreGlobals: boolean;
 }
 
 /** Which backups a retention policy keeps (restic `forget` semantics, UTC, on createdAt). */

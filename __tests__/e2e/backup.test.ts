@@ -241,7 +241,11 @@ describe('backup with dist/index.js as the runner runs it', () => {
       { 'age-recipients': 'age1xyz' },
       /Input 'age-recipients': 'age1xyz' is not a valid age public key/,
     ],
-    [{ globals: 'true' }, /Input 'globals' is not available yet/],
+    [
+      { 'exclude-databases': 'postgres' },
+      /Input 'exclude-databases': is set but databases is empty: set databases: all/,
+    ],
+    [{ databases: 'all, app' }, /Input 'databases': 'all, app' mixes all with names/],
   ])('rejects bad input %j with one line', async (inputs, pattern) => {
     const dir = await emptyDir();
     const run = await runAction({ 'database-url': cluster.url('app'), storage: dir, ...inputs });

@@ -102,6 +102,7 @@ describe('readBackupSettings', () => {
       lockWaitTimeout: undefined,
       verify: 'archive',
       labels: {},
+      globals: false,
     });
   });
 

@@ -31,6 +31,7 @@ function settings(overrides: Partial<BackupSettings> = {}): BackupSettings {
     extraArgs: [],
     verify: 'archive',
     labels: {},
+    globals: false,
     ...overrides,
   };
 }

@@ -86,6 +86,7 @@ describe('readRestoreSettings: defaults', () => {
       overwrite: false,
       confirm: '',
       keys: { identities: [] },
+      restoreGlobals: false,
     });
   });
 

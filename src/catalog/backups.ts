@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { ActionError } from '../errors.js';
 import type { BackupChoice } from '../settings.js';
 import type { Store } from '../storage/store.js';
@@ -58,10 +59,56 @@ export interface BackupQuery {
   choice: BackupChoice;
 }
 
+/** {@link resolveLabel} at a store: with no backup at all, the error says what the location holds. */
+export async function resolveLabelAt(
+  store: Store,
+  given: string | undefined,
+  backups: ListedBackup[],
+): Promise<string> {
+  if (!given && backups.length === 0)
+    throw new ActionError(
+      `No backups (manifests) found at ${store.description}: ${await emptyReason(store)}`,
+    );
+  return resolveLabel(given, backups, store.description);
+}
+
+/** Why a location lists no backup: for a directory, whether it exists at all. */
+export async function emptyReason(store: Store): Promise<string> {
+  const written = 'a backup exists once its manifest is written';
+  const dir = store.localPath('');
+  if (dir === undefined)
+    return `no *.manifest.json is there (${written}): check storage and that a backup has run.`;
+  const found = await stat(dir).catch(() => undefined);
+  if (!found)
+    return `the directory ${dir} does not exist: check storage (a relative path is taken from the workspace).`;
+  if (!found.isDirectory()) return `${dir} is not a directory: check storage.`;
+  return `the directory exists but holds no *.manifest.json (${written}): check storage and that a backup has run.`;
+}
+
+/** What a location holds instead of the wanted backup: the label's backups, or the labels there. */
+export async function presentNote(
+  store: Store,
+  label: string,
+  backups: ListedBackup[],
+): Promise<string> {
+  const own = backups.filter((b) => b.label === label);
+  if (own.length)
+    return `'${label}' has ${plural(own.length, 'backup')} there, newest ${own[0]?.id}, oldest ${own.at(-1)?.id}.`;
+  if (!backups.length) return `No backups (manifests) are there: ${await emptyReason(store)}`;
+  const counts = new Map<string, number>();
+  for (const b of backups) counts.set(b.label, (counts.get(b.label) ?? 0) + 1);
+  const labels = [...counts].sort(([a], [b]) => a.localeCompare(b));
+  return `The labels there are ${labels.map(([l, n]) => `${l} (${plural(n, 'backup')})`).join(', ')}: set label to one of them.`;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
 /** Finds the chosen backup at a location and returns its checked manifest. */
 export async function findBackup(store: Store, query: BackupQuery): Promise<Manifest> {
   const backups = listBackups(await store.listManifests());
-  const label = resolveLabel(query.label, backups, store.description);
+  const label = await resolveLabelAt(store, query.label, backups);
   const candidates = candidatesFor(
     query.choice,
     backups.filter((b) => b.label === label),
@@ -72,7 +119,7 @@ export async function findBackup(store: Store, query: BackupQuery): Promise<Mani
       return manifest;
   }
   throw new ActionError(
-    `No backup with label '${label}' at ${store.description} matches backup: ${describeChoice(query.choice)}.`,
+    `No backup with label '${label}' at ${store.description} matches backup: ${describeChoice(query.choice)}. ${await presentNote(store, label, backups)}`,
   );
 }
 
@@ -94,7 +141,7 @@ export async function deleteBackup(store: Store, backup: Manifest | ListedBackup
     throw new ActionError(
       `The manifest ${store.locationOf(manifestFile)} describes another backup (${manifest.id}): it was not deleted.`,
     );
-  const objects = [manifest.object.key, globalsKey(manifest)].filter(
+  const objects = [manifest.object.key, manifest.globals?.key].filter(
     (key): key is string => key !== undefined && isObjectOf(key, manifest.id),
   );
   await removeOrExplain(store, manifestFile, `${manifest.id} is still whole`);
@@ -104,12 +151,6 @@ export async function deleteBackup(store: Store, backup: Manifest | ListedBackup
       key,
       `the manifest of ${manifest.id} is already deleted, so it is no backup any more: delete ${key} by hand`,
     );
-}
-
-/** The globals object a manifest records, if any. */
-function globalsKey(manifest: Manifest): string | undefined {
-  const globals = (manifest as { globals?: { key?: unknown } }).globals;
-  return typeof globals?.key === 'string' ? globals.key : undefined;
 }
 
 /** Only names of this backup's own files inside the location are ever deleted. */

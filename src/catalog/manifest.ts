@@ -1,7 +1,7 @@
 import { ActionError } from '../errors.js';
 import type { TableRows } from '../pipeline/row-count.js';
 import type { SchemaFingerprint } from '../pipeline/schema-hash.js';
-import { belongsTo, ID_PATTERN } from './naming.js';
+import { belongsTo, ID_PATTERN, isGlobalsOf } from './naming.js';
 
 /** The manifest written last, next to the data object (`manifestVersion` 1). */
 export interface Manifest {
@@ -22,6 +22,16 @@ export interface Manifest {
   schema?: SchemaFingerprint;
   verification: { archive: 'passed' | 'skipped' };
   labels: Record<string, string>;
+  /** Roles and tablespaces (pg_dumpall --globals-only), when the backup has them. */
+  globals?: GlobalsObject;
+}
+
+/** The globals object of a backup; `rolePasswords` false when they were left out (no pg_authid). */
+export interface GlobalsObject {
+  key: string;
+  size: number;
+  sha256: string;
+  rolePasswords: boolean;
 }
 
 /** The manifest as stored: pretty JSON with a trailing newline. */
@@ -99,7 +109,22 @@ const CHECKS: Check[] = [
       (/^[0-9a-f]{64}$/.test(String(field(m.schema, 'sha256'))) &&
         isCount(field(m.schema, 'objects'))),
   ],
+  [
+    'globals is not {key, size, sha256, rolePasswords}, or its key is not a globals file of this backup',
+    (m) => m.globals === undefined || isGlobals(m.globals, String(m.id)),
+  ],
 ];
+
+function isGlobals(g: unknown, id: string): boolean {
+  const key = String(field(g, 'key'));
+  return (
+    isOwnName(key, id) &&
+    isGlobalsOf(key, id) &&
+    isCount(field(g, 'size')) &&
+    /^[0-9a-f]{64}$/.test(String(field(g, 'sha256'))) &&
+    typeof field(g, 'rolePasswords') === 'boolean'
+  );
+}
 
 function manifestProblem(value: unknown): string | undefined {
   if (!isObject(value)) return 'it is not a JSON object';

@@ -5,6 +5,7 @@ const LABEL = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 const STAMP = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 const MANIFEST_SUFFIX = '.manifest.json';
 const CLAIM_SUFFIX = '.claim';
+const GLOBALS_INFIX = '.globals.sql';
 const ID_PARTS = /^(.+)-(\d{8}T\d{6}Z)(?:-(\d+))?$/;
 
 /** A backup id as the user may write it: `<label>-<YYYYMMDDTHHMMSSZ>[-N]`. */
@@ -63,6 +64,18 @@ export function checkLabel(input: string, label: string): string {
 /** The data object's file name. */
 export function dataObjectName(id: string, extension: string): string {
   return `${id}${extension}`;
+}
+
+/** The globals object's file name: `<id>.globals.sql` plus the plain-dump stages (`.gz`, `.zst`, `.age`). */
+export function globalsObjectName(id: string, plainExtension: string): string {
+  return `${id}${GLOBALS_INFIX}${plainExtension.replace(/^\.sql/, '')}`;
+}
+
+/** Whether a file name is the globals object of backup `id`. */
+export function isGlobalsOf(fileName: string, id: string): boolean {
+  return /^\.globals\.sql(\.gz|\.zst)?(\.age)?$/.test(
+    fileName.startsWith(id) ? fileName.slice(id.length) : '',
+  );
 }
 
 /** The manifest's file name. */

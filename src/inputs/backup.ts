@@ -1,13 +1,7 @@
 import { InputError } from '../errors.js';
 import { checkLabel, labelFromDatabase } from '../catalog/naming.js';
-import type { BackupSettings, Compression, DumpFormat } from '../settings.js';
-import {
-  readClientRequest,
-  readDatabaseUrl,
-  readJobCount,
-  readStorage,
-  rejectUnavailable,
-} from './common.js';
+import type { BackupSettings, Compression, DatabaseSelection, DumpFormat } from '../settings.js';
+import { readClientRequest, readDatabaseUrl, readJobCount, readStorage } from './common.js';
 import { readEncryptionKeys } from './encryption.js';
 import { checkExtraArgs, splitArgs } from './extra-args.js';
 import { INPUTS, oneOf, parseBool, parseList, type Mask, type Read } from './read.js';
@@ -26,7 +20,6 @@ export function readBackupSettings(read: Read, mask: Mask, cwd: string): BackupS
       'is required for backup: set it to a secret such as ${{ secrets.DATABASE_URL }}.',
     );
   }
-  rejectUnavailable(read, LATER);
   const format = oneOf(INPUTS.format, read(INPUTS.format), FORMATS);
   const settings: BackupSettings = {
     connection,
@@ -47,6 +40,7 @@ export function readBackupSettings(read: Read, mask: Mask, cwd: string): BackupS
     labels: parseLabels(read(INPUTS.labels)),
     encryption: readEncryptionKeys(read, mask),
     retention: readRetentionPolicy(read),
+    ...readScope(read),
   };
   if (settings.schemaOnly && settings.dataOnly)
     throw new InputError(INPUTS.dataOnly, 'schema-only and data-only cannot both be true.');
@@ -69,8 +63,51 @@ function readFilters(read: Read): BackupSettings['filters'] {
   };
 }
 
-/** Inputs of backup whose issues have not landed yet. */
-const LATER = [INPUTS.globals, INPUTS.databases, INPUTS.excludeDatabases];
+/** What besides one database is backed up: `globals`, `databases`, `exclude-databases`. */
+function readScope(read: Read): Pick<BackupSettings, 'globals' | 'databases'> {
+  return {
+    globals: parseBool(INPUTS.globals, read(INPUTS.globals)),
+    databases: readDatabases(read),
+  };
+}
+
+/**
+ * `databases` (empty = the database of database-url; `all`; or a newline/comma list) and
+ * `exclude-databases`. Each database is labelled with its name, so `label` cannot be combined.
+ */
+export function readDatabases(read: Read): DatabaseSelection | undefined {
+  const raw = read(INPUTS.databases).trim();
+  const exclude = parseList(read(INPUTS.excludeDatabases));
+  if (!raw) {
+    if (exclude.length)
+      throw new InputError(
+        INPUTS.excludeDatabases,
+        `is set but databases is empty: set databases: all (or a list) to back up several databases.`,
+      );
+    return undefined;
+  }
+  if (read(INPUTS.label))
+    throw new InputError(
+      INPUTS.label,
+      `'${read(INPUTS.label)}' cannot be combined with databases: each database's backups are labelled with its name; leave label empty.`,
+    );
+  if (raw.toLowerCase() === 'all') return { kind: 'all', exclude };
+  const names = [...new Set(parseList(raw))];
+  for (const name of names) {
+    if (name.toLowerCase() === 'all')
+      throw new InputError(
+        INPUTS.databases,
+        `'${raw}' mixes all with names: use all alone (with exclude-databases), or a list of names.`,
+      );
+  }
+  const kept = names.filter((n) => !exclude.includes(n));
+  if (!kept.length)
+    throw new InputError(
+      INPUTS.excludeDatabases,
+      `leaves none of the databases listed (${names.join(', ')}): nothing would be backed up.`,
+    );
+  return { kind: 'list', names: kept, exclude };
+}
 
 /** `auto`, `none`, `gzip[:N]`, `lz4[:N]` or `zstd[:N]`, checked against the format. */
 export function parseCompression(raw: string, format: DumpFormat): Compression {

@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
-import { InputError, NotAvailableError } from '../errors.js';
+import { InputError } from '../errors.js';
 import { checkLabel, labelFromDatabase } from '../catalog/naming.js';
 import { parseDatabaseUrl, type Connection } from '../postgres/connection.js';
 import type { ClientRequest, Command, StorageLocation } from '../settings.js';
@@ -133,10 +133,4 @@ export function readWebhookUrl(read: Read, mask: Mask): string | undefined {
       'is not an http(s) URL (the value is a secret and not shown): give the https:// address of an incoming webhook.',
     );
   return raw;
-}
-
-/** Fails on the first of `names` that is set: those inputs' features have not landed yet. */
-export function rejectUnavailable(read: Read, names: string[]): void {
-  const given = names.find((name) => read(name) !== '' && read(name) !== 'false');
-  if (given) throw new NotAvailableError(`Input '${given}'`);
 }

@@ -7,7 +7,6 @@ import {
   readJobCount,
   readLabel,
   readStorage,
-  rejectUnavailable,
 } from './common.js';
 import { readDecryptionKeys } from './encryption.js';
 import { INPUTS, parseBool, parseList, type Mask, type Read } from './read.js';
@@ -22,7 +21,6 @@ export function readRestoreSettings(read: Read, mask: Mask, cwd: string): Restor
       'is required for restore: the database to restore into (a secret).',
     );
   }
-  rejectUnavailable(read, [INPUTS.restoreGlobals]);
   const settings: RestoreSettings = {
     target,
     storage: firstStorage(read, cwd),
@@ -40,6 +38,7 @@ export function readRestoreSettings(read: Read, mask: Mask, cwd: string): Restor
     overwrite: parseBool(INPUTS.overwrite, read(INPUTS.overwrite)),
     confirm: read(INPUTS.confirm),
     keys: readDecryptionKeys(read, mask),
+    restoreGlobals: parseBool(INPUTS.restoreGlobals, read(INPUTS.restoreGlobals)),
   };
   Object.assign(settings, readStoreOptions(read, mask, [settings.storage]));
   checkCombinations(settings);

@@ -2,6 +2,7 @@ import * as core from '@actions/core';
 import type { Changes } from '../catalog/changes.js';
 import type { Manifest } from '../catalog/manifest.js';
 import { changesTableHtml, describeChanges } from './changes.js';
+import { globalsBackupRows } from './globals.js';
 import { OUTPUTS } from './names.js';
 import { escapeHtml, flushSummary, formatBytes } from './summary.js';
 
@@ -18,29 +19,110 @@ export interface BackupReport {
   installSeconds?: number;
   /** Seconds from start to manifest written. */
   durationSeconds: number;
+  /** pg_database_size of the source divided by the dump's seconds (the Throughput row). */
+  databaseBytesPerSecond?: number;
   /** Ids deleted by retention. */
   pruned: string[];
   /** The retention policy applied after the backup (e.g. `keep-daily 7`); undefined = none ran. */
   retention?: string;
   /** What changed since the previous backup of the label (the `changes` output). */
   changes?: Changes;
+  /** With several databases: every finished backup, this one (the first) included. */
+  backups?: BackupReport[];
+  /** With several databases: those whose backup failed. */
+  failed?: FailedDatabase[];
 }
 
-/** Sets the backup outputs. */
+/** A database whose backup failed, and why. */
+export interface FailedDatabase {
+  database: string;
+  error: string;
+}
+
+/** One entry of the `backups` output. */
+export interface BackupEntry {
+  database: string;
+  'backup-id': string;
+  location: string;
+  size: number;
+  sha256: string;
+  tables: number;
+  rows: number;
+}
+
+/** The `backups` output: one entry per finished database backup. */
+export function backupEntries(reports: BackupReport[]): BackupEntry[] {
+  return reports.map((r) => ({
+    database: r.manifest.server.database,
+    'backup-id': r.manifest.id,
+    location: r.locations[0] ?? '',
+    size: r.manifest.object.size,
+    sha256: r.manifest.object.sha256,
+    tables: r.manifest.tables.length,
+    rows: r.manifest.totalRows,
+  }));
+}
+
+/**
+ * Sets the outputs, logs and writes the summary of the finished backups (one per database):
+ * the single-value outputs describe the first, `size`, `tables` and `rows` are sums. Returns the
+ * first backup's report carrying all of them; undefined when none finished.
+ */
+export async function reportBackups(
+  reports: BackupReport[],
+  failed: FailedDatabase[],
+  durationSeconds: number,
+): Promise<BackupReport | undefined> {
+  const [first] = reports;
+  const report = first && { ...first, backups: reports, failed, durationSeconds };
+  if (report) setBackupOutputs(report);
+  for (const r of reports)
+    for (const [field, value] of backupSummaryRows(r))
+      core.info(`${field}: ${value.replace(/<br>/g, ', ')}`);
+  if (reports.length + failed.length > 1) addDatabasesTable(reports, failed);
+  for (const r of reports) await writeBackupSummary(r);
+  if (!reports.length) await flushSummary();
+  return report;
+}
+
+/** The summary's table of a run over several databases: one row per database. */
+function addDatabasesTable(reports: BackupReport[], failed: FailedDatabase[]): void {
+  core.summary.addHeading(`PostgreSQL backup of ${reports.length + failed.length} databases`, 3);
+  core.summary.addTable([
+    ['Database', 'Status', 'Backup id', 'Size', 'Tables / rows'].map((data) => ({
+      data,
+      header: true,
+    })),
+    ...backupEntries(reports).map((e) => [
+      escapeHtml(e.database),
+      'stored',
+      e['backup-id'],
+      formatBytes(e.size),
+      `${e.tables} / ${e.rows}`,
+    ]),
+    ...failed.map((f) => [escapeHtml(f.database), 'failed', escapeHtml(f.error), '-', '-']),
+  ]);
+}
+
+/** Sets the backup outputs; with several databases `size`, `tables` and `rows` are sums. */
 export function setBackupOutputs(r: BackupReport): void {
   const m = r.manifest;
+  const entries = backupEntries(r.backups ?? [r]);
+  const sum = (field: 'size' | 'tables' | 'rows') =>
+    String(entries.reduce((total, e) => total + e[field], 0));
   const values: [string, string][] = [
     [OUTPUTS.backupId, m.id],
     [OUTPUTS.location, r.locations[0] ?? ''],
     [OUTPUTS.locations, JSON.stringify(r.locations)],
     [OUTPUTS.manifestLocation, r.manifestLocation],
-    [OUTPUTS.size, String(m.object.size)],
+    [OUTPUTS.size, sum('size')],
     [OUTPUTS.sha256, m.object.sha256],
     [OUTPUTS.duration, r.durationSeconds.toFixed(1)],
     [OUTPUTS.serverVersion, m.server.version],
     [OUTPUTS.clientVersion, m.client.pgDumpVersion],
-    [OUTPUTS.tables, String(m.tables.length)],
-    [OUTPUTS.rows, String(m.totalRows)],
+    [OUTPUTS.tables, sum('tables')],
+    [OUTPUTS.rows, sum('rows')],
+    [OUTPUTS.backups, JSON.stringify(entries)],
     [OUTPUTS.encrypted, String(m.encryption.scheme !== 'none')],
     [OUTPUTS.verified, String(m.verification.archive === 'passed')],
     [OUTPUTS.pruned, JSON.stringify(r.pruned)],
@@ -53,8 +135,10 @@ export function setBackupOutputs(r: BackupReport): void {
 /** The job summary rows of a backup, also printed to the log. */
 export function backupSummaryRows(r: BackupReport): [string, string][] {
   const m = r.manifest;
-  const throughput =
-    r.durationSeconds > 0 ? `${formatBytes(m.object.size / r.durationSeconds)}/s stored` : '-';
+  // Database bytes (pg_database_size) per second of the dump, as the benchmark states it.
+  const throughput = r.databaseBytesPerSecond
+    ? `${formatBytes(r.databaseBytesPerSecond)}/s of database`
+    : '-';
   return [
     ['Backup id', m.id],
     ['Location', r.locations.join('<br>')],
@@ -74,6 +158,7 @@ export function backupSummaryRows(r: BackupReport): [string, string][] {
       'Verification',
       m.verification.archive === 'passed' ? 'archive read back in full, rows counted' : 'skipped',
     ],
+    ...globalsBackupRows(m),
     ...prunedRow(r),
     ...(r.changes ? [['Changes', describeChanges(r.changes)] as [string, string]] : []),
   ];

@@ -1,4 +1,4 @@
-import type { Readable, Writable } from 'node:stream';
+import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { ConsequenceError } from '../errors.js';
 import type { PgClient } from '../postgres/install/installer.js';
@@ -24,25 +24,39 @@ export interface ArchiveSource {
   archive?: string;
   env: NodeJS.ProcessEnv;
   signal: AbortSignal;
+  /** Told the size of every chunk of SQL text read (the progress meter). */
+  onBytes?: (n: number) => void;
 }
 
 const STALL_MS = 120_000;
+const SLACK_BYTES = 2 << 20;
 
 /**
  * Reads an archive in full and counts COPY rows per table: plain SQL is counted as it is,
  * the other formats through `pg_restore -f -` (which fails on a truncated archive).
  */
 export function startArchiveCheck(s: ArchiveSource): ArchiveCheck {
-  const counter = new RowCounter();
+  const counter = new RowCounter(s.onBytes);
   if (s.format === 'plain') {
     // finished() also rejects when the counter is destroyed before its end (premature close).
     return { input: counter, counter, done: verification(finished(counter)) };
   }
   const reader = startArchiveRead(s.client, s.archive, s.env, s.signal);
   const parts = [reader.exited, pipeline(reader.stdout, counter, { signal: s.signal })];
-  if (!s.archive) parts.push(stallGuard(reader.stdin, reader.stdout, STALL_MS));
-  const done = Promise.all(parts);
-  return { input: s.archive ? undefined : reader.stdin, counter, done: verification(done) };
+  if (s.archive) return { counter, done: verification(Promise.all(parts)) };
+  parts.push(stallGuard(reader.stdin, reader.stdout, STALL_MS));
+  return { input: slack(reader.stdin), counter, done: verification(Promise.all(parts)) };
+}
+
+/**
+ * A buffer of {@link SLACK_BYTES} in front of pg_restore's stdin, so the dump does not wait each
+ * time pg_restore is busy for a moment: the verifier keeps pace on average, off the critical path.
+ * Its errors are left to pg_restore's exit status (an EPIPE after pg_restore exited is an echo).
+ */
+function slack(stdin: Writable): Writable {
+  const buffer = new PassThrough({ highWaterMark: SLACK_BYTES });
+  pipeline(buffer, stdin).catch(() => undefined);
+  return buffer;
 }
 
 /** The rows per table of a finished check; fails when the archive ended before its trailer. */

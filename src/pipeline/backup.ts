@@ -1,4 +1,7 @@
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import * as core from '@actions/core';
 import type { Duplex, Readable, Transform, Writable } from 'node:stream';
 import { ActionError } from '../errors.js';
 import type { PgClient } from '../postgres/install/installer.js';
@@ -13,6 +16,7 @@ import {
 import { Measure, type Measured } from './checksum.js';
 import { createCompressor, type StagePlan } from './compression.js';
 import { fanOut } from './fan-out.js';
+import { ProgressMeter } from './progress.js';
 import type { TableRows } from './row-count.js';
 import type { SchemaFingerprint } from './schema-hash.js';
 import { childController, runTogether } from './run-together.js';
@@ -39,6 +43,12 @@ export interface BackupStream {
   encryptor?: Duplex;
   /** The run's cancel signal (SIGINT/SIGTERM): aborts the stream like a failure. */
   signal?: AbortSignal;
+  /** pg_database_size of the source: what the progress lines estimate against. */
+  databaseSize?: number;
+  /** Where progress lines go (core.info by default). */
+  log?: (line: string) => void;
+  /** A millisecond clock (Date.now by default). */
+  now?: () => number;
 }
 
 /** What came out of the stream. */
@@ -47,6 +57,8 @@ export interface BackupStreamResult extends Measured {
   tables?: TableRows[];
   /** The schema fingerprint, when the archive was verified. */
   schema?: SchemaFingerprint;
+  /** Seconds from pg_dump's start to the last byte stored: the summary's throughput divides by it. */
+  dumpSeconds: number;
 }
 
 const PRIORITY = { dump: 0, store: 1, verify: 2 } as const;
@@ -54,11 +66,15 @@ const PRIORITY = { dump: 0, store: 1, verify: 2 } as const;
 /** pg_dump → [verify tap] → [compression] → [age] → sha256/size → every location, as one stream. */
 export async function runBackupStream(s: BackupStream): Promise<BackupStreamResult> {
   const controller = childController(s.signal);
-  const measure = new Measure();
+  const started = (s.now ?? Date.now)();
   const sink = fanOut(s.sinks);
-  if (s.format === 'directory') return runDirectory(s, controller, measure, sink);
+  if (s.format === 'directory') return runDirectory(s, controller, sink, started);
   const dump = startPgDump(s.client, s.dumpArgs, s.env, controller.signal);
-  const verifier = s.verify ? startVerifier(s, controller.signal) : undefined;
+  // Verified, the meter counts the SQL text read back (comparable to the database size);
+  // unverified, the bytes stored (compressed: no estimate).
+  const text = s.verify ? meterOf(s, 'Dumping', 'read', s.databaseSize) : undefined;
+  const measure = new Measure(text ? undefined : meterOf(s, 'Storing', 'stored'));
+  const verifier = s.verify ? startVerifier(s, controller.signal, text) : undefined;
   const stages: (Readable | Transform | Duplex | Writable)[] = [dump.stdout];
   if (verifier?.input) stages.push(new Tap(verifier.input));
   if (verifier && s.format === 'tar') stages.push(new TarCheck());
@@ -73,17 +89,19 @@ export async function runBackupStream(s: BackupStream): Promise<BackupStreamResu
     ],
     controller,
   );
-  return finish(measure, verifier);
+  return finish(s, started, measure, verifier);
 }
 
 async function runDirectory(
   s: BackupStream,
   controller: AbortController,
-  measure: Measure,
   sink: Writable,
+  started: number,
 ): Promise<BackupStreamResult> {
   const dump = startPgDump(s.client, s.dumpArgs, s.env, controller.signal);
   await runTogether([{ priority: PRIORITY.dump, promise: dump.exited }], controller);
+  const spooled = await directorySize(s.spoolDir ?? '');
+  const measure = new Measure(meterOf(s, 'Storing', 'stored', spooled, 'the dump directory'));
   const verifier = s.verify ? startVerifier(s, controller.signal) : undefined;
   const packed = packDirectory(s.spoolDir ?? '', s.tarRoot);
   await runTogether(
@@ -98,18 +116,48 @@ async function runDirectory(
     ],
     controller,
   );
-  return finish(measure, verifier);
+  return finish(s, started, measure, verifier);
 }
 
-function startVerifier(s: BackupStream, signal: AbortSignal): ArchiveCheck {
+function startVerifier(s: BackupStream, signal: AbortSignal, meter?: ProgressMeter): ArchiveCheck {
   const archive = s.format === 'directory' ? s.spoolDir : undefined;
-  return startArchiveCheck({ client: s.client, format: s.format, archive, env: s.env, signal });
+  const onBytes = meter && ((n: number) => meter.add(n));
+  return startArchiveCheck({
+    client: s.client,
+    format: s.format,
+    archive,
+    env: s.env,
+    signal,
+    onBytes,
+  });
 }
 
-function finish(measure: Measure, verifier: ArchiveCheck | undefined): BackupStreamResult {
-  const measured = measure.result();
+function meterOf(
+  s: BackupStream,
+  label: string,
+  verb: string,
+  total?: number,
+  totalName = 'pg_database_size',
+): ProgressMeter {
+  return new ProgressMeter({ label, verb, total, totalName, log: s.log ?? core.info, now: s.now });
+}
+
+/** Bytes of the files pg_dump wrote into a dump directory (flat: toc.dat and one file per table). */
+async function directorySize(dir: string): Promise<number> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const sizes = await Promise.all(names.map((n) => stat(join(dir, n)).then((st) => st.size)));
+  return sizes.reduce((sum, n) => sum + n, 0);
+}
+
+function finish(
+  s: BackupStream,
+  started: number,
+  measure: Measure,
+  verifier: ArchiveCheck | undefined,
+): BackupStreamResult {
+  const measured = { ...measure.result(), dumpSeconds: ((s.now ?? Date.now)() - started) / 1000 };
   if (measured.size === 0)
     throw new ActionError('pg_dump produced an empty archive; the backup was not stored.');
-  if (!verifier) return { ...measured };
+  if (!verifier) return measured;
   return { ...measured, tables: checkedTables(verifier), schema: checkedSchema(verifier) };
 }

@@ -39,7 +39,13 @@ export class RowCounter extends Writable {
   /** Whether the closing `-- PostgreSQL database dump complete` line was seen. */
   complete = false;
 
+  /** `onBytes` is told the size of every chunk (a progress meter). */
+  constructor(private readonly onBytes?: (n: number) => void) {
+    super();
+  }
+
   override _write(chunk: Buffer, _enc: BufferEncoding, done: (error?: Error | null) => void): void {
+    this.onBytes?.(chunk.length);
     let start = 0;
     while (start < chunk.length) {
       if (this.state === 'copy' && this.carryLength === 0) {

@@ -12,7 +12,8 @@ export class Tap extends Transform {
   private pending?: () => void;
 
   constructor(private readonly side: Writable) {
-    super();
+    // Room for four 64 KiB pipe reads, so pg_dump is not paused at every chunk.
+    super({ highWaterMark: 256 << 10 });
     side.on('error', () => this.onSideError());
     side.on('close', () => this.onSideError());
     side.on('drain', () => this.releasePending());

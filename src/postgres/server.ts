@@ -140,15 +140,22 @@ export function explainConnectError(error: unknown, conn: Connection, what: stri
   return new ActionError(`${text} (${message})`, { cause: error });
 }
 
+// What to check when packets do not arrive: most often a firewall, or an IPv6-only host on a runner
+// that has no IPv6 (GitHub-hosted runners have none).
+const UNREACHABLE =
+  "Check what stands between the runner and the server: a firewall or IP allow-list must admit the runner's address (GitHub-hosted runners' addresses change: allow them, or run the job on a self-hosted runner inside the database's network); an IPv6-only host (such as Supabase's direct db.<project>.supabase.co) cannot be reached from GitHub-hosted runners, which have no IPv6: use the provider's session pooler (IPv4) instead; and check the host and port.";
+
 const CONNECT_HINTS: Record<string, string> = {
   ECONNREFUSED:
     'Could not connect to {where} ({what}): connection refused. Is the server running and reachable from the runner?',
-  ENOTFOUND: 'Could not resolve the host of {what} ({where}). Check the host name in the URL.',
+  ENOTFOUND:
+    "Could not resolve the host of {what} ({where}). Check the host name in the URL; a host with only an IPv6 address (such as Supabase's direct db.<project>.supabase.co) is not found on runners without IPv6: use the provider's session pooler (IPv4) instead.",
   EAI_AGAIN:
     "Could not resolve the host of {what} ({where}). Check the host name and the runner's DNS.",
-  ETIMEDOUT:
-    'Timed out connecting to {where} ({what}). Check the host, port and any firewall or IP allow-list.',
-  EHOSTUNREACH: 'Host {where} ({what}) is unreachable from the runner.',
+  ETIMEDOUT: `Timed out connecting to {where} ({what}). ${UNREACHABLE}`,
+  EHOSTUNREACH: `Host {where} ({what}) is unreachable from the runner. ${UNREACHABLE}`,
+  ENETUNREACH: `The network of {where} ({what}) is unreachable from the runner. ${UNREACHABLE}`,
+  EADDRNOTAVAIL: `The address of {where} ({what}) cannot be reached from the runner. ${UNREACHABLE}`,
   '28P01':
     'Authentication failed{user} on {where} ({what}). Check the user name and password in the URL (percent-encode special characters).',
   '3D000':

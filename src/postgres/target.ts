@@ -64,7 +64,8 @@ export async function countRows(
   });
 }
 
-async function withMaintenance<T>(
+/** Runs `work` over the target server's maintenance database (`postgres`, else `template1`). */
+export async function withMaintenance<T>(
   conn: Connection,
   work: (client: pg.Client) => Promise<T>,
 ): Promise<T> {

@@ -13,7 +13,10 @@ export interface PgClient {
 }
 
 /** Path of one client program. */
-export function clientProgram(client: PgClient, name: 'pg_dump' | 'pg_restore' | 'psql'): string {
+export function clientProgram(
+  client: PgClient,
+  name: 'pg_dump' | 'pg_dumpall' | 'pg_restore' | 'psql',
+): string {
   return join(client.binDir, process.platform === 'win32' ? `${name}.exe` : name);
 }
 
