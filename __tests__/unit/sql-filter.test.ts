@@ -18,10 +18,10 @@ const PG16_SETTINGS = new Set([
   'search_path',
 ]);
 
-type Flags = Pick<SqlFilterRules, 'dropOwners' | 'dropPrivileges' | 'tolerateCleanErrors'>;
+type Flags = Pick<SqlFilterRules, 'dropOwners' | 'dropPrivileges' | 'cascadeClean'>;
 
-const NONE: Flags = { dropOwners: false, dropPrivileges: false, tolerateCleanErrors: false };
-const ALL: Flags = { dropOwners: true, dropPrivileges: true, tolerateCleanErrors: true };
+const NONE: Flags = { dropOwners: false, dropPrivileges: false, cascadeClean: false };
+const ALL: Flags = { dropOwners: true, dropPrivileges: true, cascadeClean: true };
 
 function rulesOf(flags: Partial<Flags>, known = PG16_SETTINGS): SqlFilterRules {
   return { knownSettings: known, ...NONE, ...flags };
@@ -74,15 +74,10 @@ function everyTwoWaySplit(data: Buffer): Buffer[][] {
   return out;
 }
 
-type Kind = 'keep' | 'unknownSet' | 'owner' | 'privilege' | 'cleanConstraint' | 'cleanIndex';
+type Kind = 'keep' | 'unknownSet' | 'owner' | 'privilege';
 
-const WRAP = {
-  cleanConstraint: 'invalid_table_definition',
-  cleanIndex: 'dependent_objects_still_exist',
-} as const;
-
-// A dump as pg_dump 18 / pg_restore --clean --if-exists write it, each line with what the rules
-// may do to it. Lines inside COPY data are always 'keep', however much they look like statements.
+// A dump as pg_dump 18 writes it, each line with what the rules may do to it. Drops after the
+// first object comment are not --clean's and are never rewritten. Lines inside COPY data are always 'keep', however much they look like statements.
 const DUMP: [string, Kind][] = [
   ['--', 'keep'],
   ['-- PostgreSQL database dump', 'keep'],
@@ -163,11 +158,11 @@ const DUMP: [string, Kind][] = [
   ['  GRANT SELECT ON TABLE public.notes TO reader;', 'keep'],
   ['GRANTED x;', 'keep'],
   ['', 'keep'],
-  ['ALTER TABLE IF EXISTS ONLY public.m DROP CONSTRAINT IF EXISTS m_pkey;', 'cleanConstraint'],
-  ['ALTER TABLE ONLY public.m_2026 DROP CONSTRAINT IF EXISTS m_2026_check;', 'cleanConstraint'],
-  ['ALTER TABLE ONLY "Odd"."t ;x" DROP CONSTRAINT IF EXISTS "c; d";', 'cleanConstraint'],
-  ['DROP INDEX IF EXISTS public.m_idx;', 'cleanIndex'],
-  ['DROP INDEX IF EXISTS "Odd"."ïdx";', 'cleanIndex'],
+  ['ALTER TABLE IF EXISTS ONLY public.m DROP CONSTRAINT IF EXISTS m_pkey;', 'keep'],
+  ['ALTER TABLE ONLY public.m_2026 DROP CONSTRAINT IF EXISTS m_2026_check;', 'keep'],
+  ['ALTER TABLE ONLY "Odd"."t ;x" DROP CONSTRAINT IF EXISTS "c; d";', 'keep'],
+  ['DROP INDEX IF EXISTS public.m_idx;', 'keep'],
+  ['DROP INDEX IF EXISTS "Odd"."ïdx";', 'keep'],
   ['ALTER TABLE public.m DROP CONSTRAINT IF EXISTS m_pkey;', 'keep'], // no ONLY
   ['ALTER TABLE IF EXISTS ONLY public.m DROP CONSTRAINT m_pkey;', 'keep'], // no IF EXISTS
   ['ALTER TABLE IF EXISTS public.m ALTER COLUMN id DROP DEFAULT;', 'keep'],
@@ -191,8 +186,6 @@ function expectedLine(line: string, kind: Kind, flags: Flags): string | undefine
   if (kind === 'unknownSet') return undefined;
   if (kind === 'owner' && flags.dropOwners) return undefined;
   if (kind === 'privilege' && flags.dropPrivileges) return undefined;
-  if ((kind === 'cleanConstraint' || kind === 'cleanIndex') && flags.tolerateCleanErrors)
-    return `DO $pgba$BEGIN ${line} EXCEPTION WHEN ${WRAP[kind]} THEN NULL; END$pgba$;`;
   return line;
 }
 
@@ -211,8 +204,8 @@ const UNKNOWN = ['default_with_oids', 'future_setting_x', 'transaction_timeout']
 const FLAG_SETS: Flags[] = [];
 for (const dropOwners of [false, true])
   for (const dropPrivileges of [false, true])
-    for (const tolerateCleanErrors of [false, true])
-      FLAG_SETS.push({ dropOwners, dropPrivileges, tolerateCleanErrors });
+    for (const cascadeClean of [false, true])
+      FLAG_SETS.push({ dropOwners, dropPrivileges, cascadeClean });
 
 describe('SqlFilter on a whole dump', () => {
   describe.each(FLAG_SETS)('with %j', (flags) => {
@@ -358,7 +351,7 @@ describe('SqlFilter: owners and privileges', () => {
   it.each([
     ['dropPrivileges', { dropPrivileges: true }, 'GRANT SELECT ON public.t TO PUBLIC;'],
     ['dropOwners', { dropOwners: true }, 'ALTER TABLE public.t OWNER TO app;'],
-    ['tolerateCleanErrors', { tolerateCleanErrors: true }, 'DROP INDEX IF EXISTS public.i;'],
+    ['cascadeClean', { cascadeClean: true }, 'DROP INDEX IF EXISTS public.i;'],
   ] as [string, Partial<Flags>, string][])(
     'leaves a function body untouched with %s',
     async (_name, flags, statement) => {
@@ -376,79 +369,109 @@ describe('SqlFilter: owners and privileges', () => {
   );
 });
 
-describe('SqlFilter: tolerateCleanErrors', () => {
-  const wrap = (line: string, code: string): string =>
-    `DO $pgba$BEGIN ${line} EXCEPTION WHEN ${code} THEN NULL; END$pgba$;`;
-
-  it.each([
+describe('SqlFilter: cascadeClean', () => {
+  // The drop section as pg_restore --clean --if-exists writes it (pg_restore 18), then the objects.
+  const HEADER =
+    "SET row_security = off;\nSELECT pg_catalog.set_config('search_path', '', false);\n\n";
+  const OBJECTS =
+    '--\n-- Name: app; Type: SCHEMA; Schema: -; Owner: postgres\n--\n\nCREATE SCHEMA app;\n' +
+    'DROP TABLE IF EXISTS app.later;\nALTER TABLE IF EXISTS ONLY app.c DROP CONSTRAINT IF EXISTS c_fkey;\n';
+  const CASES: [string, string][] = [
+    ['DROP PUBLICATION IF EXISTS pub;', 'DROP PUBLICATION IF EXISTS pub CASCADE;'],
+    ['ALTER TABLE IF EXISTS ONLY app.c DROP CONSTRAINT IF EXISTS c_id_fkey;', ''],
+    ['ALTER TABLE ONLY public.m_2026 DROP CONSTRAINT IF EXISTS m_2026_check;', ''],
+    ['ALTER TABLE IF EXISTS public.m ALTER COLUMN id DROP DEFAULT;', ''],
+    ['ALTER FOREIGN TABLE IF EXISTS ONLY public.f DROP CONSTRAINT IF EXISTS f_check;', ''],
+    ['ALTER DOMAIN public.d DROP CONSTRAINT IF EXISTS d_check;', ''],
+    ['ALTER PUBLICATION pub DROP TABLE ONLY public.t;', ''],
+    ['DROP INDEX IF EXISTS app.p_v_idx;', ''],
+    ['DROP INDEX IF EXISTS "Odd"."ïdx ;1";', ''],
+    ['DROP TRIGGER IF EXISTS trg ON public.t;', ''],
+    ['DROP RULE IF EXISTS r ON public.t;', ''],
+    ['DROP POLICY IF EXISTS p ON public.t;', ''],
     [
-      'ALTER TABLE IF EXISTS ONLY public.m DROP CONSTRAINT IF EXISTS m_pkey;',
-      'invalid_table_definition',
+      "SELECT pg_catalog.lo_unlink(oid) FROM pg_catalog.pg_largeobject_metadata WHERE oid = '4242';",
+      "SELECT pg_catalog.lo_unlink(oid) FROM pg_catalog.pg_largeobject_metadata WHERE oid = '4242';",
     ],
+    ['DROP VIEW IF EXISTS app.v;', 'DROP VIEW IF EXISTS app.v CASCADE;'],
     [
-      'ALTER TABLE ONLY public.m_2026 DROP CONSTRAINT IF EXISTS m_2026_pkey;',
-      'invalid_table_definition',
+      'DROP MATERIALIZED VIEW IF EXISTS app.mv;',
+      'DROP MATERIALIZED VIEW IF EXISTS app.mv CASCADE;',
     ],
-    ['DROP INDEX IF EXISTS public.m_idx;', 'dependent_objects_still_exist'],
-    ['DROP INDEX IF EXISTS "Mixed Case"."idx ;1";', 'dependent_objects_still_exist'],
-  ])('wraps %j (%s)', async (line, code) => {
-    const sql = Buffer.from(`SELECT 1;\n${line}\nSELECT 2;\n`);
-    for (const chunks of [...everyTwoWaySplit(sql), chunksOf(sql, 1)]) {
-      const { out } = await filtered(chunks, rulesOf({ tolerateCleanErrors: true }));
-      expect(out.toString()).toBe(`SELECT 1;\n${wrap(line, code)}\nSELECT 2;\n`);
-    }
-    const { out } = await filtered([sql], rulesOf({ tolerateCleanErrors: false }));
-    expect(out.equals(sql)).toBe(true);
-  });
+    ['DROP TABLE IF EXISTS "Odd"."t ;x";', 'DROP TABLE IF EXISTS "Odd"."t ;x" CASCADE;'],
+    ['DROP FUNCTION IF EXISTS app.f(integer);', 'DROP FUNCTION IF EXISTS app.f(integer) CASCADE;'],
+    ['DROP TYPE IF EXISTS app.w CASCADE;', 'DROP TYPE IF EXISTS app.w CASCADE;'],
+    [
+      'DROP TEXT SEARCH CONFIGURATION IF EXISTS app.c;',
+      'DROP TEXT SEARCH CONFIGURATION IF EXISTS app.c CASCADE;',
+    ],
+    ['DROP SCHEMA IF EXISTS app;', 'DROP SCHEMA IF EXISTS app CASCADE;'],
+    [
+      'DROP USER MAPPING IF EXISTS FOR app SERVER s;',
+      'DROP USER MAPPING IF EXISTS FOR app SERVER s;',
+    ],
+  ];
 
-  it('wraps non-ASCII names byte for byte (UTF-8)', async () => {
-    const line = 'DROP INDEX IF EXISTS "Größe"."índice_日本";';
-    const sql = Buffer.from(`${line}\n`);
+  it.each(CASES)('rewrites %j in the drop section', async (line, want) => {
+    const sql = Buffer.from(`${HEADER}${line}\n${OBJECTS}`);
+    const expected = `${HEADER}${want ? `${want}\n` : ''}${OBJECTS}`;
     for (const [, chunks] of chunkings(sql)) {
-      const { out } = await filtered(chunks, rulesOf({ tolerateCleanErrors: true }));
-      expect(out.equals(Buffer.from(`${wrap(line, 'dependent_objects_still_exist')}\n`))).toBe(
-        true,
-      );
+      const { out } = await filtered(chunks, rulesOf({ cascadeClean: true }));
+      expect(out.toString()).toBe(expected);
     }
-  });
-
-  it('does not wrap a line twice', async () => {
-    const once = `${wrap('DROP INDEX IF EXISTS public.i;', 'dependent_objects_still_exist')}\n`;
-    const first = await filtered([Buffer.from(once)], rulesOf({ tolerateCleanErrors: true }));
-    expect(first.out.toString()).toBe(once);
-  });
-
-  it.each([
-    'ALTER TABLE public.m DROP CONSTRAINT IF EXISTS m_pkey;',
-    'ALTER TABLE ONLY public.m DROP CONSTRAINT m_pkey;',
-    'ALTER TABLE ONLY public.m ADD CONSTRAINT m_pkey PRIMARY KEY (id);',
-    'ALTER TABLE IF EXISTS public.m ALTER COLUMN id DROP DEFAULT;',
-    'DROP INDEX public.m_idx;',
-    'DROP INDEX IF EXISTS public.m_idx',
-    'DROP TABLE IF EXISTS public.m;',
-    'DROP INDEX CONCURRENTLY IF EXISTS public.m_idx;',
-    ' DROP INDEX IF EXISTS public.m_idx;',
-    'drop index if exists public.m_idx;',
-  ])('leaves %j byte-identical', async (line) => {
-    const sql = Buffer.from(`${line}\n`);
-    const { out } = await filtered(chunksOf(sql, 3), rulesOf({ tolerateCleanErrors: true }));
+    const { out } = await filtered([sql], rulesOf({ cascadeClean: false }));
     expect(out.equals(sql)).toBe(true);
   });
 
-  // BUG (minor): a wrapped line is decoded as UTF-8 and re-encoded, so a dump in a
-  // single-byte encoding (client_encoding LATIN1) gets U+FFFD instead of its name bytes.
-  it('keeps the bytes of a wrapped line that is not UTF-8', async () => {
+  it('keeps the bytes of a rewritten line that is not UTF-8', async () => {
     const name = Buffer.from([0x22, 0xed, 0x6e, 0x64, 0x22]); // "índ" in LATIN1
     const line = Buffer.concat([
-      Buffer.from('DROP INDEX IF EXISTS public.'),
+      Buffer.from('DROP TABLE IF EXISTS public.'),
       name,
-      Buffer.from(';'),
+      Buffer.from(';\n'),
     ]);
-    const { out } = await filtered(
-      [Buffer.concat([line, Buffer.from('\n')])],
-      rulesOf({ tolerateCleanErrors: true }),
+    const { out } = await filtered([line], rulesOf({ cascadeClean: true }));
+    expect(out.equals(Buffer.concat([line.subarray(0, -2), Buffer.from(' CASCADE;\n')]))).toBe(
+      true,
     );
-    expect(out.includes(name)).toBe(true);
+  });
+});
+
+describe('SqlFilter: object positions and counts', () => {
+  const SQL = [
+    'SET x = 1;',
+    '--',
+    '-- Name: app; Type: SCHEMA; Schema: -; Owner: postgres',
+    '--',
+    'CREATE SCHEMA app;',
+    'ALTER SCHEMA app OWNER TO postgres;',
+    '--',
+    '-- Name: t; Type: TABLE; Schema: app; Owner: postgres',
+    '--',
+    'CREATE TABLE app.t (a int);',
+    'GRANT SELECT ON TABLE app.t TO reader;',
+    'ALTER TABLE app.t OWNER TO postgres;',
+    '--',
+    '-- Data for Name: t; Type: TABLE DATA; Schema: app; Owner: postgres',
+    'COPY app.t (a) FROM stdin;',
+    '1',
+    '\\.',
+    'SELECT 1;',
+    '',
+  ].join('\n');
+
+  it('tells which object an output line belongs to, after the lines dropped and the offset', async () => {
+    const filter = new SqlFilter(rulesOf({ dropOwners: true, dropPrivileges: true }), 1);
+    const out = collect(filter);
+    filter.end(Buffer.from(SQL));
+    const lines = (await out).toString().split('\n');
+    // The consumer read one line before the filter's output (BEGIN;): psql line n is lines[n - 2].
+    const psqlLine = (text: string) => lines.indexOf(text) + 2;
+    expect(filter.objectAt(psqlLine('CREATE SCHEMA app;'))).toBe('SCHEMA app');
+    expect(filter.objectAt(psqlLine('CREATE TABLE app.t (a int);'))).toBe('TABLE app.t');
+    expect(filter.objectAt(psqlLine('SELECT 1;'))).toBe('TABLE DATA app.t');
+    expect(filter.objectAt(1)).toBeUndefined();
+    expect(filter.counts).toEqual({ ownership: 2, privileges: 1 });
   });
 });
 
@@ -517,10 +540,17 @@ describe('SqlFilter: the last line without a newline', () => {
       [],
     ],
     [
-      'a clean drop is wrapped, still without newline',
+      'a clean sub-object drop is left out, also without newline',
       'SELECT 1;\nDROP INDEX IF EXISTS i;',
       ALL,
-      'SELECT 1;\nDO $pgba$BEGIN DROP INDEX IF EXISTS i; EXCEPTION WHEN dependent_objects_still_exist THEN NULL; END$pgba$;',
+      'SELECT 1;\n',
+      [],
+    ],
+    [
+      'a clean object drop gets CASCADE, still without newline',
+      'SELECT 1;\nDROP TABLE IF EXISTS t;',
+      ALL,
+      'SELECT 1;\nDROP TABLE IF EXISTS t CASCADE;',
       [],
     ],
     [

@@ -2,7 +2,7 @@ import * as core from '@actions/core';
 import type { Manifest } from '../catalog/manifest.js';
 import { plainName } from '../catalog/naming.js';
 import { ActionError } from '../errors.js';
-import { runRestore } from '../pipeline/restore.js';
+import { runRestore, type RestoreOutcome } from '../pipeline/restore.js';
 import { findClient, type ChosenClient } from '../postgres/client.js';
 import type { Connection } from '../postgres/connection.js';
 import type { PgClient } from '../postgres/install/installer.js';
@@ -57,7 +57,7 @@ export async function pickClient(
 }
 
 /** Creates the database when missing, restores, and drops a database it created if the restore fails. */
-export async function restoreSafely(p: RestoreInto): Promise<string[]> {
+export async function restoreSafely(p: RestoreInto): Promise<RestoreOutcome> {
   const created = await createIfMissing(p);
   try {
     const skipped = await restoreArchive(p, created !== undefined);
@@ -83,8 +83,8 @@ export async function createIfMissing(p: RestoreInto): Promise<CreatedDatabase |
   return { keep: done, drop: () => dropTargetDatabase(p.target).then(done) };
 }
 
-/** Restores the archive (one transaction unless parallel into a created database); returns skipped settings. */
-export async function restoreArchive(p: RestoreInto, created: boolean): Promise<string[]> {
+/** Restores the archive (one transaction unless parallel into a created database). */
+export async function restoreArchive(p: RestoreInto, created: boolean): Promise<RestoreOutcome> {
   if (p.jobs && !created)
     core.warning(
       'jobs is used only when the action creates the target database (a parallel restore cannot be rolled back); restoring in one transaction.',
@@ -95,9 +95,15 @@ export async function restoreArchive(p: RestoreInto, created: boolean): Promise<
     archivePath: p.archivePath,
     objectKey: plainName(p.manifest.object.key),
     target: p.target,
-    selection: p.selection,
+    // Nothing to drop in a database this run created.
+    selection: created ? { ...p.selection, clean: false } : p.selection,
     jobs: created ? p.jobs : undefined,
     knownSettings: p.state.exists ? p.state.settings : await targetSettings(p.target),
+    versions: {
+      server: p.state.server,
+      dump: p.manifest.client.pgDumpVersion,
+      source: p.manifest.server.version,
+    },
     env: p.env,
     workspace: p.workspace,
     signal: p.signal,
@@ -105,8 +111,8 @@ export async function restoreArchive(p: RestoreInto, created: boolean): Promise<
 }
 
 /** Warns once per setting of a newer pg_dump that the target server does not know. */
-export function warnSkippedSettings(names: string[], p: RestoreInto): void {
-  for (const name of names) {
+export function warnSkippedSettings(outcome: RestoreOutcome, p: RestoreInto): void {
+  for (const name of outcome.settings) {
     core.warning(
       `The target server (PostgreSQL ${p.state.server.version}) does not know the setting '${name}' written by pg_dump ${p.manifest.client.pgDumpVersion}; its SET was skipped.`,
     );

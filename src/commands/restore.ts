@@ -8,15 +8,23 @@ import {
 } from '../catalog/manifest.js';
 import { ActionError, InputError } from '../errors.js';
 import { INPUTS } from '../inputs/read.js';
-import { setRestoreOutputs, writeRestoreSummary, type RestoreReport } from '../outputs/restore.js';
+import {
+  setRestoreOutputs,
+  skippedNote,
+  writeRestoreSummary,
+  type RestoreReport,
+} from '../outputs/restore.js';
+import { writeGlobalsSummary } from '../outputs/globals.js';
 import { formatBytes } from '../outputs/summary.js';
 import { decryptIfNeeded, fetchVerifiedArchive } from '../pipeline/fetch.js';
 import { libpqEnv, writePgpass } from '../postgres/connection.js';
+import type { RestoreOutcome } from '../pipeline/restore.js';
 import type { RestoreSelection } from '../postgres/pg-restore.js';
 import { countRows, inspectTarget, type TargetState } from '../postgres/target.js';
 import type { RestoreSettings } from '../settings.js';
 import type { Store } from '../storage/store.js';
 import { openStores, type RunContext } from './context.js';
+import { restoreGlobalsIfAsked } from './restore-globals.js';
 import {
   pickClient,
   restoreSafely,
@@ -37,23 +45,15 @@ export async function runRestoreCommand(
   if (!store) throw new InputError(INPUTS.storage, 'is empty: give the location to restore from.');
   const manifest = await core.group('Find the backup', () => findAndDescribe(store, settings));
   checkRestorable(manifest, settings);
-  const stored = await core.group('Check the SHA-256 of the stored object', () =>
-    fetchVerifiedArchive(store, manifest.object, ctx.workspace),
-  );
-  const archivePath = await core.group('Decrypt', () =>
-    decrypt(manifest, stored, settings, ctx.workspace),
-  );
+  const archivePath = await fetchArchive(store, manifest, settings, ctx.workspace);
   const target = await core.group('Inspect the target', () => inspectAndCheck(settings));
   const client = await core.group('Find a matching pg_restore', () =>
     pickClient(settings.client, manifest, target.server.major, ctx.env),
   );
   const env = libpqEnv(ctx.env, await writePgpass(ctx.workspace, settings.target), ctx.workspace);
   const plan = planOf(settings, { ...ctx, state: target, manifest, client, archivePath, env });
-  const dropped = await core.group(
-    `Restore ${manifest.id} into '${settings.target.database}'`,
-    () => restoreSafely(plan),
-  );
-  warnSkippedSettings(dropped, plan);
+  const globals = await restoreGlobalsIfAsked(store, manifest, settings, ctx);
+  const dropped = await applyRestore(plan);
   const comparison = await core.group('Compare row counts with the manifest', () =>
     compareRows(manifest, settings),
   );
@@ -62,11 +62,44 @@ export async function runRestoreCommand(
     comparison,
     durationSeconds: (ctx.now().getTime() - started.getTime()) / 1000,
     target: settings.target.database,
+    skipped: dropped.skipped,
   };
   setRestoreOutputs(report);
   await writeRestoreSummary(report);
+  await writeGlobalsSummary(globals);
   failOnMismatch(comparison);
   return report;
+}
+
+/** Fetches the stored object, checks its SHA-256 and decrypts it: the local archive to restore. */
+async function fetchArchive(
+  store: Store,
+  manifest: Manifest,
+  settings: RestoreSettings,
+  workspace: string,
+): Promise<string> {
+  const stored = await core.group('Check the SHA-256 of the stored object', async () => {
+    const path = await fetchVerifiedArchive(store, manifest.object, workspace);
+    core.info(
+      `sha256 ${manifest.object.sha256} and ${manifest.object.size} bytes match the manifest.`,
+    );
+    return path;
+  });
+  return core.group('Decrypt', () => decrypt(manifest, stored, settings, workspace));
+}
+
+/** The restore itself, and what it left out (unknown settings, ownership and privileges). */
+async function applyRestore(plan: RestoreInto): Promise<RestoreOutcome> {
+  const name = plan.target.database;
+  const outcome = await core.group(`Restore ${plan.manifest.id} into '${name}'`, async () => {
+    const result = await restoreSafely(plan);
+    core.info(`Applied the whole archive to '${name}' in one transaction.`);
+    return result;
+  });
+  warnSkippedSettings(outcome, plan);
+  const skipped = skippedNote(outcome.skipped);
+  if (skipped) core.info(skipped);
+  return outcome;
 }
 
 function failOnMismatch(comparison: Comparison): void {

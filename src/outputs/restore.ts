@@ -1,7 +1,8 @@
 import * as core from '@actions/core';
 import type { Comparison, Manifest } from '../catalog/manifest.js';
 import { OUTPUTS } from './names.js';
-import { flushSummary } from './summary.js';
+import type { SqlFilterCounts } from '../pipeline/sql-filter.js';
+import { addCollapsedTable, escapeHtml, flushSummary } from './summary.js';
 
 /** What a finished restore reports. */
 export interface RestoreReport {
@@ -9,6 +10,14 @@ export interface RestoreReport {
   comparison: Comparison;
   durationSeconds: number;
   target: string;
+  /** Ownership and privilege statements left out (no-owner / no-privileges). */
+  skipped?: SqlFilterCounts;
+}
+
+/** What no-owner / no-privileges left out, and what it means after a restore; undefined for none. */
+export function skippedNote(skipped: SqlFilterCounts | undefined): string | undefined {
+  if (!skipped || skipped.ownership + skipped.privileges === 0) return undefined;
+  return `${skipped.ownership} ownership and ${skipped.privileges} privilege statement(s) of the backup were not applied (no-owner, no-privileges): every restored object belongs to the restoring user, and grants such as GRANT ALL ON SCHEMA public TO PUBLIC and ALTER DEFAULT PRIVILEGES are missing, so other roles may be unable to use or create objects. To keep them, create the roles first (restore-globals: true) and set no-owner: false and no-privileges: false.`;
 }
 
 /** Sets the restore outputs. */
@@ -32,30 +41,33 @@ export async function writeRestoreSummary(r: RestoreReport): Promise<void> {
     : c.mismatches.length
       ? `${c.mismatches.length} table(s) differ`
       : 'all row counts equal the manifest';
-  core.summary.addHeading(`PostgreSQL restore of ${r.manifest.id}`, 3);
+  const skipped = skippedNote(r.skipped);
+  core.summary.addHeading(`PostgreSQL restore of ${escapeHtml(r.manifest.id)}`, 3);
   core.summary.addTable([
     [
       { data: 'Field', header: true },
       { data: 'Value', header: true },
     ],
-    ['Backup', `${r.manifest.id} (${r.manifest.createdAt})`],
-    ['Target database', r.target],
-    ['Recovery time', `${r.durationSeconds.toFixed(1)} s`],
-    ['Verification', verdict],
+    ...(
+      [
+        ['Backup', `${r.manifest.id} (${r.manifest.createdAt})`],
+        ['Target database', r.target],
+        ['Recovery time', `${r.durationSeconds.toFixed(1)} s`],
+        ['Verification', verdict],
+        ...(skipped ? [['Not applied', skipped]] : []),
+      ] as [string, string][]
+    ).map(([field, value]) => [field, escapeHtml(value)]),
   ]);
   if (c.rows.length) {
-    core.summary.addTable([
-      [
-        { data: 'Table', header: true },
-        { data: 'Manifest', header: true },
-        { data: 'Restored', header: true },
-      ],
-      ...c.rows.map((row) => [
+    addCollapsedTable(
+      `Rows per table (${c.rows.length})`,
+      ['Table', 'Manifest', 'Restored'],
+      c.rows.map((row) => [
         row.table,
         String(row.expected),
         row.restored < 0 ? 'missing' : String(row.restored),
       ]),
-    ]);
+    );
   }
   await flushSummary();
 }

@@ -25,3 +25,13 @@ export function escapeHtml(text: string): string {
     (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] ?? c,
   );
 }
+
+/** Adds a collapsed table (a `<details>` block) to the job summary; every cell is escaped. */
+export function addCollapsedTable(title: string, headers: string[], rows: string[][]): void {
+  const cells = (tag: string, row: string[]) =>
+    `<tr>${row.map((c) => `<${tag}>${escapeHtml(c)}</${tag}>`).join('')}</tr>`;
+  core.summary.addDetails(
+    escapeHtml(title),
+    `<table>${cells('th', headers)}${rows.map((r) => cells('td', r)).join('')}</table>`,
+  );
+}

@@ -1,113 +1,125 @@
 import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable, Transform, Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGunzip, createZstdDecompress } from 'node:zlib';
+import * as core from '@actions/core';
 import { ActionError } from '../errors.js';
-import type { PgClient } from '../postgres/install/installer.js';
-import type { Connection } from '../postgres/connection.js';
 import {
+  buildDirectArgs,
   buildParallelArgs,
   buildToSqlArgs,
   startPgRestore,
-  startPsql,
-  type RestoreSelection,
 } from '../postgres/pg-restore.js';
-import type { DumpFormat } from '../settings.js';
+import { meterStage, ProgressMeter } from './progress.js';
+import { sqlRestore } from './restore-sql.js';
 import { childController, runTogether } from './run-together.js';
-import { SqlFilter } from './sql-filter.js';
+import { SqlFilter, type SqlFilterCounts } from './sql-filter.js';
+import type { RestoreJob, RestoreOutcome } from './restore-job.js';
 
-/** Everything one restore needs. */
-export interface RestoreJob {
-  client: PgClient;
-  format: DumpFormat;
-  /** The verified local copy of the data object. */
-  archivePath: string;
-  /** The object key (its extension tells plain compression). */
-  objectKey: string;
-  target: Connection;
-  selection: RestoreSelection;
-  jobs?: number;
-  /** Settings the target server knows. */
-  knownSettings: Set<string>;
-  env: NodeJS.ProcessEnv;
-  workspace: string;
-  /** The run's cancel signal (SIGINT/SIGTERM): aborts the restore like a failure (rolled back). */
-  signal?: AbortSignal;
-}
+export { decompressorFor, type RestoreJob, type RestoreOutcome } from './restore-job.js';
 
-/** Restores; returns the unknown settings that were left out (reported as warnings). */
-export async function runRestore(job: RestoreJob): Promise<string[]> {
+/**
+ * Restores by the fastest path that keeps the guarantees: pg_restore --jobs into a database this
+ * run created; pg_restore --single-transaction straight into a server at least as new as the client
+ * when nothing needs rewriting; else the SQL path (psql, one transaction, filtered).
+ */
+export async function runRestore(job: RestoreJob): Promise<RestoreOutcome> {
   const archive =
     job.format === 'directory'
       ? await unpack(job.archivePath, job.workspace, job.env)
       : job.archivePath;
-  if (job.jobs && job.format !== 'plain' && job.format !== 'tar')
-    return parallelRestore(job, archive, job.jobs);
-  return sqlRestore(job, archive);
+  const skipped = job.format === 'plain' ? undefined : await countSkipped(job, archive);
+  if (job.jobs && job.format !== 'plain' && job.format !== 'tar') {
+    core.info(`pg_restore --jobs=${job.jobs} into the database this run created.`);
+    return { settings: await parallelRestore(job, archive, job.jobs), skipped };
+  }
+  if (directPossible(job)) {
+    core.info('pg_restore --single-transaction straight into the server (nothing to rewrite).');
+    return { settings: await directRestore(job, archive), skipped };
+  }
+  core.info(
+    `pg_restore → psql in one transaction${job.selection.clean ? ', dropping the archive objects first (overwrite, guarded)' : ''}.`,
+  );
+  return { ...(await sqlRestore(job, archive)), ...(skipped ? { skipped } : {}) };
 }
 
 /**
- * archive → (pg_restore -f - | decompress) → SQL filter → psql, in one transaction: BEGIN first,
- * COMMIT only after the whole input was applied and its reader exited cleanly. An input that ends
- * early (a failure, a signal, a killed action) leaves psql at EOF without COMMIT: rolled back.
+ * Straight into the server: a custom or tar archive (read from stdin, so a killed action ends the
+ * input and the transaction rolls back), no overwrite rewrite, and a server at least as new as
+ * pg_restore (every SET it writes is known).
  */
-async function sqlRestore(job: RestoreJob, archive: string): Promise<string[]> {
-  const controller = childController(job.signal);
-  const { signal } = controller;
-  const psql = startPsql(job.client, job.target, { env: job.env, signal, stdout: false });
-  const filter = new SqlFilter({
-    knownSettings: job.knownSettings,
-    dropOwners: job.format === 'plain' && job.selection.noOwner,
-    dropPrivileges: job.format === 'plain' && job.selection.noPrivileges,
-    tolerateCleanErrors: job.selection.clean,
-    dropTransactionControl: true,
-  });
-  const { stages, reader } = sqlSource(job, archive, signal);
-  const parts = [{ priority: 0, promise: psql.exited }];
-  if (reader) parts.push({ priority: 1, promise: reader });
-  const applied = async () => {
-    psql.stdin.write('BEGIN;\n');
-    await pipeline([...stages, filter, psql.stdin], { signal, end: false });
-    await reader;
-    await endWith(psql.stdin, 'COMMIT;\n');
-  };
-  parts.push({ priority: 2, promise: applied() });
-  await runTogether(parts, controller);
-  return [...filter.dropped];
+function directPossible(job: RestoreJob): boolean {
+  return (
+    (job.format === 'custom' || job.format === 'tar') &&
+    !job.selection.clean &&
+    job.versions.server.major >= job.client.major
+  );
 }
 
-/** The SQL text of an archive: a plain file (decompressed) or pg_restore -f -, and its exit. */
-function sqlSource(
+/** pg_restore --single-transaction --exit-on-error into the target, the archive on its stdin. */
+async function directRestore(job: RestoreJob, archive: string): Promise<string[]> {
+  const controller = childController(job.signal);
+  const run = startPgRestore(job.client, buildDirectArgs(job.selection, job.target), {
+    env: job.env,
+    signal: controller.signal,
+    name: 'pg_restore',
+    stdin: true,
+    stdout: false,
+  });
+  const meter = new ProgressMeter({
+    label: 'Restoring',
+    verb: 'sent to pg_restore',
+    total: (await stat(archive)).size,
+    totalName: 'stored size',
+    log: core.info,
+  });
+  const feed = pipeline(createReadStream(archive), meterStage(meter), run.stdin, {
+    signal: controller.signal,
+  });
+  await runTogether(
+    [
+      { priority: 0, promise: run.exited },
+      { priority: 1, promise: feed },
+    ],
+    controller,
+  );
+  return [];
+}
+
+/**
+ * How many ownership and privilege statements no-owner / no-privileges leave out: the archive's
+ * schema as SQL, with both kept, counted by the filter that drops them from plain dumps.
+ */
+async function countSkipped(
   job: RestoreJob,
   archive: string,
-  signal: AbortSignal,
-): { stages: (Readable | Transform)[]; reader?: Promise<void> } {
-  if (job.format === 'plain')
-    return { stages: [createReadStream(archive), ...decompressorFor(job.objectKey)] };
-  const run = startPgRestore(job.client, buildToSqlArgs(archive, job.selection), {
+): Promise<SqlFilterCounts | undefined> {
+  const { noOwner, noPrivileges } = job.selection;
+  if (!noOwner && !noPrivileges) return undefined;
+  const selection = { ...job.selection, noOwner: false, noPrivileges: false, clean: false };
+  const args = buildToSqlArgs(archive, { ...selection, dataOnly: false, schemaOnly: true });
+  const controller = childController(job.signal);
+  const run = startPgRestore(job.client, args, {
     env: job.env,
-    signal,
+    signal: controller.signal,
     name: 'pg_restore',
   });
-  return { stages: [run.stdout], reader: run.exited };
-}
-
-/** Writes the last bytes and ends the stream, resolving once they were handed over. */
-function endWith(stream: Writable, text: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    stream.once('error', reject);
-    stream.end(text, (error?: Error | null) => (error ? reject(error) : resolve()));
+  const counter = new SqlFilter({
+    knownSettings: new Set(),
+    dropOwners: noOwner,
+    dropPrivileges: noPrivileges,
   });
-}
-
-/** The decompression stages of a plain dump, told by its key's extension (.sql.gz, .sql.zst). */
-export function decompressorFor(key: string): Transform[] {
-  if (/\.sql\.gz$/.test(key)) return [createGunzip()];
-  if (/\.sql\.zst$/.test(key)) return [createZstdDecompress()];
-  return [];
+  const sink = new Writable({ write: (_chunk, _enc, done) => done() });
+  await runTogether(
+    [
+      { priority: 0, promise: run.exited },
+      { priority: 1, promise: pipeline(run.stdout, counter, sink, { signal: controller.signal }) },
+    ],
+    controller,
+  );
+  return { ...counter.counts };
 }
 
 const UNKNOWN_SETTING = /unrecognized configuration parameter "([^"]+)"/;

@@ -3,7 +3,8 @@ import { Transform, type TransformCallback } from 'node:stream';
 const NL = 0x0a;
 const DOLLAR = 0x24;
 const PRIVILEGES = /^(GRANT|REVOKE|ALTER DEFAULT PRIVILEGES) .*;$/;
-const STATEMENT_STARTS = new Set([0x42, 0x43, 0x53, 0x41, 0x47, 0x52, 0x44]);
+// B, C, S, A, G, R, D and - (object comments).
+const STATEMENT_STARTS = new Set([0x42, 0x43, 0x53, 0x41, 0x47, 0x52, 0x44, 0x2d]);
 /** Transaction control that pg_restore -f - and plain dumps write around large objects. */
 const TRANSACTION_CONTROL = new Set(['BEGIN;', 'COMMIT;']);
 
@@ -16,10 +17,12 @@ export interface SqlFilterRules {
   /** Drop `GRANT …;` / `REVOKE …;` lines (plain dumps with no-privileges). */
   dropPrivileges: boolean;
   /**
-   * Make `--clean`'s drops of partition constraints and indexes tolerate the errors PostgreSQL
-   * raises for inherited ones (the DROP TABLE that follows removes them anyway).
+   * Rewrite `--clean`'s drops so they cannot fail on dependencies: every drop of a top-level object
+   * gets `CASCADE`, and the drops of sub-objects (constraints, indexes, triggers, rules, policies,
+   * defaults, publication members) are left out, as their object's drop removes them. Objects
+   * outside the archive that a cascade would take are caught by the overwrite guard.
    */
-  tolerateCleanErrors?: boolean;
+  cascadeClean?: boolean;
   /**
    * Drop top-level `BEGIN;` and `COMMIT;` (pg_restore wraps large objects in them): the restore
    * runs in one transaction of its own, which they would end early.
@@ -27,10 +30,20 @@ export interface SqlFilterRules {
   dropTransactionControl?: boolean;
 }
 
-const CLEAN_DROPS: [RegExp, string][] = [
-  [/^ALTER TABLE (IF EXISTS )?ONLY .* DROP CONSTRAINT IF EXISTS .*;$/, 'invalid_table_definition'],
-  [/^DROP INDEX IF EXISTS .*;$/, 'dependent_objects_still_exist'],
-];
+/** Drops of parts of an object: its own drop (with CASCADE) removes them. */
+const SUB_OBJECT_DROP =
+  /^(ALTER (FOREIGN )?TABLE (IF EXISTS )?(ONLY )?.* (DROP CONSTRAINT .*|ALTER COLUMN .* DROP DEFAULT)|ALTER DOMAIN .* DROP CONSTRAINT .*|ALTER PUBLICATION .* DROP .*|DROP (INDEX|TRIGGER|RULE|POLICY) .*);$/;
+/** A drop of a top-level object, as `--clean --if-exists` writes it. */
+const OBJECT_DROP = /^DROP (?!USER MAPPING )[A-Z ]+ IF EXISTS .*;$/;
+/** The comment pg_restore writes before each object, e.g. `-- Name: t; Type: TABLE; Schema: public; Owner: app`. */
+const OBJECT_COMMENT = /^-- (Data for )?Name: (.*); Type: ([^;]*); Schema: ([^;]*);/;
+const OWNERSHIP = /^ALTER .* OWNER TO .*;$/;
+
+/** How many statements the filter left out, by kind. */
+export interface SqlFilterCounts {
+  ownership: number;
+  privileges: number;
+}
 
 /**
  * Passes SQL text through line by line, leaving COPY data untouched, and drops the statements the
@@ -39,12 +52,33 @@ const CLEAN_DROPS: [RegExp, string][] = [
 export class SqlFilter extends Transform {
   /** Names of unknown settings whose SET lines were dropped. */
   readonly dropped = new Set<string>();
+  /** Ownership and privilege statements left out. */
+  readonly counts: SqlFilterCounts = { ownership: 0, privileges: 0 };
+  /** Output line numbers (1-based, after `lineOffset`) where each object's statements start. */
+  private readonly objects: { line: number; name: string }[] = [];
+  private outLines: number;
+  private inClean = true;
   private inCopy = false;
   private dollarTag?: string;
   private carry = Buffer.alloc(0);
 
-  constructor(private readonly rules: SqlFilterRules) {
+  /** `lineOffset`: lines the consumer read before this filter's output (for {@link objectAt}). */
+  constructor(
+    private readonly rules: SqlFilterRules,
+    lineOffset = 0,
+  ) {
     super();
+    this.outLines = lineOffset;
+  }
+
+  /** The object whose statements the given output line belongs to, as `TYPE schema.name`. */
+  objectAt(line: number): string | undefined {
+    let found: string | undefined;
+    for (const o of this.objects) {
+      if (o.line > line) break;
+      found = o.name;
+    }
+    return found;
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
@@ -54,6 +88,7 @@ export class SqlFilter extends Transform {
     let keepFrom = 0;
     for (let nl = data.indexOf(NL, start); nl !== -1; nl = data.indexOf(NL, start)) {
       const replacement = this.edit(data, start, nl);
+      if (replacement !== '') this.outLines += 1;
       if (replacement !== undefined) {
         if (start > keepFrom) kept.push(data.subarray(keepFrom, start));
         if (replacement) kept.push(Buffer.from(`${replacement}\n`, 'latin1'));
@@ -104,19 +139,39 @@ export class SqlFilter extends Transform {
     }
     if (this.dollarTag !== undefined) return undefined;
     if (this.rules.dropTransactionControl && TRANSACTION_CONTROL.has(line)) return '';
+    if (line.startsWith('-- ')) return this.noteObject(line);
     const set = /^SET ([a-z_.]+) = .*;$/.exec(line);
     if (set?.[1] && !set[1].includes('.') && !this.rules.knownSettings.has(set[1])) {
       this.dropped.add(set[1]);
       return '';
     }
-    if (this.rules.dropOwners && /^ALTER .* OWNER TO .*;$/.test(line)) return '';
-    if (this.rules.dropPrivileges && PRIVILEGES.test(line)) return '';
-    const clean = this.rules.tolerateCleanErrors
-      ? CLEAN_DROPS.find(([re]) => re.test(line))
-      : undefined;
-    if (clean && !line.includes('$pgba$')) {
-      return `DO $pgba$BEGIN ${line} EXCEPTION WHEN ${clean[1]} THEN NULL; END$pgba$;`;
+    if (this.rules.dropOwners && OWNERSHIP.test(line)) {
+      this.counts.ownership += 1;
+      return '';
+    }
+    if (this.rules.dropPrivileges && PRIVILEGES.test(line)) {
+      this.counts.privileges += 1;
+      return '';
+    }
+    if (this.rules.cascadeClean && this.inClean) return cleanDrop(line);
+    return undefined;
+  }
+
+  /** Remembers where an object's statements start; its first comment ends the clean phase. */
+  private noteObject(line: string): undefined {
+    const m = OBJECT_COMMENT.exec(line);
+    if (m) {
+      this.inClean = false;
+      const schema = m[4] === '-' ? '' : `${m[4]}.`;
+      this.objects.push({ line: this.outLines + 1, name: `${m[3]} ${schema}${m[2]}` });
     }
     return undefined;
   }
+}
+
+/** A drop of `--clean`, made safe to run in any order: sub-object drops left out, CASCADE added. */
+function cleanDrop(line: string): string | undefined {
+  if (SUB_OBJECT_DROP.test(line)) return '';
+  if (OBJECT_DROP.test(line) && !/ CASCADE;$/.test(line)) return `${line.slice(0, -1)} CASCADE;`;
+  return undefined;
 }

@@ -74,6 +74,19 @@ export function buildParallelArgs(
   ];
 }
 
+/**
+ * Args for pg_restore straight into the target in one transaction (which implies
+ * --exit-on-error), reading the archive from stdin.
+ */
+export function buildDirectArgs(selection: RestoreSelection, target: Connection): string[] {
+  return [
+    '--single-transaction',
+    '--no-password',
+    ...buildSelectionArgs(selection),
+    `--dbname=${toConninfo(target)}`,
+  ];
+}
+
 /** Starts pg_restore with the given args. */
 export function startPgRestore(
   client: PgClient,

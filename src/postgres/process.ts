@@ -48,13 +48,15 @@ export function startProcess(bin: string, args: string[], options: ProcessOption
   let tail = '';
   const stderr = child.stderr as Readable;
   stderr.setEncoding('utf8');
+  const lines = new LineSplitter((line) => {
+    core.info(`${options.name}: ${line}`);
+    options.onStderrLine?.(line);
+  });
   stderr.on('data', (text: string) => {
     tail = (tail + text).slice(-TAIL_BYTES);
-    for (const line of text.split('\n').filter(Boolean)) {
-      core.info(`${options.name}: ${line}`);
-      options.onStderrLine?.(line);
-    }
+    lines.push(text);
   });
+  stderr.once('end', () => lines.end());
   const exited = new Promise<void>((resolve, reject) => {
     child.once('error', (error) => {
       // An abort is followed by 'close', which tells how the process really ended.
@@ -103,4 +105,24 @@ function processError(
 
 function lastLines(text: string, n: number): string {
   return text.trim().split('\n').slice(-n).join(' | ');
+}
+
+/** Cuts text that arrives in arbitrary chunks into whole lines (a line split across chunks stays one). */
+export class LineSplitter {
+  private partial = '';
+
+  constructor(private readonly onLine: (line: string) => void) {}
+
+  /** Takes the next chunk; emits every line it completes. */
+  push(text: string): void {
+    const parts = (this.partial + text).split('\n');
+    this.partial = parts.pop() ?? '';
+    for (const line of parts) if (line) this.onLine(line);
+  }
+
+  /** Emits the last line when it had no newline. */
+  end(): void {
+    if (this.partial) this.onLine(this.partial);
+    this.partial = '';
+  }
 }

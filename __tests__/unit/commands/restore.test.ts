@@ -229,7 +229,9 @@ describe('restore story: protecting the target', () => {
     inspectTarget.mockResolvedValue(EMPTY);
     await fake.setPsqlExit(1);
     const run = runRestoreCommand(restoreSettings(), await context());
-    await expect(run).rejects.toThrow(/rolled back.*psql failed \(exit code 1\)/);
+    await expect(run).rejects.toThrow(
+      /rolled back.*first failing object: TABLE DATA shop.orders \(line 42\): ERROR: fake psql failure/,
+    );
     expect(createTargetDatabase).not.toHaveBeenCalled();
     expect(dropTargetDatabase).not.toHaveBeenCalled();
   });

@@ -1,0 +1,124 @@
+import { createReadStream } from 'node:fs';
+import type { Readable, Transform, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import * as core from '@actions/core';
+import { ActionError } from '../errors.js';
+import { GUARD_AFTER, GUARD_BEFORE, guardFailure } from '../postgres/overwrite-guard.js';
+import { buildToSqlArgs, startPgRestore, startPsql } from '../postgres/pg-restore.js';
+import { meterStage, ProgressMeter } from './progress.js';
+import { decompressorFor, type RestoreJob, type RestoreOutcome } from './restore-job.js';
+import { childController, runTogether } from './run-together.js';
+import { SqlFilter } from './sql-filter.js';
+
+/** psql's report of the statement that stopped it (ON_ERROR_STOP), e.g. `psql:<stdin>:116: ERROR:  …`. */
+const PSQL_ERROR = /^psql:<stdin>:(\d+): (ERROR:.*)$/;
+
+/**
+ * archive → (pg_restore -f - | decompress) → SQL filter → psql, in one transaction: BEGIN first,
+ * COMMIT only after the whole input was applied and its reader exited cleanly. An input that ends
+ * early (a failure, a signal, a killed action) leaves psql at EOF without COMMIT: rolled back.
+ * With `clean`, the overwrite guard brackets the input inside that transaction.
+ */
+export async function sqlRestore(job: RestoreJob, archive: string): Promise<RestoreOutcome> {
+  const controller = childController(job.signal);
+  const { signal } = controller;
+  let failed: { line: number; message: string } | undefined;
+  const psql = startPsql(job.client, job.target, {
+    env: job.env,
+    signal,
+    stdout: false,
+    onStderrLine: (line) => {
+      const m = PSQL_ERROR.exec(line);
+      if (m && !failed) failed = { line: Number(m[1]), message: m[2] ?? '' };
+    },
+  });
+  const prelude = `BEGIN;\n${job.selection.clean ? GUARD_BEFORE : ''}`;
+  const epilogue = `${job.selection.clean ? GUARD_AFTER : ''}COMMIT;\n`;
+  const filter = filterFor(job, prelude.split('\n').length - 1);
+  const { stages, reader } = sqlSource(job, archive, signal);
+  const parts = [{ priority: 0, promise: psql.exited }];
+  if (reader) parts.push({ priority: 1, promise: reader });
+  const applied = async () => {
+    psql.stdin.write(prelude);
+    const meter = new ProgressMeter({ label: 'Restoring', verb: 'of SQL applied', log: core.info });
+    await pipeline([...stages, meterStage(meter), filter, psql.stdin], { signal, end: false });
+    await reader;
+    await endWith(psql.stdin, epilogue);
+  };
+  parts.push({ priority: 2, promise: applied() });
+  try {
+    await runTogether(parts, controller);
+  } catch (error) {
+    if (!failed) throw error;
+    throw explainFailure(job, failed, filter.objectAt(failed.line), error);
+  }
+  const plain = job.format === 'plain';
+  return { settings: [...filter.dropped], skipped: plain ? { ...filter.counts } : undefined };
+}
+
+/** The filter of a restore's SQL; `lineOffset`: the lines psql read before it. */
+function filterFor(job: RestoreJob, lineOffset: number): SqlFilter {
+  const plain = job.format === 'plain';
+  return new SqlFilter(
+    {
+      knownSettings: job.knownSettings,
+      dropOwners: plain && job.selection.noOwner,
+      dropPrivileges: plain && job.selection.noPrivileges,
+      cascadeClean: job.selection.clean,
+      dropTransactionControl: true,
+    },
+    lineOffset,
+  );
+}
+
+/** The SQL text of an archive: a plain file (decompressed) or pg_restore -f -, and its exit. */
+function sqlSource(
+  job: RestoreJob,
+  archive: string,
+  signal: AbortSignal,
+): { stages: (Readable | Transform)[]; reader?: Promise<void> } {
+  if (job.format === 'plain')
+    return { stages: [createReadStream(archive), ...decompressorFor(job.objectKey)] };
+  const run = startPgRestore(job.client, buildToSqlArgs(archive, job.selection), {
+    env: job.env,
+    signal,
+    name: 'pg_restore',
+  });
+  return { stages: [run.stdout], reader: run.exited };
+}
+
+/** Writes the last bytes and ends the stream, resolving once they were handed over. */
+function endWith(stream: Writable, text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    stream.once('error', reject);
+    stream.end(text, (error?: Error | null) => (error ? reject(error) : resolve()));
+  });
+}
+
+/**
+ * The statement psql stopped at, told with the object it belongs to; when the target server is
+ * older than the backup's source, what to do about it.
+ */
+export function explainFailure(
+  job: Pick<RestoreJob, 'versions' | 'target'>,
+  failed: { line: number; message: string },
+  object: string | undefined,
+  cause: unknown,
+): ActionError {
+  const guard = guardFailure(failed.message, job.target.database);
+  if (guard) return guard;
+  const { server, dump, source } = job.versions;
+  const where = object ? `object: ${object} (line ${failed.line})` : `line ${failed.line}`;
+  const sourceMajor = Number(source.split('.')[0]);
+  const dumpMajor = Number(dump.split('.')[0]);
+  const versions = `The backup was written by pg_dump ${dump} from PostgreSQL ${source}, and the target is PostgreSQL ${server.version}`;
+  let advice = '';
+  if (server.major < sourceMajor)
+    advice = ` ${versions}: restore into a server at least as new as the source (PostgreSQL ${sourceMajor} or newer). A backup with pg-version: ${server.major} is possible only from a source server of PostgreSQL ${server.major} or older (pg_dump cannot dump a newer server).`;
+  else if (server.major < dumpMajor)
+    advice = ` ${versions}: take the backup with pg-version: ${server.major} (pg_dump of the target's major) when the schema allows, or restore into a server at least as new as PostgreSQL ${dumpMajor}.`;
+  return new ActionError(
+    `PostgreSQL ${server.version} rejected the backup's SQL at its first failing ${where}: ${failed.message.replace(/\s+/g, ' ')}.${advice}`,
+    { cause },
+  );
+}
