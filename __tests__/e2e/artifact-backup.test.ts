@@ -49,9 +49,10 @@ describe('backup to artifact:// with dist/index.js', () => {
     const manifestArtifact = artifacts.find((a) => a.name === `${id}.manifest.json`)!;
     expect(data.mimeType).not.toBe('application/zip');
     expect(o['artifact-id']).toBe(String(data.id));
-    expect(o.location).toBe(`artifact:///${id}.dump`);
+    // NAME is the artifact's own name (never empty), FILE the backup's file in it.
+    expect(o.location).toBe(`artifact://${id}.dump/${id}.dump`);
     expect(JSON.parse(o.locations ?? '')).toEqual([o.location]);
-    expect(o['manifest-location']).toBe(`artifact:///${id}.manifest.json`);
+    expect(o['manifest-location']).toBe(`artifact://${id}.manifest.json/${id}.manifest.json`);
 
     const bytes = await service.blobBytes(data);
     expect(sha256(bytes)).toBe(o.sha256);
@@ -66,7 +67,7 @@ describe('backup to artifact:// with dist/index.js', () => {
     const days = (data.expiresAt!.getTime() - Date.now()) / 86_400_000;
     expect(days).toBeGreaterThan(4.9);
     expect(days).toBeLessThanOrEqual(5);
-    expect(run.summary).toContain(`artifact:///${id}.dump`);
+    expect(run.summary).toContain(`artifact://${id}.dump/${id}.dump`);
     expect(visibleLog(run)).not.toContain(cluster.password);
   });
 
@@ -77,7 +78,7 @@ describe('backup to artifact:// with dist/index.js', () => {
     );
     expect(run.errors).toEqual([]);
     const id = run.outputs['backup-id'] ?? '';
-    expect(run.outputs.location).toBe(`artifact://nightly/${id}.sql.zst`);
+    expect(run.outputs.location).toBe(`artifact://nightly-${id}.sql.zst/${id}.sql.zst`);
     const names = service.artifacts().map((a) => a.name);
     expect(names).toEqual(
       expect.arrayContaining([`nightly-${id}.sql.zst`, `nightly-${id}.manifest.json`]),

@@ -115,11 +115,11 @@ describe('ArtifactStore with the real @actions/artifact client', () => {
     const store = storeOf('', { retentionDays: 3 });
     const bytes = randomBytes(3 * 1024 * 1024 + 17);
     const committed = await writeObject(store, DATA, bytes);
-    expect(committed.location).toBe(`artifact:///${DATA}`);
+    expect(committed.location).toBe(`artifact://${DATA}/${DATA}`);
     expect(committed.artifactId).toEqual(expect.any(Number));
     const manifest = JSON.stringify({ id: ID, object: { sha256: sha256(bytes) } });
     const written = await store.writeSmall(MANIFEST, manifest);
-    expect(written.location).toBe(`artifact:///${MANIFEST}`);
+    expect(written.location).toBe(`artifact://${MANIFEST}/${MANIFEST}`);
 
     const stored = service.artifacts().filter((a) => a.name.startsWith(ID));
     expect(stored.map((a) => a.name).sort()).toEqual([DATA, MANIFEST]);
@@ -150,7 +150,7 @@ describe('artifact://NAME and other runs', () => {
     const id = freshId();
     const nightly = storeOf('nightly');
     const committed = await nightly.writeSmall(`${id}.manifest.json`, '{}');
-    expect(committed.location).toBe(`artifact://nightly/${id}.manifest.json`);
+    expect(committed.location).toBe(`artifact://nightly-${id}.manifest.json/${id}.manifest.json`);
     expect(service.artifacts().map((a) => a.name)).toContain(`nightly-${id}.manifest.json`);
     expect(await nightly.listManifests('app')).toContain(`${id}.manifest.json`);
     expect(await nightly.isTaken(id)).toBe(true);

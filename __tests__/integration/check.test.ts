@@ -1,6 +1,6 @@
 // The check command on real stores: a local directory and a local S3 (s3rver), holding manufactured
 // manifests (serializeManifest) whose finishedAt is set against the run's fixed clock.
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -14,6 +14,7 @@ const BUCKET = 'check-backups';
 let s3: S3Server;
 let client: S3Client;
 let places = 0;
+let summary: string | undefined;
 
 beforeAll(async () => {
   Object.assign(process.env, S3_CREDENTIALS, { AWS_EC2_METADATA_DISABLED: 'true' });
@@ -85,6 +86,34 @@ describe.each([
       ...place.inputs,
       ...extra,
     });
+
+  it('shows in the summary what changed between the newest two backups', async () => {
+    const previous = manifestOf('app', 26, 4_000);
+    const newest = {
+      ...manifestOf('app', 2, 5_000),
+      tables: [
+        { schema: 'public', name: 'items', rows: 1_207 },
+        { schema: 'public', name: 'coupons', rows: 0 },
+      ],
+      totalRows: 1_207,
+    };
+    const place = await holding(await newPlace(), previous, newest);
+    // @actions/core keeps the first summary path it sees: one file for every case, emptied first.
+    summary ??= join(await mkdtemp(join(tmpdir(), 'check-summary-')), 'summary.md');
+    await writeFile(summary, '');
+    process.env.GITHUB_STEP_SUMMARY = summary;
+    try {
+      const run = await check(place);
+      expect(run.error).toBeUndefined();
+    } finally {
+      delete process.env.GITHUB_STEP_SUMMARY;
+    }
+    const text = await readFile(summary, 'utf8');
+    expect(text).toContain(
+      `<td>Changes against the previous backup</td><td>items +1 204, schema not compared: 1 table added (since ${previous.id})</td>`,
+    );
+    expect(text).toContain('<td>public.items</td><td>3</td><td>1207</td><td>+1 204</td>');
+  });
 
   it('reports a fresh backup as healthy in the outputs', async () => {
     const newest = manifestOf('app', 2, 5_000);

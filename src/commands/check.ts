@@ -1,5 +1,11 @@
 import * as core from '@actions/core';
-import { listBackups, readManifest, resolveLabel } from '../catalog/backups.js';
+import {
+  emptyReason,
+  listBackups,
+  presentNote,
+  readManifest,
+  resolveLabel,
+} from '../catalog/backups.js';
 import { assess } from '../catalog/health.js';
 import type { Manifest } from '../catalog/manifest.js';
 import { ActionError, InputError } from '../errors.js';
@@ -26,7 +32,7 @@ export async function runCheck(settings: CheckSettings, ctx: RunContext): Promis
     findNewestTwo(store, settings.label),
   );
   if (!found.newest) {
-    const message = nothingFound(store, found.label);
+    const message = `${nothingFound(store, found.label)} ${found.note ?? ''}`.trim();
     await reportNothingFound(store.description, message);
     throw new ActionError(message);
   }
@@ -42,7 +48,6 @@ export async function runCheck(settings: CheckSettings, ctx: RunContext): Promis
   setCheckOutputs(report);
   await writeCheckSummary(report);
   if (!health.healthy) throw new UnhealthyError(report);
-  core.info(checkResultLine(report));
   return report;
 }
 
@@ -58,15 +63,18 @@ export class UnhealthyError extends ActionError {
 interface NewestTwo {
   /** The label used; undefined when none was given and the location holds no backup at all. */
   label?: string;
+  /** Without a newest backup: what the location holds instead. */
+  note?: string;
   newest?: Manifest;
   previous?: Manifest;
 }
 
 async function findNewestTwo(store: Store, given: string | undefined): Promise<NewestTwo> {
   const all = listBackups(await store.listManifests());
-  if (!given && all.length === 0) return {};
+  if (!given && all.length === 0) return { note: await emptyReason(store) };
   const label = resolveLabel(given, all, store.description);
   const [newest, previous] = all.filter((b) => b.label === label);
+  if (!newest) return { label, note: await presentNote(store, label, all) };
   core.info(
     `Label '${label}' at ${store.description}: newest ${newest?.id ?? 'none'}, previous ${previous?.id ?? 'none'}.`,
   );
@@ -79,5 +87,5 @@ async function findNewestTwo(store: Store, given: string | undefined): Promise<N
 
 function nothingFound(store: Store, label: string | undefined): string {
   const which = label ? `with label '${label}'` : 'of any label';
-  return `No backup ${which} was found at ${store.description} (a backup exists once its manifest is written): check that storage and label name where the backups go, and that a backup has run.`;
+  return `No backup ${which} was found at ${store.description}.`;
 }

@@ -1,8 +1,8 @@
 import * as core from '@actions/core';
-import { listBackups, resolveLabel } from '../catalog/backups.js';
+import { listBackups, resolveLabelAt } from '../catalog/backups.js';
 import { describePolicy } from '../catalog/retention.js';
 import {
-  pruneResultLine,
+  ruleName,
   setPruneOutputs,
   writePruneSummary,
   type PruneReport,
@@ -24,7 +24,12 @@ export async function runPrune(settings: PruneSettings, ctx: RunContext): Promis
   const job = { label, policy: settings.policy, dryRun: settings.dryRun, signal: ctx.signal };
   const outcome = await core.group(
     settings.dryRun ? 'Select (dry run: nothing is deleted)' : 'Select and delete expired backups',
-    () => applyPolicy(store, job),
+    async () => {
+      const applied = await applyPolicy(store, job);
+      const verb = job.dryRun ? 'would delete' : 'deleted';
+      core.info(`Kept ${applied.selection.kept.length}, ${verb} ${applied.deleted.length}.`);
+      return applied;
+    },
   );
   const kept = outcome.selection.kept.map(({ backup, rules }) => ({
     id: backup.id,
@@ -49,7 +54,7 @@ function notApplied(
 
 async function findLabel(store: Store, given: string | undefined): Promise<string> {
   const label =
-    given ?? resolveLabel(given, listBackups(await store.listManifests()), store.description);
+    given ?? (await resolveLabelAt(store, given, listBackups(await store.listManifests())));
   core.info(`Label: ${label}`);
   return label;
 }
@@ -57,8 +62,9 @@ async function findLabel(store: Store, given: string | undefined): Promise<strin
 async function report(r: PruneReport): Promise<PruneReport> {
   await core.group('Report', async () => {
     setPruneOutputs(r);
+    for (const k of r.kept) core.info(`Kept ${k.id} (${k.rules.map(ruleName).join(', ')}).`);
     await writePruneSummary(r);
+    core.info('Outputs and job summary written.');
   });
-  core.info(pruneResultLine(r));
   return r;
 }

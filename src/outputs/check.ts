@@ -7,7 +7,9 @@ import {
   type HealthLimits,
   type SizeCheck,
 } from '../catalog/health.js';
+import { compareWith } from '../catalog/changes.js';
 import type { Manifest } from '../catalog/manifest.js';
+import { changesTableHtml, describeChanges } from './changes.js';
 import { OUTPUTS } from './names.js';
 import type { NoticeFields } from './notification.js';
 import { escapeHtml, flushSummary } from './summary.js';
@@ -52,6 +54,8 @@ export function checkResultLine(r: CheckReport): string {
 /** Writes the job summary of a check (also when it is unhealthy). */
 export async function writeCheckSummary(r: CheckReport): Promise<void> {
   const h = r.health;
+  // The same comparison as the newest backup's own run: what changed since the one before it.
+  const changes = compareWith(r.previous, r.newest);
   core.summary.addHeading(`PostgreSQL backup check of '${escapeHtml(r.label)}'`, 3);
   core.summary.addTable([
     [
@@ -64,8 +68,14 @@ export async function writeCheckSummary(r: CheckReport): Promise<void> {
     ['Age (time since it finished; not about age encryption)', ageRow(r)],
     ['Size', describeBytes(h.size)],
     ['Size against the previous backup', sizeRow(h.sizeCheck, r.limits.sizeTolerance)],
+    ['Changes against the previous backup', escapeHtml(describeChanges(changes))],
     ...h.problems.map((p): [string, string] => ['Problem', escapeHtml(p)]),
   ]);
+  if (changes.tables.length)
+    core.summary.addDetails(
+      `Largest row changes since ${escapeHtml(changes.previous ?? '')} (${changes.tables.length})`,
+      changesTableHtml(changes.tables),
+    );
   await flushSummary();
 }
 

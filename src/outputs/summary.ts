@@ -26,6 +26,33 @@ export function escapeHtml(text: string): string {
   );
 }
 
+/** How a run ended, as its job summary's status line tells it. */
+export interface RunStatus {
+  /** The command, unless the `command` input itself was invalid. */
+  command?: string;
+  /** True when the command succeeded. */
+  ok: boolean;
+  /** The result line (success) or the error (failure). */
+  line: string;
+  /** False when the command wrote no summary of its own (a failure before its report). */
+  hasReport: boolean;
+}
+
+/**
+ * Appends the status line to the job summary, after the command's own summary; a failed run that
+ * wrote none gets a heading first, so that every run, failed or not, leaves a summary.
+ */
+export async function writeStatusSummary(
+  status: RunStatus,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<void> {
+  const what = `PostgreSQL ${status.command ?? 'backup action'}`;
+  if (!status.hasReport) core.summary.addHeading(`${what} ${status.ok ? 'done' : 'failed'}`, 3);
+  const label = status.ok ? '✅ Status: succeeded.' : '❌ Status: failed.';
+  core.summary.addRaw(`<p><b>${label}</b> ${escapeHtml(status.line)}</p>`, true);
+  await flushSummary(env);
+}
+
 /** Adds a collapsed table (a `<details>` block) to the job summary; every cell is escaped. */
 export function addCollapsedTable(title: string, headers: string[], rows: string[][]): void {
   const cells = (tag: string, row: string[]) =>

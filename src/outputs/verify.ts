@@ -2,6 +2,7 @@ import * as core from '@actions/core';
 import type { Comparison, Manifest, RowComparison } from '../catalog/manifest.js';
 import type { AmcheckReport } from '../postgres/amcheck.js';
 import { OUTPUTS } from './names.js';
+import { groupDigits } from './notification.js';
 import { escapeHtml, flushSummary, formatBytes } from './summary.js';
 
 /** What a restore drill found. */
@@ -146,4 +147,13 @@ function amcheckText(a: AmcheckReport): string {
   if (a.failures.length)
     return `bt_index_check failed on ${a.failures.length} of ${a.checked} B-tree indexes`;
   return `bt_index_check passed on ${a.checked} B-tree indexes`;
+}
+
+/** The one line that ends a successful verify, e.g. `Verified app-…: SHA-256, archive and 25 000 rows …`. */
+export function verifyResultLine(r: VerifyReport): string {
+  const rows = r.archive.rows.reduce((sum, row) => sum + Math.max(0, row.restored), 0);
+  const decrypted = r.manifest.encryption.scheme === 'none' ? '' : ', decryption';
+  const base = `Verified ${r.manifest.id}: SHA-256${decrypted}, the whole archive and ${groupDigits(rows)} rows in ${r.archive.rows.length} tables match the manifest`;
+  if (!r.drill) return `${base}.`;
+  return `${base}; restore drill into '${r.drill.database}' in ${r.drill.seconds.toFixed(1)} s (${amcheckText(r.drill.amcheck)}).`;
 }

@@ -124,16 +124,23 @@ function tooOldMessage(pgVersion: number, serverMajor: number): string {
 async function useBinDir(dir: string, serverMajor: number): Promise<PgClient> {
   const client = await probeClient(dir);
   if (!client) {
+    const needs = serverMajor > 0 ? `the server needs pg_dump ${serverMajor} or newer. ` : '';
     throw new ActionError(
-      `pg-bin-dir '${dir}' holds no working pg_dump: point it at a PostgreSQL client bin directory.`,
+      `pg-bin-dir '${dir}' holds no working pg_dump (none there, or \`pg_dump --version\` fails): ${needs}${howToGetClient(serverMajor)}`,
     );
   }
   if (client.major < serverMajor) {
     throw new ActionError(
-      `pg-bin-dir '${dir}' holds pg_dump ${client.version}, older than the server (${serverMajor}); pg_dump must be at least the server's major.`,
+      `pg-bin-dir '${dir}' holds pg_dump ${client.version}, older than the server (${serverMajor}); pg_dump must be at least the server's major. ${howToGetClient(serverMajor)}`,
     );
   }
   return client;
+}
+
+/** How to get a client of `major` for pg-bin-dir, or to let the action pick one. */
+export function howToGetClient(major: number): string {
+  const m = major > 0 ? String(major) : 'N';
+  return `Install one before this step (Debian/Ubuntu with the PGDG apt repository: apt-get install postgresql-client-${m}, then pg-bin-dir: /usr/lib/postgresql/${m}/bin; macOS: brew install postgresql@${m}, then pg-bin-dir: the bin directory under brew --prefix postgresql@${m}), or remove pg-bin-dir to let the action find or install a matching client.`;
 }
 
 /**

@@ -23,9 +23,10 @@ const SCHEMES = new Set(['postgres:', 'postgresql:']);
 /** Parses a libpq connection URL; never echoes it, as it may hold a password. */
 export function parseDatabaseUrl(input: string, value: string): Connection {
   rejectUnencodedUserinfo(input, value);
-  const url = parseUrl(input, value);
+  const url = parseUrl(input, withHostPlaceholder(value));
   const params = Object.fromEntries(url.searchParams.entries());
-  const host = params.host ?? decode(input, url.hostname.replace(/^\[(.*)\]$/, '$1'));
+  const hostname = url.hostname === NO_HOST ? '' : url.hostname;
+  const host = params.host ?? decode(input, hostname.replace(/^\[(.*)\]$/, '$1'));
   delete params.host;
   const database = decode(input, url.pathname.replace(/^\//, '')) || params.dbname || '';
   delete params.dbname;
@@ -44,6 +45,22 @@ export function parseDatabaseUrl(input: string, value: string): Connection {
     password,
     params: withoutPort(params),
   };
+}
+
+// libpq accepts an empty host (`postgresql://u:pw@/db?host=/socket/dir`, or `@:5433/db`): the
+// socket directory comes from ?host= or libpq's default. WHATWG URLs refuse credentials or a port
+// without a host, so one is put in for parsing and read back as ''.
+const NO_HOST = 'no-host.invalid';
+
+function withHostPlaceholder(value: string): string {
+  const m = /^(\s*[a-z]+:\/\/)([^/?#]*)(.*)$/is.exec(value);
+  if (!m) return value;
+  const [, scheme = '', authority = '', rest = ''] = m;
+  const at = authority.lastIndexOf('@');
+  const hostPort = authority.slice(at + 1);
+  if (hostPort !== '' && !hostPort.startsWith(':')) return value;
+  if (at < 0 && hostPort === '') return value;
+  return `${scheme}${authority.slice(0, at + 1)}${NO_HOST}${hostPort}${rest}`;
 }
 
 /**

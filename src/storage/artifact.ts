@@ -54,7 +54,7 @@ export class ArtifactStore implements Store {
   private readonly source: string;
 
   constructor(
-    private readonly name: string,
+    name: string,
     private readonly options: ArtifactStoreOptions,
   ) {
     checkArtifactPrefix(name);
@@ -128,8 +128,9 @@ export class ArtifactStore implements Store {
     return undefined;
   }
 
+  /** `artifact://ARTIFACT/FILE`: the artifact's own name (never empty), then the backup's file. */
   locationOf(fileName: string): string {
-    return `artifact://${this.name}/${fileName}`;
+    return `artifact://${this.artifactName(fileName)}/${fileName}`;
   }
 
   async listManifests(label?: string): Promise<string[]> {
