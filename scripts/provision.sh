@@ -264,6 +264,7 @@ main() {
   ensure_pg18_client
   check_embedded_servers
   summary
+  source "$REPO_ROOT/scripts/provision-regression.sh" # the fidelity tier's regression database
   step "done in $((SECONDS - t0)) s"
 }
 

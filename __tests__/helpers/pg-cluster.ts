@@ -436,3 +436,36 @@ export async function startCluster(
     throw e;
   }
 }
+
+/**
+ * Starts a server of `binDir` on a fresh copy (`cp -a`) of `dataDir`: a cleanly stopped data
+ * directory owned by `postgres` whose superuser is `postgres`. The copy gets the test config and
+ * the superuser a fresh password (set over the copy's own socket, the only trusted connection).
+ */
+export async function startClusterFromData(
+  major: number,
+  binDir: string,
+  dataDir: string,
+  opts: StartClusterOptions = {},
+): Promise<PgCluster> {
+  const paths = makeBaseDir(major);
+  const password = makePassword();
+  try {
+    await runCommand('cp', ['-a', dataDir, paths.data]);
+    writeConfig(paths, opts.settings ?? {});
+    fs.appendFileSync(path.join(paths.data, 'pg_hba.conf'), `local all ${SUPERUSER} trust\n`);
+    const port = await startServer(binDir, paths);
+    const psql = path.join(clientBinDirFor(major), 'psql');
+    const sql = `ALTER ROLE ${SUPERUSER} PASSWORD ${quoteLiteral(password)}`;
+    const args = ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-h', paths.data, '-p', String(port)];
+    await runCommand(psql, [...args, '-U', SUPERUSER, '-d', 'postgres', '-f', '-'], {
+      env: clientEnv({ password }),
+      input: sql,
+      secrets: [password],
+    });
+    return makeCluster(major, binDir, paths, port, password);
+  } catch (e) {
+    stopSync(binDir, paths);
+    throw e;
+  }
+}
