@@ -36,7 +36,9 @@ export async function runBackup(settings: BackupSettings, ctx: RunContext): Prom
 }
 
 async function connect(settings: BackupSettings): Promise<ServerInfo> {
-  const server = await readServerInfo(settings.connection);
+  const c = settings.connection;
+  core.info(`Connecting to ${c.host || 'localhost'}:${c.port}, database '${c.database}'.`);
+  const server = await readServerInfo(c);
   core.info(`Server: PostgreSQL ${server.version}, database '${server.database}'.`);
   return server;
 }

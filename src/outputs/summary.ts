@@ -1,3 +1,4 @@
+import { appendFileSync } from 'node:fs';
 import * as core from '@actions/core';
 
 /** Human-readable byte count, e.g. `12.3 MiB`. */
@@ -14,8 +15,13 @@ export function formatBytes(bytes: number): string {
 
 /** Writes the buffered job summary where the runner provides a summary file; drops it elsewhere. */
 export async function flushSummary(env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  if (env.GITHUB_STEP_SUMMARY) await core.summary.write();
-  else core.summary.emptyBuffer();
+  if (!env.GITHUB_STEP_SUMMARY) {
+    core.summary.emptyBuffer();
+    return;
+  }
+  // Outside a runner the file may not exist yet; @actions/core refuses to write a missing one.
+  appendFileSync(env.GITHUB_STEP_SUMMARY, '');
+  await core.summary.write();
 }
 
 /** Escapes text for the HTML of a job summary. */
