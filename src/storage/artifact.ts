@@ -6,12 +6,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import * as core from '@actions/core';
-import {
-  DefaultArtifactClient,
-  type Artifact,
-  type ArtifactClient,
-  type FindOptions,
-} from '@actions/artifact';
+import type { Artifact, ArtifactClient, FindOptions } from '@actions/artifact';
 import { ActionError } from '../errors.js';
 import type { ArtifactSettings } from '../settings.js';
 import {
@@ -48,7 +43,7 @@ type FindBy = NonNullable<FindOptions['findBy']>;
  */
 export class ArtifactStore implements Store {
   readonly description: string;
-  private readonly client: ArtifactClient;
+  private loaded?: Promise<ArtifactClient>;
   private readonly prefix: string;
   private readonly findBy?: FindBy;
   private readonly source: string;
@@ -66,7 +61,14 @@ export class ArtifactStore implements Store {
       ? `run ${this.findBy.workflowRunId} of ${this.findBy.repositoryOwner}/${this.findBy.repositoryName}`
       : 'this run';
     if (!this.findBy) this.requireRuntime();
-    this.client = options.client ?? new DefaultArtifactClient();
+  }
+
+  /** The artifact client, loaded on first use (a run with other storage never loads it). */
+  private client(): Promise<ArtifactClient> {
+    this.loaded ??= this.options.client
+      ? Promise.resolve(this.options.client)
+      : import('@actions/artifact').then((m) => new m.DefaultArtifactClient());
+    return this.loaded;
   }
 
   async isTaken(id: string): Promise<boolean> {
@@ -160,7 +162,7 @@ export class ArtifactStore implements Store {
     if (!this.findBy) this.requireRuntime();
     const name = this.artifactName(fileName);
     try {
-      await this.client.deleteArtifact(name, this.findOptions());
+      await (await this.client()).deleteArtifact(name, this.findOptions());
     } catch (error) {
       if (isArtifactNotFound(error)) return;
       throw explainArtifactError(error, `Deleting artifact '${name}' of ${this.source}`);
@@ -171,7 +173,9 @@ export class ArtifactStore implements Store {
     const name = this.artifactName(fileName);
     const retentionDays = this.options.settings?.retentionDays;
     try {
-      const { id } = await this.client.uploadArtifact(name, [file], dir, {
+      const { id } = await (
+        await this.client()
+      ).uploadArtifact(name, [file], dir, {
         skipArchive: true,
         retentionDays,
       });
@@ -189,7 +193,9 @@ export class ArtifactStore implements Store {
     const { id, digest } = await this.find(name, what);
     const dir = await this.privateDir();
     try {
-      const result = await this.client.downloadArtifact(id, {
+      const result = await (
+        await this.client()
+      ).downloadArtifact(id, {
         ...this.findOptions(),
         path: dir,
         expectedHash: digest,
@@ -208,7 +214,7 @@ export class ArtifactStore implements Store {
   /** The newest artifact of that name in the source run: its id and the digest recorded at upload. */
   private async find(name: string, what: string): Promise<Artifact> {
     try {
-      return (await this.client.getArtifact(name, this.findOptions())).artifact;
+      return (await (await this.client()).getArtifact(name, this.findOptions())).artifact;
     } catch (error) {
       throw explainArtifactError(error, what);
     }
@@ -217,7 +223,9 @@ export class ArtifactStore implements Store {
   /** The file names (NAME- prefix removed) of the artifacts of the source run under this NAME. */
   private async listNames(): Promise<string[]> {
     try {
-      const { artifacts } = await this.client.listArtifacts({
+      const { artifacts } = await (
+        await this.client()
+      ).listArtifacts({
         latest: true,
         ...this.findOptions(),
       });

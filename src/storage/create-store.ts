@@ -1,8 +1,8 @@
 import type { ArtifactSettings, S3Settings, StorageLocation } from '../settings.js';
 import { ArtifactStore } from './artifact.js';
+import { LazyStore } from './lazy-store.js';
 import { LocalStore } from './local.js';
-import { DEFAULT_S3_SETTINGS } from './s3-client.js';
-import { S3Store } from './s3.js';
+import { DEFAULT_S3_SETTINGS, s3Url } from './s3-names.js';
 import type { Store } from './store.js';
 
 /** What stores other than a directory need: their settings and the process environment. */
@@ -22,8 +22,15 @@ export function createStore(location: StorageLocation, options: StoreOptions = {
   switch (location.kind) {
     case 'local':
       return new LocalStore(location.directory);
-    case 's3':
-      return new S3Store(location, options.s3 ?? DEFAULT_S3_SETTINGS, options.env ?? {});
+    case 's3': {
+      // The S3 SDK is loaded only by a run that uses S3 (tens of MB of memory otherwise).
+      const settings = options.s3 ?? DEFAULT_S3_SETTINGS;
+      return new LazyStore(
+        s3Url(location),
+        (fileName) => s3Url(location, fileName),
+        async () => new (await import('./s3.js')).S3Store(location, settings, options.env ?? {}),
+      );
+    }
     case 'artifact':
       // The artifact client reads the runner's variables from process.env itself.
       return new ArtifactStore(location.name, {

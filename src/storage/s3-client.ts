@@ -9,8 +9,7 @@ export const MAX_PART_SIZE = 5 * 1024 * MiB;
 /** Parts uploaded at once by one writer. */
 export const QUEUE_SIZE = 4;
 
-/** s3-* defaults for callers that have no settings (AWS S3, the AWS environment). */
-export const DEFAULT_S3_SETTINGS: S3Settings = { forcePathStyle: false, checksum: 'auto' };
+export { DEFAULT_S3_SETTINGS } from './s3-names.js';
 
 /**
  * The part size for an object of at most about `sizeHint` bytes: twice the hint fits in 9,000 parts

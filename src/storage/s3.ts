@@ -14,17 +14,12 @@ import { ActionError } from '../errors.js';
 import type { S3Settings } from '../settings.js';
 import { createS3Client, partSizeFor, regionFor, s3ClientConfig } from './s3-client.js';
 import { isPreconditionFailure, s3Failure, type S3Place } from './s3-errors.js';
+import { s3Url, type S3Location } from './s3-names.js';
+
+export type { S3Location } from './s3-names.js';
 import { S3Writer } from './s3-writer.js';
 import { type Committed, type ObjectWriter, type Store, type WriteHints } from './store.js';
 import { claimName, isManifestOf } from '../catalog/naming.js';
-
-/** Where an S3 store lives. */
-export interface S3Location {
-  /** Bucket name. */
-  bucket: string;
-  /** Key prefix, '' or ending in '/'. */
-  prefix: string;
-}
 
 /**
  * `s3://bucket/prefix/` on AWS S3 or an S3-compatible service. Objects are never overwritten: every
@@ -43,7 +38,7 @@ export class S3Store implements Store {
     private readonly settings: S3Settings,
     env: NodeJS.ProcessEnv,
   ) {
-    this.description = `s3://${location.bucket}/${location.prefix}`;
+    this.description = s3Url(location);
     this.client = createS3Client(s3ClientConfig(settings, env));
     this.endpoint = settings.endpoint;
     this.region = regionFor(settings, env);
@@ -149,7 +144,7 @@ export class S3Store implements Store {
   }
 
   locationOf(fileName: string): string {
-    return `s3://${this.location.bucket}/${this.keyOf(fileName)}`;
+    return s3Url(this.location, fileName);
   }
 
   /** Fails when the object exists (needs only s3:ListBucket, unlike HeadObject's s3:GetObject). */
