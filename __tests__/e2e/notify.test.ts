@@ -3,7 +3,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { runAction, visibleLog } from '../helpers/action-env.js';
 import { loadSample } from '../helpers/db-compare.js';
 import {
@@ -14,9 +14,8 @@ import {
 } from '../helpers/pg-cluster.js';
 import {
   closedPortUrl,
-  startReceiver,
+  useReceivers,
   WEBHOOK_TOKEN,
-  type Answer,
   type WebhookReceiver,
 } from '../helpers/webhook-receiver.js';
 
@@ -24,7 +23,7 @@ const major = (availableMajors().includes(18) ? 18 : 15) as ServerMajor;
 const WRONG_PASSWORD = 'not-the-Passw0rd';
 const AWS_SECRET = 'AwsSecretKeyExampleNotReal0123456789';
 let cluster: PgCluster;
-const receivers: WebhookReceiver[] = [];
+const receiver = useReceivers();
 
 beforeAll(async () => {
   cluster = await startCluster(major);
@@ -34,16 +33,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await cluster?.stop();
 });
-
-afterEach(async () => {
-  for (const r of receivers.splice(0)) await r.close();
-});
-
-async function receiver(answer?: Answer): Promise<WebhookReceiver> {
-  const r = await startReceiver(answer);
-  receivers.push(r);
-  return r;
-}
 
 /** The one message `r` received, checked for secrets and parsed. */
 function onlyMessage(r: WebhookReceiver): Record<string, unknown> {

@@ -1,6 +1,7 @@
 // A local webhook receiver (node:http on 127.0.0.1) that records every request and answers as told.
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterEach } from '@jest/globals';
 
 /** One request the receiver saw. */
 export interface ReceivedRequest {
@@ -66,4 +67,17 @@ export async function closedPortUrl(): Promise<string> {
   const { port } = server.address() as AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return `http://127.0.0.1:${port}/services/${WEBHOOK_TOKEN}`;
+}
+
+/** A receiver factory for a test file: every receiver it starts is closed after each test. */
+export function useReceivers(): (answer?: Answer) => Promise<WebhookReceiver> {
+  const open: WebhookReceiver[] = [];
+  afterEach(async () => {
+    for (const r of open.splice(0)) await r.close();
+  });
+  return async (answer?: Answer) => {
+    const r = await startReceiver(answer);
+    open.push(r);
+    return r;
+  };
 }

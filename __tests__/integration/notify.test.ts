@@ -3,7 +3,7 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { postWebhook } from '../../src/notify.js';
 import { runMain } from '../../src/run.js';
 import { errorLines, parseFileCommand } from '../helpers/action-env.js';
@@ -16,9 +16,8 @@ import {
 } from '../helpers/pg-cluster.js';
 import {
   closedPortUrl,
-  startReceiver,
+  useReceivers,
   WEBHOOK_TOKEN,
-  type Answer,
   type WebhookReceiver,
 } from '../helpers/webhook-receiver.js';
 
@@ -40,7 +39,7 @@ const SPEC_FIELDS = [
   'error',
 ];
 let cluster: PgCluster;
-const receivers: WebhookReceiver[] = [];
+const receiver = useReceivers();
 
 beforeAll(async () => {
   cluster = await startCluster(major);
@@ -50,16 +49,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await cluster?.stop();
 });
-
-afterEach(async () => {
-  for (const r of receivers.splice(0)) await r.close();
-});
-
-async function receiver(answer?: Answer): Promise<WebhookReceiver> {
-  const r = await startReceiver(answer);
-  receivers.push(r);
-  return r;
-}
 
 /** What one in-process run of the main step left: exit code, log, outputs. */
 interface MainRun {
