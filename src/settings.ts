@@ -1,6 +1,9 @@
 import type { Connection } from './postgres/connection.js';
 import type { DecryptionKeys, EncryptionKeys } from './pipeline/encryption.js';
 
+/** `auto`, or a forced true/false. */
+export type AutoBool = boolean | 'auto';
+
 /** The command the action runs. */
 export type Command = 'backup' | 'restore' | 'verify' | 'prune' | 'check';
 
@@ -159,10 +162,10 @@ export interface RestoreSettings {
   schemaOnly: boolean;
   /** Restore only the data. */
   dataOnly: boolean;
-  /** Skip ownership (--no-owner). */
-  noOwner: boolean;
-  /** Skip GRANT/REVOKE (--no-privileges). */
-  noPrivileges: boolean;
+  /** Leave ownership out (--no-owner); `auto`: keep it when the target has every owner role. */
+  noOwner: AutoBool;
+  /** Leave GRANT/REVOKE out (--no-privileges); `auto`: keep them when every grantee exists. */
+  noPrivileges: AutoBool;
   /** Create the target database when it does not exist. */
   createDatabase: boolean;
   /** Allow restoring into a database with user tables (objects in the archive are dropped first). */
@@ -233,6 +236,6 @@ export interface VerifySettings {
   /** Restore selection of the drill. */
   schemas: string[];
   tables: string[];
-  noOwner: boolean;
-  noPrivileges: boolean;
+  noOwner: AutoBool;
+  noPrivileges: AutoBool;
 }

@@ -24,6 +24,16 @@ function keysOf(block: 'inputs' | 'outputs'): string[] {
   return [...body.matchAll(/^ {2}([a-z0-9-]+):\s*$/gm)].map((m) => m[1] ?? '');
 }
 
+const PENDING = new Set([
+  'anomaly-row-drop',
+  's3-object-lock-mode',
+  's3-object-lock-days',
+  'post-restore-sql',
+  'assert-sql',
+  'max-unverified-age',
+  'verified-at',
+]);
+
 describe('action.yml contract', () => {
   it('declares exactly the inputs of the input map', () => {
     expect(keysOf('inputs').sort()).toEqual(Object.values(INPUTS).sort());
@@ -81,8 +91,21 @@ describe('action.yml contract', () => {
     const section = spec.slice(spec.indexOf('## Inputs'), spec.indexOf('## Behaviour'));
     const quoted = [...section.matchAll(/`([a-z0-9]+(?:-[a-z0-9]+)+)`/g)].map((m) => m[1] ?? '');
     const values = new Set(['when-required', 'when-supported', 'aws:kms', 'zstd:3', 'gzip:6']);
-    expect(quoted.filter((n) => !names.has(n) && !values.has(n))).toEqual([]);
+    const kinds = new Set(['rows-dropped', 'table-emptied', 'table-removed']);
+    const missing = quoted.filter((n) => !names.has(n) && !values.has(n) && !kinds.has(n));
+    expect([...new Set(missing)].filter((n) => !PENDING.has(n))).toEqual([]);
   });
+
+  // Names SPEC gained with open issues, not in action.yml until they are built (never as inputs that
+  // do nothing): #23 (anomalies, Object Lock) and #24 (drill evidence, post-restore-sql). Each
+  // entry must still be missing: one that lands must leave this list.
+  (spec ? it : it.skip)(
+    'lists as pending only SPEC names that action.yml does not have yet',
+    () => {
+      const names = new Set([...keysOf('inputs'), ...keysOf('outputs')]);
+      expect([...PENDING].filter((n) => names.has(n))).toEqual([]);
+    },
+  );
 
   it('keeps the tool version equal to package.json', async () => {
     const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as { version: string };

@@ -60,6 +60,8 @@ beforeAll(async () => {
   await source.psql(ROLES);
   await source.createDatabase('shop');
   await source.psql(SHOP, 'shop');
+  // `same` is an RDS-like server (its marker role exists): rds_* roles there are RDS's own.
+  await same.psql('CREATE ROLE rdsadmin NOLOGIN');
   // A role that already exists on the newer target, with other attributes than in the backup.
   await newer.psql(
     `CREATE ROLE app_ro CREATEDB CONNECTION LIMIT 3; COMMENT ON ROLE app_ro IS 'mine'`,
@@ -170,7 +172,7 @@ describe('globals: true', () => {
     expect(text).toContain('Roles and tablespaces');
     expect(text).toMatch(/Roles created<\/td><td>none/);
     expect(text).toMatch(/Roles kept as they are<\/td><td>[^<]*app_user/);
-    expect(text).toMatch(/rds_superuser \(reserved by PostgreSQL or the provider\)/);
+    expect(text).toMatch(/rds_superuser \(reserved by RDS on this server\)/);
     expect(text).toMatch(
       /postgres \((the connecting user|the bootstrap superuser of the target)\)/,
     );

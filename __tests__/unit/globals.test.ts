@@ -74,7 +74,8 @@ GRANT CREATE ON TABLESPACE fast TO app_user;
 const TARGET: TargetRoles = {
   currentUser: 'postgres',
   bootstrap: 'postgres',
-  roles: new Set(['postgres', 'pg_read_all_data', 'app_owner']),
+  // An RDS-like server (its marker role exists): rds_superuser there is RDS's own.
+  roles: new Set(['postgres', 'pg_read_all_data', 'app_owner', 'rdsadmin']),
   tablespaces: new Set(['pg_default', 'pg_global']),
 };
 
@@ -165,7 +166,7 @@ describe('planRoles and roleStatements', () => {
     expect(plan.kept).toEqual(['app_owner']);
     expect(plan.skipped).toEqual([
       { name: 'postgres', reason: 'the connecting user' },
-      { name: 'rds_superuser', reason: 'reserved by PostgreSQL or the provider' },
+      { name: 'rds_superuser', reason: 'reserved by RDS on this server' },
     ]);
   });
 
@@ -193,19 +194,35 @@ describe('planRoles and roleStatements', () => {
     expect(roleStatements(statements, after, again)).toEqual([]);
   });
 
+  const PROVIDER_ROLES = ['rdsadmin', 'cloudsqlsuperuser', 'supabase_admin', 'azure_superuser'];
   it.each([
-    ['rdsadmin', 'reserved by PostgreSQL or the provider'],
-    ['rds_iam', 'reserved by PostgreSQL or the provider'],
-    ['cloudsqlsuperuser', 'reserved by PostgreSQL or the provider'],
-    ['supabase_admin', 'reserved by PostgreSQL or the provider'],
-    ['azure_pg_admin', 'reserved by PostgreSQL or the provider'],
-    ['pg_monitor', 'reserved by PostgreSQL or the provider'],
+    ['rdsadmin', 'reserved by RDS on this server'],
+    ['rds_iam', 'reserved by RDS on this server'],
+    ['cloudsqlsuperuser', 'reserved by Cloud SQL on this server'],
+    ['supabase_admin', 'reserved by Supabase on this server'],
+    ['supabase_auth_admin', 'reserved by Supabase on this server'],
+    ['azure_pg_admin', 'reserved by Azure on this server'],
+    ['pg_monitor', 'reserved by PostgreSQL'],
     ['admin', 'the bootstrap superuser of the target'],
     ['rdsadministrator', undefined],
     ['app', undefined],
-  ])('reservedReason(%s)', (name, reason) => {
-    expect(reservedReason(name, { ...TARGET, currentUser: 'me', bootstrap: 'admin' })).toBe(reason);
+  ])('reservedReason(%s) on the provider’s server', (name, reason) => {
+    const target = {
+      ...TARGET,
+      currentUser: 'me',
+      bootstrap: 'admin',
+      roles: new Set(PROVIDER_ROLES),
+    };
+    expect(reservedReason(name, target)).toBe(reason);
   });
+
+  it.each(['rds_superuser', 'supabase_auth_admin', 'supabase_admin', 'cloudsqlsuperuser'])(
+    'creates the provider role %s on a server of no provider (a move to self-hosted)',
+    (name) => {
+      const plain = { ...TARGET, currentUser: 'me', bootstrap: 'admin', roles: new Set<string>() };
+      expect(reservedReason(name, plain)).toBeUndefined();
+    },
+  );
 });
 
 describe('the globals object', () => {

@@ -48,8 +48,8 @@ describe('readRestoreSettings: defaults', () => {
       tables: '',
       'schema-only': 'false',
       'data-only': 'false',
-      'no-owner': 'true',
-      'no-privileges': 'true',
+      'no-owner': 'auto',
+      'no-privileges': 'auto',
       'create-database': 'true',
       overwrite: 'false',
       confirm: '',
@@ -80,8 +80,8 @@ describe('readRestoreSettings: defaults', () => {
       tables: [],
       schemaOnly: false,
       dataOnly: false,
-      noOwner: true,
-      noPrivileges: true,
+      noOwner: 'auto',
+      noPrivileges: 'auto',
       createDatabase: true,
       overwrite: false,
       confirm: '',
@@ -374,6 +374,12 @@ describe('readRestoreSettings: jobs, lists, booleans, client', () => {
     ] as const) {
       expect(restoreOf({ [input]: raw }).settings[field]).toBe(value);
     }
+  });
+
+  it.each(['no-owner', 'no-privileges'])('reads auto for %s, the default', (input) => {
+    const field = input === 'no-owner' ? 'noOwner' : 'noPrivileges';
+    for (const raw of ['auto', 'Auto', 'AUTO'])
+      expect(restoreOf({ [input]: raw }).settings[field]).toBe('auto');
   });
 
   it.each([

@@ -148,6 +148,15 @@ export function selectedTables(
   );
 }
 
+/** The manifest tables whose data a restore plan brings back (names as the archive's TOC has them). */
+export function plannedTables(
+  manifest: Manifest,
+  plan: { tables: { schema: string; name: string }[] },
+): TableRows[] {
+  const wanted = new Set(plan.tables.map((t) => `${t.schema}\u0000${t.name}`));
+  return manifest.tables.filter((t) => wanted.has(`${t.schema}\u0000${t.name}`));
+}
+
 /** One table's rows: as the manifest recorded them and as the target has them now. */
 export interface RowComparison {
   table: string;

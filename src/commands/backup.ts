@@ -40,7 +40,19 @@ async function connect(settings: BackupSettings): Promise<ServerInfo> {
   core.info(`Connecting to ${c.host || 'localhost'}:${c.port}, database '${c.database}'.`);
   const server = await readServerInfo(c);
   core.info(`Server: PostgreSQL ${server.version}, database '${server.database}'.`);
+  warnHiddenRows(settings, server);
   return server;
+}
+
+/** With --enable-row-security, a user row-level security applies to backs up only what it sees. */
+function warnHiddenRows(settings: BackupSettings, server: ServerInfo): void {
+  const hidden = server.rlsHidden ?? [];
+  if (!hidden.length || !settings.extraArgs.includes('--enable-row-security')) return;
+  const names =
+    hidden.length > 10 ? [...hidden.slice(0, 10), `${hidden.length - 10} more`] : hidden;
+  core.warning(
+    `Row-level security may hide rows from this backup: ${names.join(', ')} (the user is not their owner, a superuser or BYPASSRLS, and extra-args has --enable-row-security). The backup holds only the rows the user can see; give it BYPASSRLS for a complete one.`,
+  );
 }
 
 async function pickClient(

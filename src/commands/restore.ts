@@ -2,6 +2,7 @@ import * as core from '@actions/core';
 import { findBackup } from '../catalog/backups.js';
 import {
   compareCounts,
+  plannedTables,
   selectedTables,
   type Comparison,
   type Manifest,
@@ -25,6 +26,8 @@ import type { RestoreSettings } from '../settings.js';
 import type { Store } from '../storage/store.js';
 import { openStores, type RunContext } from './context.js';
 import { restoreGlobalsIfAsked } from './restore-globals.js';
+import { planInto } from './plan-restore.js';
+import type { PlanRequest, RestorePlan } from '../postgres/restore-plan.js';
 import {
   pickClient,
   restoreSafely,
@@ -51,11 +54,14 @@ export async function runRestoreCommand(
     pickClient(settings.client, manifest, target.server.major, ctx.env),
   );
   const env = libpqEnv(ctx.env, await writePgpass(ctx.workspace, settings.target), ctx.workspace);
-  const plan = planOf(settings, { ...ctx, state: target, manifest, client, archivePath, env });
+  const into = intoOf(settings, { ...ctx, state: target, manifest, client, archivePath, env });
   const globals = await restoreGlobalsIfAsked(store, manifest, settings, ctx);
+  const plan = await core.group('Plan the restore (nothing is changed yet)', () =>
+    planInto(into, requestOf(settings)),
+  );
   const dropped = await applyRestore(plan);
   const comparison = await core.group('Compare row counts with the manifest', () =>
-    compareRows(manifest, settings),
+    compareRows(manifest, settings, plan.plan),
   );
   const report: RestoreReport = {
     manifest,
@@ -162,14 +168,19 @@ async function inspectAndCheck(settings: RestoreSettings): Promise<TargetState> 
   return target;
 }
 
-function planOf(
+function intoOf(
   s: RestoreSettings,
   parts: Omit<RestoreInto, 'target' | 'selection' | 'jobs'>,
 ): RestoreInto {
   return { ...parts, target: s.target, selection: selectionOf(s), jobs: s.jobs };
 }
 
+/** The selection as asked; the plan resolves `auto` and makes the entry list. */
 function selectionOf(s: RestoreSettings): RestoreSelection {
+  return { ...requestOf(s), noOwner: s.noOwner !== false, noPrivileges: s.noPrivileges !== false };
+}
+
+function requestOf(s: RestoreSettings): PlanRequest {
   return {
     schemas: s.schemas,
     tables: s.tables,
@@ -182,9 +193,13 @@ function selectionOf(s: RestoreSettings): RestoreSelection {
 }
 
 /** Counts the restored rows of every selected table and compares them with the manifest. */
-async function compareRows(manifest: Manifest, s: RestoreSettings): Promise<Comparison> {
+async function compareRows(
+  manifest: Manifest,
+  s: RestoreSettings,
+  plan: RestorePlan | undefined,
+): Promise<Comparison> {
   if (s.schemaOnly) return { compared: false, rows: [], mismatches: [] };
-  const tables = selectedTables(manifest, s);
+  const tables = plan ? plannedTables(manifest, plan) : selectedTables(manifest, s);
   const comparison = compareCounts(tables, await countRows(s.target, tables));
   const { rows, mismatches } = comparison;
   core.info(

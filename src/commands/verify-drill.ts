@@ -1,5 +1,12 @@
 import * as core from '@actions/core';
-import { compareCounts, selectedTables, type Comparison } from '../catalog/manifest.js';
+import {
+  compareCounts,
+  plannedTables,
+  selectedTables,
+  type Comparison,
+} from '../catalog/manifest.js';
+import type { PlanRequest } from '../postgres/restore-plan.js';
+import { planInto, type PlannedRestore } from './plan-restore.js';
 import { ActionError } from '../errors.js';
 import type { DrillReport } from '../outputs/verify.js';
 import { checkBtreeIndexes, dropAmcheck, type AmcheckReport } from '../postgres/amcheck.js';
@@ -33,17 +40,18 @@ export async function inspectDrill(conn: Connection): Promise<TargetState> {
  * checks the B-tree indexes; a database the drill created is dropped afterwards, also on failure.
  */
 export async function runDrill(
-  p: RestoreInto,
-  selection: { schemas: string[]; tables: string[] },
+  asked: RestoreInto,
+  request: PlanRequest,
   now: () => Date,
 ): Promise<DrillReport> {
   const started = now();
+  const p = await planInto(asked, request);
   const created = await createIfMissing(p);
   let report: DrillReport;
   try {
     const skipped = await restoreArchive(p, created !== undefined);
     warnSkippedSettings(skipped, p);
-    const comparison = await compareRestored(p, selection);
+    const comparison = await compareRestored(p, request);
     const seconds = (now().getTime() - started.getTime()) / 1000;
     const amcheck = await checkIndexes(p, created !== undefined);
     report = {
@@ -76,11 +84,8 @@ async function dropAfter(created: CreatedDatabase, name: string): Promise<void> 
   }
 }
 
-async function compareRestored(
-  p: RestoreInto,
-  selection: { schemas: string[]; tables: string[] },
-): Promise<Comparison> {
-  const tables = selectedTables(p.manifest, selection);
+async function compareRestored(p: PlannedRestore, request: PlanRequest): Promise<Comparison> {
+  const tables = p.plan ? plannedTables(p.manifest, p.plan) : selectedTables(p.manifest, request);
   const comparison = compareCounts(tables, await countRows(p.target, tables));
   const { rows, mismatches } = comparison;
   core.info(

@@ -10,6 +10,7 @@ import {
   verifyProblems,
   verifySummaryRows,
   writeVerifySummary,
+  type DrillReport,
   type VerifyReport,
 } from '../outputs/verify.js';
 import { readWholeArchive } from '../pipeline/archive-read.js';
@@ -21,7 +22,8 @@ import type { TargetState } from '../postgres/target.js';
 import type { DumpFormat, VerifySettings } from '../settings.js';
 import type { Store } from '../storage/store.js';
 import { openStores, type RunContext } from './context.js';
-import { pickClient } from './restore-into.js';
+import { pickClient, type RestoreInto } from './restore-into.js';
+import type { PlanRequest } from '../postgres/restore-plan.js';
 import { inspectDrill, runDrill } from './verify-drill.js';
 
 /**
@@ -60,9 +62,7 @@ export async function runVerify(settings: VerifySettings, ctx: RunContext): Prom
   };
   if (drill && state && client && !verifyProblems(report).length) {
     const p = { ...local, target: drill, state, manifest, client, archivePath };
-    report.drill = await core.group(`Restore drill into '${drill.database}'`, () =>
-      runDrill({ ...p, selection: selectionOf(settings), jobs: settings.jobs }, settings, ctx.now),
-    );
+    report.drill = await drillInto(p, settings, ctx);
   }
   report.durationSeconds = secondsSince(started, ctx);
   await core.group('Report', () => report$(report));
@@ -141,7 +141,25 @@ function compareArchive(
   return { archive, unlisted };
 }
 
-function selectionOf(s: VerifySettings) {
+/** The restore drill, its selection planned like a restore's. */
+function drillInto(
+  p: Omit<RestoreInto, 'selection' | 'jobs'>,
+  settings: VerifySettings,
+  ctx: RunContext,
+): Promise<DrillReport> {
+  const into = { ...p, selection: asked(settings), jobs: settings.jobs };
+  return core.group(`Restore drill into '${p.target.database}'`, () =>
+    runDrill(into, selectionOf(settings), ctx.now),
+  );
+}
+
+/** The drill's selection before the plan resolves `auto`. */
+function asked(s: VerifySettings) {
+  const request = selectionOf(s);
+  return { ...request, noOwner: s.noOwner !== false, noPrivileges: s.noPrivileges !== false };
+}
+
+function selectionOf(s: VerifySettings): PlanRequest {
   return {
     schemas: s.schemas,
     tables: s.tables,

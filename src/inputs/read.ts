@@ -132,6 +132,14 @@ export function parseBool(input: string, raw: string): boolean {
   throw new InputError(input, `'${raw}' is not a boolean: use true or false.`);
 }
 
+/** `auto`, or a boolean. */
+export function parseAutoBool(input: string, raw: string): boolean | 'auto' {
+  if (['auto', 'Auto', 'AUTO', ''].includes(raw)) return 'auto';
+  if (['true', 'True', 'TRUE'].includes(raw)) return true;
+  if (['false', 'False', 'FALSE'].includes(raw)) return false;
+  throw new InputError(input, `'${raw}' is not auto, true or false.`);
+}
+
 /** The value if it is one of `allowed` (case-insensitive), else an InputError. */
 export function oneOf<T extends string>(input: string, raw: string, allowed: readonly T[]): T {
   const value = raw.toLowerCase() as T;

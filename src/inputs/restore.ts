@@ -9,7 +9,7 @@ import {
   readStorage,
 } from './common.js';
 import { readDecryptionKeys } from './encryption.js';
-import { INPUTS, parseBool, parseList, type Mask, type Read } from './read.js';
+import { INPUTS, parseAutoBool, parseBool, parseList, type Mask, type Read } from './read.js';
 import { readStoreOptions } from './storage.js';
 
 /** All restore settings, validated; secrets are masked as they are read. */
@@ -32,8 +32,8 @@ export function readRestoreSettings(read: Read, mask: Mask, cwd: string): Restor
     tables: parseList(read(INPUTS.tables)),
     schemaOnly: parseBool(INPUTS.schemaOnly, read(INPUTS.schemaOnly)),
     dataOnly: parseBool(INPUTS.dataOnly, read(INPUTS.dataOnly)),
-    noOwner: parseBool(INPUTS.noOwner, read(INPUTS.noOwner)),
-    noPrivileges: parseBool(INPUTS.noPrivileges, read(INPUTS.noPrivileges)),
+    noOwner: parseAutoBool(INPUTS.noOwner, read(INPUTS.noOwner)),
+    noPrivileges: parseAutoBool(INPUTS.noPrivileges, read(INPUTS.noPrivileges)),
     createDatabase: parseBool(INPUTS.createDatabase, read(INPUTS.createDatabase)),
     overwrite: parseBool(INPUTS.overwrite, read(INPUTS.overwrite)),
     confirm: read(INPUTS.confirm),

@@ -8,7 +8,7 @@ import {
   readStorage,
 } from './common.js';
 import { readDecryptionKeys } from './encryption.js';
-import { INPUTS, parseBool, parseList, type Mask, type Read } from './read.js';
+import { INPUTS, parseAutoBool, parseList, type Mask, type Read } from './read.js';
 import { parseBackupChoice } from './restore.js';
 import { readStoreOptions } from './storage.js';
 
@@ -26,8 +26,8 @@ export function readVerifySettings(read: Read, mask: Mask, cwd: string): VerifyS
     jobs: drill ? readJobs(read) : undefined,
     schemas: parseList(read(INPUTS.schemas)),
     tables: parseList(read(INPUTS.tables)),
-    noOwner: parseBool(INPUTS.noOwner, read(INPUTS.noOwner)),
-    noPrivileges: parseBool(INPUTS.noPrivileges, read(INPUTS.noPrivileges)),
+    noOwner: parseAutoBool(INPUTS.noOwner, read(INPUTS.noOwner)),
+    noPrivileges: parseAutoBool(INPUTS.noPrivileges, read(INPUTS.noPrivileges)),
     ...readStoreOptions(read, mask, [storage]),
   };
   if (!drill && (settings.schemas.length || settings.tables.length)) {

@@ -8,6 +8,7 @@ import { buildToSqlArgs, startPgRestore, startPsql } from '../postgres/pg-restor
 import { meterStage, ProgressMeter } from './progress.js';
 import { decompressorFor, type RestoreJob, type RestoreOutcome } from './restore-job.js';
 import { childController, runTogether } from './run-together.js';
+import { adviceFor } from '../postgres/advice.js';
 import { SqlFilter } from './sql-filter.js';
 
 /** psql's report of the statement that stopped it (ON_ERROR_STOP), e.g. `psql:<stdin>:116: ERROR:  …`. */
@@ -22,7 +23,7 @@ const PSQL_ERROR = /^psql:<stdin>:(\d+): (ERROR:.*)$/;
 export async function sqlRestore(job: RestoreJob, archive: string): Promise<RestoreOutcome> {
   const controller = childController(job.signal);
   const { signal } = controller;
-  let failed: { line: number; message: string } | undefined;
+  let failed: { line: number; message: string; done?: boolean } | undefined;
   const psql = startPsql(job.client, job.target, {
     env: job.env,
     signal,
@@ -30,10 +31,14 @@ export async function sqlRestore(job: RestoreJob, archive: string): Promise<Rest
     onStderrLine: (line) => {
       const m = PSQL_ERROR.exec(line);
       if (m && !failed) failed = { line: Number(m[1]), message: m[2] ?? '' };
+      // The server's DETAIL and HINT follow its ERROR line: keep them, they often say what to do.
+      else if (failed && !failed.done && /^(DETAIL|HINT):/.test(line)) failed.message += ` ${line}`;
+      else if (failed) failed.done = true;
     },
   });
   const prelude = `BEGIN;\n${job.selection.clean ? GUARD_BEFORE : ''}`;
-  const epilogue = `${job.selection.clean ? GUARD_AFTER : ''}COMMIT;\n`;
+  const reset = job.selection.privilegeReset ?? '';
+  const epilogue = `${reset}${job.selection.clean ? GUARD_AFTER : ''}COMMIT;\n`;
   const filter = filterFor(job, prelude.split('\n').length - 1);
   const { stages, reader } = sqlSource(job, archive, signal);
   const parts = [{ priority: 0, promise: psql.exited }];
@@ -118,7 +123,7 @@ export function explainFailure(
   else if (server.major < dumpMajor)
     advice = ` ${versions}: take the backup with pg-version: ${server.major} (pg_dump of the target's major) when the schema allows, or restore into a server at least as new as PostgreSQL ${dumpMajor}.`;
   return new ActionError(
-    `PostgreSQL ${server.version} rejected the backup's SQL at its first failing ${where}: ${failed.message.replace(/\s+/g, ' ')}.${advice}`,
+    `PostgreSQL ${server.version} rejected the backup's SQL at its first failing ${where}: ${failed.message.replace(/\s+/g, ' ')}.${advice}${adviceFor(failed.message)}`,
     { cause },
   );
 }

@@ -54,6 +54,7 @@ function directPossible(job: RestoreJob): boolean {
   return (
     (job.format === 'custom' || job.format === 'tar') &&
     !job.selection.clean &&
+    !job.selection.privilegeReset &&
     job.versions.server.major >= job.client.major
   );
 }

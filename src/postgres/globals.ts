@@ -33,15 +33,25 @@ export interface TargetRoles {
   tablespaces: Set<string>;
 }
 
-// Roles of PostgreSQL itself and of managed providers (RDS, Cloud SQL, Supabase, Azure).
-const RESERVED = /^(pg_|rds_|rdsadmin$|cloudsql|supabase_|azure_)/;
+/**
+ * Roles a provider reserves, told by the role that marks its servers: on that provider's server
+ * they are its own; anywhere else (a move to self-hosted PostgreSQL) they are ordinary roles the
+ * backup's objects are owned by, and are created.
+ */
+const PROVIDERS: { name: string; marker: string; roles: RegExp }[] = [
+  { name: 'RDS', marker: 'rdsadmin', roles: /^(rds_|rdsadmin$)/ },
+  { name: 'Cloud SQL', marker: 'cloudsqlsuperuser', roles: /^cloudsql/ },
+  { name: 'Supabase', marker: 'supabase_admin', roles: /^supabase_/ },
+  { name: 'Azure', marker: 'azure_superuser', roles: /^azure_/ },
+];
 
 /** Why a role of the backup is never touched on this target; undefined when it may be created. */
 export function reservedReason(name: string, target: TargetRoles): string | undefined {
   if (name === target.currentUser) return 'the connecting user';
   if (name === target.bootstrap) return 'the bootstrap superuser of the target';
-  if (RESERVED.test(name)) return 'reserved by PostgreSQL or the provider';
-  return undefined;
+  if (name.startsWith('pg_')) return 'reserved by PostgreSQL';
+  const provider = PROVIDERS.find((p) => p.roles.test(name) && target.roles.has(p.marker));
+  return provider ? `reserved by ${provider.name} on this server` : undefined;
 }
 
 /** Decides what to do with every role of the script: pure, so it is table-tested. */

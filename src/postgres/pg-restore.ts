@@ -33,6 +33,10 @@ export interface RestoreSelection {
   noPrivileges: boolean;
   /** Drop the archive's objects first (--clean --if-exists). */
   clean: boolean;
+  /** The restore plan's entries (--use-list): when set, it is the whole selection of objects. */
+  listFile?: string;
+  /** SQL run last in the restore's transaction: privileges of the restored relations reset. */
+  privilegeReset?: string;
 }
 
 /** pg_restore's selection and safety options; pure. Qualified tables add their schema. */
@@ -43,6 +47,7 @@ export function buildSelectionArgs(s: RestoreSelection): string[] {
   if (s.clean) args.push('--clean', '--if-exists');
   if (s.schemaOnly) args.push('--schema-only');
   if (s.dataOnly) args.push('--data-only');
+  if (s.listFile) return [...args, `--use-list=${s.listFile}`];
   const schemas = new Set(s.schemas);
   for (const table of s.tables) {
     const dot = table.lastIndexOf('.');

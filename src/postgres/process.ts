@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import * as core from '@actions/core';
+import { adviceFor } from './advice.js';
 import { ActionError } from '../errors.js';
 
 /** A running client program: its streams and a promise of a clean exit. */
@@ -83,7 +84,7 @@ export class ProcessError extends ActionError {
     readonly afterAbort = false,
   ) {
     const detail = lastLines(stderrTail, 5);
-    super(`${program} failed (${reason})${detail ? `: ${detail}` : ''}`);
+    super(`${program} failed (${reason})${detail ? `: ${detail}` : ''}${adviceFor(detail)}`);
     this.name = 'ProcessError';
   }
 }

@@ -16,13 +16,20 @@ export interface ServerInfo {
   database: string;
   /** pg_database_size of that database in bytes: an upper estimate of a dump's size. */
   databaseSize: number;
+  /** Tables whose rows row-level security may hide from this user (no superuser, BYPASSRLS or ownership). */
+  rlsHidden?: string[];
 }
 
 const CONNECT_TIMEOUT_MS = 20_000;
 
 const INFO_SQL = `SELECT current_setting('server_version') AS server_version,
   current_setting('server_version_num') AS server_version_num, current_database() AS db,
-  pg_database_size(current_database()) AS size`;
+  pg_database_size(current_database()) AS size,
+  (SELECT coalesce(array_agg(n.nspname || '.' || c.relname ORDER BY n.nspname, c.relname), '{}')
+   FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+   WHERE c.relrowsecurity AND c.relkind IN ('r', 'p') AND NOT pg_catalog.pg_has_role(c.relowner, 'USAGE')
+     AND NOT (SELECT r.rolsuper OR r.rolbypassrls FROM pg_catalog.pg_roles r WHERE r.rolname = current_user)
+  ) AS rls_hidden`;
 
 /** Connects once with the `pg` driver and reads the server version; errors say what to fix. */
 export async function readServerInfo(conn: Connection, what = 'database-url'): Promise<ServerInfo> {
@@ -44,6 +51,7 @@ export function toServerInfo(row: Record<string, unknown>): ServerInfo {
     major: Math.floor(versionNum / 10000),
     database: String(row.db),
     databaseSize: Number(row.size) || 0,
+    rlsHidden: Array.isArray(row.rls_hidden) ? row.rls_hidden.map(String) : [],
   };
 }
 

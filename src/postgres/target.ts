@@ -7,7 +7,14 @@ const WHAT = 'target-database-url';
 const USER_TABLES = `SELECT count(*)::int AS n FROM pg_catalog.pg_class c
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-  AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'`;
+  AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp\\_%'
+  AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
+    AND d.objid = c.oid AND d.deptype = 'e')`;
+/** The configuration tables of extensions and the filter pg_dump dumps them with (`WHERE …` or ''). */
+const EXTENSION_TABLES = `SELECT n.nspname AS schema, c.relname AS name, e.extcondition[i] AS cond
+  FROM pg_catalog.pg_extension e
+  CROSS JOIN LATERAL pg_catalog.generate_subscripts(e.extconfig, 1) AS i
+  JOIN pg_catalog.pg_class c ON c.oid = e.extconfig[i] JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace`;
 
 /** What the restore target looks like before anything is changed. */
 export type TargetState =
@@ -49,19 +56,32 @@ export async function targetSettings(conn: Connection): Promise<Set<string>> {
   return withConnection(conn, WHAT, settingNames);
 }
 
-/** Exact row counts (own rows only) of the given tables; a missing table counts as -1. */
+/**
+ * Exact row counts (own rows only) of the given tables; a missing table counts as -1. An
+ * extension's configuration table counts the rows pg_dump dumps of it (its filter), not the rows
+ * CREATE EXTENSION inserted (PostGIS's 8,500 spatial_ref_sys rows).
+ */
 export async function countRows(
   conn: Connection,
   tables: { schema: string; name: string }[],
 ): Promise<number[]> {
   return withConnection(conn, WHAT, async (client) => {
+    const filters = await extensionFilters(client);
     const counts: number[] = [];
     for (const t of tables) {
-      const sql = `SELECT count(*)::bigint AS n FROM ONLY ${quoteIdent(t.schema)}.${quoteIdent(t.name)}`;
+      const filter = filters.get(`${t.schema}\u0000${t.name}`) ?? '';
+      const sql = `SELECT count(*)::bigint AS n FROM ONLY ${quoteIdent(t.schema)}.${quoteIdent(t.name)} ${filter}`;
       counts.push(await scalar(client, sql).catch(() => -1));
     }
     return counts;
   });
+}
+
+async function extensionFilters(client: pg.Client): Promise<Map<string, string>> {
+  const { rows } = await client.query<{ schema: string; name: string; cond: string | null }>(
+    EXTENSION_TABLES,
+  );
+  return new Map(rows.map((r) => [`${r.schema}\u0000${r.name}`, r.cond ?? '']));
 }
 
 /** Runs `work` over the target server's maintenance database (`postgres`, else `template1`). */

@@ -1,0 +1,182 @@
+import { open, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ActionError } from '../errors.js';
+
+/** One entry of an archive's table of contents, as pg_dump wrote it (pg_backup_archiver.c). */
+export interface TocEntry {
+  dumpId: number;
+  /** The entry's kind: `TABLE`, `TABLE DATA`, `INDEX`, `ACL`, `EXTENSION`, ... */
+  desc: string;
+  /** Schema of the object, '' when it has none. */
+  namespace: string;
+  /** Its name as pg_restore -l shows it (`orders`, `orders orders_pkey`, `TABLE orders`). */
+  tag: string;
+  owner: string;
+  /** The SQL that creates it. */
+  defn: string;
+  /** The dump ids it depends on. */
+  deps: number[];
+}
+
+/** The table of contents of a custom, tar or directory archive (a file or an unpacked folder). */
+export async function readArchiveToc(path: string): Promise<TocEntry[]> {
+  const info = await stat(path);
+  const bytes = info.isDirectory()
+    ? await readWhole(join(path, 'toc.dat'))
+    : await readTocBytes(path);
+  return parseToc(bytes, path);
+}
+
+/** The bytes that hold the TOC: the file itself (custom), or the `toc.dat` member of a tar. */
+async function readTocBytes(path: string): Promise<Buffer> {
+  const file = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(512);
+    await file.read(head, 0, 512, 0);
+    if (head.subarray(0, 5).toString('latin1') === 'PGDMP') return await readAll(file);
+    return await tarMember(file, 'toc.dat');
+  } finally {
+    await file.close();
+  }
+}
+
+async function readWhole(path: string): Promise<Buffer> {
+  const file = await open(path, 'r');
+  try {
+    return await readAll(file);
+  } finally {
+    await file.close();
+  }
+}
+
+// The TOC sits at the start of a custom archive; 64 MiB covers tens of thousands of entries.
+const TOC_READ_LIMIT = 64 * 1024 * 1024;
+
+async function readAll(file: Awaited<ReturnType<typeof open>>): Promise<Buffer> {
+  const size = Math.min((await file.stat()).size, TOC_READ_LIMIT);
+  const buffer = Buffer.alloc(size);
+  await file.read(buffer, 0, size, 0);
+  return buffer;
+}
+
+/** Reads the member whose base name is `name` from a ustar stream (pg_dump -Ft, or our packed folder). */
+async function tarMember(file: Awaited<ReturnType<typeof open>>, name: string): Promise<Buffer> {
+  const header = Buffer.alloc(512);
+  for (let at = 0; ;) {
+    const { bytesRead } = await file.read(header, 0, 512, at);
+    if (bytesRead < 512 || header[0] === 0) break;
+    const member = header.toString('latin1', 0, 100).replace(/\0.*$/s, '');
+    const size = parseInt(header.toString('latin1', 124, 136).replace(/\0.*$/s, '').trim(), 8);
+    if (member.split('/').pop() === name) {
+      const body = Buffer.alloc(size);
+      await file.read(body, 0, size, at + 512);
+      return body;
+    }
+    at += 512 + Math.ceil((size || 0) / 512) * 512;
+  }
+  throw new ActionError(`The archive has no ${name}: it is not a pg_dump archive.`);
+}
+
+/** A cursor over the archive's integers and strings (ReadInt / ReadStr of pg_backup_archiver.c). */
+class TocReader {
+  at = 0;
+  intSize = 4;
+  offSize = 8;
+  private readonly b: Buffer;
+  constructor(bytes: Buffer) {
+    this.b = bytes;
+  }
+
+  byte(): number {
+    if (this.at >= this.b.length) throw new RangeError('end of TOC');
+    return this.b[this.at++] ?? 0;
+  }
+
+  int(): number {
+    const negative = this.byte() !== 0;
+    let value = 0;
+    for (let i = 0, scale = 1; i < this.intSize; i++, scale *= 256) value += this.byte() * scale;
+    return negative ? -value : value;
+  }
+
+  str(): string | undefined {
+    const length = this.int();
+    if (length < 0) return undefined;
+    if (this.at + length > this.b.length) throw new RangeError('end of TOC');
+    const text = this.b.toString('utf8', this.at, this.at + length);
+    this.at += length;
+    return text;
+  }
+
+  skip(n: number): void {
+    this.at += n;
+  }
+}
+
+const version = (maj: number, min: number) => maj * 256 + min;
+
+/** Parses header and TOC; `where` names the archive in errors. */
+export function parseToc(bytes: Buffer, where: string): TocEntry[] {
+  if (bytes.subarray(0, 5).toString('latin1') !== 'PGDMP')
+    throw new ActionError(`${where} is not a pg_dump archive (no PGDMP header).`);
+  try {
+    const r = new TocReader(bytes);
+    const v = readHeader(r);
+    const count = r.int();
+    const entries: TocEntry[] = [];
+    for (let i = 0; i < count; i++) entries.push(readEntry(r, v));
+    return entries;
+  } catch (error) {
+    if (error instanceof RangeError)
+      throw new ActionError(`The table of contents of ${where} is truncated or damaged.`);
+    throw error;
+  }
+}
+
+/** Reads the header (ReadHead) and returns the archive version; sets int and offset sizes. */
+function readHeader(r: TocReader): { v: number; format: number } {
+  r.skip(5);
+  const maj = r.byte();
+  const min = r.byte();
+  r.byte(); // revision
+  const v = version(maj, min);
+  if (v < version(1, 12))
+    throw new ActionError(`archive version ${maj}.${min} is too old to read (pg_dump 9.x).`);
+  r.intSize = r.byte();
+  r.offSize = r.byte();
+  const format = r.byte();
+  if (v >= version(1, 15)) r.byte();
+  else r.int();
+  for (let i = 0; i < 7; i++) r.int(); // creation time
+  r.str(); // database name
+  r.str(); // server version
+  r.str(); // pg_dump version
+  return { v, format };
+}
+
+// Archive formats (archiveFormat): 1 custom, 3 tar, 5 directory.
+const CUSTOM = 1;
+
+function readEntry(r: TocReader, h: { v: number; format: number }): TocEntry {
+  const dumpId = r.int();
+  r.int(); // had a data dumper
+  r.str(); // table oid
+  r.str(); // oid
+  const tag = r.str() ?? '';
+  const desc = r.str() ?? '';
+  r.int(); // section
+  const defn = r.str() ?? '';
+  r.str(); // drop statement
+  r.str(); // copy statement
+  const namespace = r.str() ?? '';
+  r.str(); // tablespace
+  if (h.v >= version(1, 14)) r.str(); // table access method
+  if (h.v >= version(1, 16)) r.int(); // relkind
+  const owner = r.str() ?? '';
+  r.str(); // with oids
+  const deps: number[] = [];
+  for (let dep = r.str(); dep !== undefined; dep = r.str()) deps.push(Number(dep));
+  if (h.format === CUSTOM) r.skip(1 + r.offSize);
+  else r.str(); // file name of a tar or directory member
+  return { dumpId, desc, namespace, tag, owner, defn, deps };
+}
