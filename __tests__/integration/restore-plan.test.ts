@@ -200,3 +200,27 @@ describe('restore plan on a provider-shaped database', () => {
     );
   });
 });
+
+describe('names as the archive has them', () => {
+  it('counts a table whose name holds a newline under its own name, and restores it', async () => {
+    await pg15.psql(`CREATE DATABASE oddnames;`);
+    await pg15.psql(
+      `CREATE TABLE public."new
+line" (x int, "col
+umn" text); INSERT INTO public."new
+line" SELECT g, 'v' FROM generate_series(1, 3) g; CREATE TABLE public.new (x int)`,
+      'oddnames',
+    );
+    const dir = await mkdtemp(join(tmpdir(), 'plan-names-'));
+    const { manifest } = await backupWith({ 'database-url': pg15.url('oddnames'), storage: dir });
+    expect(manifest.tables).toEqual([
+      { schema: 'public', name: 'new', rows: 0 },
+      { schema: 'public', name: 'new\nline', rows: 3 },
+    ]);
+    const report = await restoreWith({
+      'target-database-url': pg15.url('oddnames_copy'),
+      storage: dir,
+    });
+    expect(report.comparison.mismatches).toEqual([]);
+  });
+});

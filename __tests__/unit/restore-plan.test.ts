@@ -3,6 +3,7 @@ import type { TocEntry } from '../../src/postgres/archive-toc.js';
 import { planRestore, type PlanRequest } from '../../src/postgres/restore-plan.js';
 import type { TargetFacts } from '../../src/postgres/target-facts.js';
 import { grantRoles, policyRoles } from '../../src/postgres/toc-roles.js';
+import { lockProblem } from '../../src/postgres/lock-budget.js';
 
 const e = (
   dumpId: number,
@@ -99,6 +100,7 @@ const facts = (over: Partial<TargetFacts> = {}): TargetFacts => {
     schemas: new Map([['public', { mine: true }]]),
     publications: new Set(),
     defaultPrivileges: false,
+    locks: { maxLocksPerTransaction: 64, backends: 122 },
     ...over,
   };
 };
@@ -266,5 +268,45 @@ describe('roles named in grants and policies', () => {
       'authenticated',
       'Team A',
     ]);
+  });
+});
+
+describe('the lock budget of one transaction', () => {
+  const table = (i: number, columns: string) =>
+    e(1000 + i, 'TABLE', 'public', `t${i}`, [], `CREATE TABLE public.t${i} (\n${columns}\n);\n`);
+  const pkey = (i: number) =>
+    e(
+      5000 + i,
+      'CONSTRAINT',
+      'public',
+      `t${i} t${i}_pkey`,
+      [1000 + i],
+      `ALTER TABLE ONLY public.t${i}\n    ADD CONSTRAINT t${i}_pkey PRIMARY KEY (id);\n`,
+    );
+  const many = (n: number, columns: string) =>
+    Array.from({ length: n }, (_, i) => [table(i, columns), pkey(i)]).flat();
+
+  it('counts a TOAST table and index only for tables with variable-length columns', () => {
+    const su = facts({ superuser: true });
+    expect(
+      planRestore(many(1000, '    id integer NOT NULL,\n    at timestamp with time zone'), ALL, su)
+        .locks,
+    ).toBe(2000);
+    expect(planRestore(many(1000, '    id integer NOT NULL,\n    note text'), ALL, su).locks).toBe(
+      4000,
+    );
+  });
+
+  it('counts the drops of overwrite too, and nothing for a parallel restore', () => {
+    const tables = many(1000, '    id integer NOT NULL,\n    note text');
+    const su = facts({ superuser: true });
+    expect(planRestore(tables, { ...ALL, clean: true }, su).locks).toBe(8000);
+    expect(planRestore(tables, { ...ALL, parallel: true }, su).locks).toBe(0);
+  });
+
+  it('names max_locks_per_transaction and the value to set', () => {
+    expect(lockProblem(16000, { maxLocksPerTransaction: 64, backends: 122 })).toMatch(
+      /about 16000 relation locks.*\(max_locks_per_transaction 64 × 122 backends = 7808 slots\): set max_locks_per_transaction to at least 176 /,
+    );
   });
 });

@@ -2,7 +2,9 @@ import * as core from '@actions/core';
 import { reportBackups, type BackupReport } from '../outputs/backup.js';
 import { findClient, type ChosenClient } from '../postgres/client.js';
 import { libpqEnv, writePgpass } from '../postgres/connection.js';
+import { capacityOf, lockProblem } from '../postgres/lock-budget.js';
 import { readServerInfo, type ServerInfo } from '../postgres/server.js';
+import { lockTableHolds } from '../postgres/target-facts.js';
 import type { BackupSettings } from '../settings.js';
 import { backupDatabase } from './backup-database.js';
 import { backupEach, selectDatabases } from './backup-server.js';
@@ -41,7 +43,18 @@ async function connect(settings: BackupSettings): Promise<ServerInfo> {
   const server = await readServerInfo(c);
   core.info(`Server: PostgreSQL ${server.version}, database '${server.database}'.`);
   warnHiddenRows(settings, server);
+  await warnLocks(c, server);
   return server;
+}
+
+/** A database with more relations than its server's lock table holds cannot be restored there in one transaction. */
+async function warnLocks(c: BackupSettings['connection'], server: ServerInfo): Promise<void> {
+  const { relations = 0, locks } = server;
+  if (!locks || relations <= capacityOf(locks)) return;
+  if (await lockTableHolds(c, true, Math.ceil(relations * 1.1), 'database-url')) return;
+  core.warning(
+    `This database has ${relations} relations; a restore into a server like this one (one transaction) would run out of locks: ${lockProblem(relations, locks).replace(/^locks: /, '')}.`,
+  );
 }
 
 /** With --enable-row-security, a user row-level security applies to backs up only what it sees. */

@@ -5,7 +5,8 @@ import { ActionError } from '../errors.js';
 import { readArchiveToc } from '../postgres/archive-toc.js';
 import type { RestoreSelection } from '../postgres/pg-restore.js';
 import { planRestore, type PlanRequest, type RestorePlan } from '../postgres/restore-plan.js';
-import { readTargetFacts, type TargetFacts } from '../postgres/target-facts.js';
+import { capacityOf, lockProblem } from '../postgres/lock-budget.js';
+import { lockTableHolds, readTargetFacts, type TargetFacts } from '../postgres/target-facts.js';
 import { quoteIdent } from '../postgres/target.js';
 import type { RestoreInto } from './restore-into.js';
 
@@ -24,8 +25,10 @@ export async function planInto(p: RestoreInto, request: PlanRequest): Promise<Pl
   const toc = await readArchiveToc(p.archivePath);
   const facts = await readTargetFacts(p.target, p.state.exists);
   const rows = new Map(p.manifest.tables.map((t) => [`${t.schema}\u0000${t.name}`, t.rows]));
-  const plan = planRestore(toc, request, facts, rows);
+  const parallel = !p.state.exists && p.jobs !== undefined && p.manifest.dump.format !== 'tar';
+  const plan = planRestore(toc, { ...request, parallel }, facts, rows);
   const problems = [...databaseProblems(p, facts), ...plan.problems];
+  if (!(await locksFit(p, plan, facts))) problems.push(lockProblem(plan.locks, facts.locks));
   if (problems.length) throw cannotRestore(p, problems);
   report(plan, facts);
   const listFile = join(p.workspace, 'restore.list');
@@ -50,6 +53,12 @@ function plainPlan(p: RestoreInto, request: PlanRequest): PlannedRestore {
     `A plain backup restores whole: owners ${selection.noOwner ? 'left out' : 'kept'}, privileges ${selection.noPrivileges ? 'left out' : 'kept'}.`,
   );
   return { ...p, selection };
+}
+
+/** Within the lock table's nominal size it fits; beyond, a probe of the real table decides. */
+async function locksFit(p: RestoreInto, plan: RestorePlan, facts: TargetFacts): Promise<boolean> {
+  if (plan.locks <= capacityOf(facts.locks)) return true;
+  return lockTableHolds(p.target, p.state.exists, Math.ceil(plan.locks * 1.1));
 }
 
 function databaseProblems(p: RestoreInto, f: TargetFacts): string[] {

@@ -112,7 +112,10 @@ function failOnMismatch(comparison: Comparison): void {
   if (!comparison.mismatches.length) return;
   const first = comparison.mismatches
     .slice(0, 3)
-    .map((m) => `${m.table}: ${m.restored} restored, ${m.expected} in the manifest`);
+    .map(
+      (m) =>
+        `${m.table}: ${m.restored < 0 ? 'table missing' : `${m.restored} restored`}, ${m.expected} in the manifest`,
+    );
   throw new ActionError(
     `Row counts differ from the manifest for ${comparison.mismatches.length} table(s) (${first.join('; ')}).`,
   );

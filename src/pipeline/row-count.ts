@@ -19,7 +19,7 @@ const DATA_HEADER = '-- Data for Name: ';
 const TABLE_DATA = 'Type: TABLE DATA;';
 const DUMP_COMPLETE = '-- PostgreSQL database dump complete';
 
-type State = 'scan' | 'expect-copy' | 'copy';
+type State = 'scan' | 'expect-copy' | 'copy-statement' | 'copy';
 
 /**
  * Counts the rows of every TABLE DATA entry in SQL text as pg_dump (plain) or
@@ -36,6 +36,8 @@ export class RowCounter extends Writable {
   private carry: Buffer[] = [];
   private carryLength = 0;
   private headerSchema = '';
+  /** A COPY statement whose quoted table or column name holds a newline, until it ends. */
+  private copyStatement = '';
   /** Whether the closing `-- PostgreSQL database dump complete` line was seen. */
   complete = false;
 
@@ -117,10 +119,10 @@ export class RowCounter extends Writable {
     } else if (line.startsWith(DATA_HEADER)) {
       this.state = line.includes(TABLE_DATA) ? 'expect-copy' : 'scan';
       this.headerSchema = /; Schema: (.*?); Owner:/.exec(line)?.[1] ?? '';
+    } else if (this.state === 'copy-statement') {
+      this.continueCopy(`${this.copyStatement}\n${line}`);
     } else if (this.state === 'expect-copy' && line.startsWith('COPY ')) {
-      const [schema, name] = parseCopyTarget(line.slice(5), this.headerSchema);
-      this.tables.push({ schema, name, rows: 0 });
-      this.state = 'copy';
+      this.continueCopy(line);
     } else if (
       this.state === 'expect-copy' &&
       line !== '' &&
@@ -129,6 +131,19 @@ export class RowCounter extends Writable {
     ) {
       this.state = 'scan';
     }
+  }
+
+  /** A COPY statement, whole or begun: its target names are read once it ends (` FROM stdin;`). */
+  private continueCopy(statement: string): void {
+    if (!statement.endsWith(' FROM stdin;')) {
+      this.copyStatement = statement;
+      this.state = 'copy-statement';
+      return;
+    }
+    const [schema, name] = parseCopyTarget(statement.slice(5), this.headerSchema);
+    this.tables.push({ schema, name, rows: 0 });
+    this.copyStatement = '';
+    this.state = 'copy';
   }
 
   private keep(rest: Buffer): void {

@@ -1,5 +1,6 @@
 import type { TocEntry } from './archive-toc.js';
 import { actingRoles } from './toc-roles.js';
+import { locksNeeded } from './lock-budget.js';
 import { missingForEntries, resolveOwners, resolvePrivileges } from './restore-needs.js';
 import type { TargetFacts } from './target-facts.js';
 
@@ -15,6 +16,8 @@ export interface PlanRequest {
   noPrivileges: AutoBool;
   /** overwrite: the listed entries are dropped first. */
   clean: boolean;
+  /** pg_restore --jobs into a new database: not one transaction, so no lock budget. */
+  parallel?: boolean;
 }
 
 /** Rows per table in the archive (`schema\u0000name`), as the manifest counted them. */
@@ -37,6 +40,8 @@ export interface RestorePlan {
   ownership: string;
   /** What the target lacks; any makes the restore fail before it starts. */
   problems: string[];
+  /** Relation locks one transaction restoring it holds until COMMIT (0 for a parallel restore). */
+  locks: number;
   /** What a selection leaves out that the archive has (large objects, extension data). */
   leftOut: string[];
   /** Tables whose data the restore brings: what the row counts are compared on. */
@@ -122,6 +127,7 @@ export function planRestore(
     noPrivileges: privileges.leaveOut,
     ownership: `${owners.note}; ${privileges.note}`,
     problems,
+    locks: req.parallel ? 0 : locksNeeded(kept, req.clean),
     leftOut: leftOut(toc, selected, rows),
     tables: kept.filter((e) => e.desc === 'TABLE DATA').map(tableOf),
     relations: kept.filter((e) => RELATIONS.has(e.desc) && isCreate(e)).map(relationOf),

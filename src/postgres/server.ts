@@ -3,6 +3,7 @@ import type { ConnectionOptions } from 'node:tls';
 import pg from 'pg';
 import { ActionError, describeError } from '../errors.js';
 import type { Connection } from './connection.js';
+import { LOCK_CAPACITY_SQL, type LockCapacity } from './lock-budget.js';
 
 /** What the server says about itself. */
 export interface ServerInfo {
@@ -18,6 +19,10 @@ export interface ServerInfo {
   databaseSize: number;
   /** Tables whose rows row-level security may hide from this user (no superuser, BYPASSRLS or ownership). */
   rlsHidden?: string[];
+  /** User relations (tables, TOAST, indexes, sequences, views): the locks a restore of it holds. */
+  relations?: number;
+  /** The server's lock table. */
+  locks?: LockCapacity;
 }
 
 const CONNECT_TIMEOUT_MS = 20_000;
@@ -29,7 +34,10 @@ const INFO_SQL = `SELECT current_setting('server_version') AS server_version,
    FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
    WHERE c.relrowsecurity AND c.relkind IN ('r', 'p') AND NOT pg_catalog.pg_has_role(c.relowner, 'USAGE')
      AND NOT (SELECT r.rolsuper OR r.rolbypassrls FROM pg_catalog.pg_roles r WHERE r.rolname = current_user)
-  ) AS rls_hidden`;
+  ) AS rls_hidden,
+  (SELECT count(*) FROM pg_catalog.pg_class c WHERE c.oid >= 16384 AND c.relkind IN ('r', 'p', 't', 'i', 'S', 'v', 'm')
+     AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass AND d.objid = c.oid AND d.deptype = 'e')
+  )::int AS relations, ${LOCK_CAPACITY_SQL}`;
 
 /** Connects once with the `pg` driver and reads the server version; errors say what to fix. */
 export async function readServerInfo(conn: Connection, what = 'database-url'): Promise<ServerInfo> {
@@ -52,6 +60,8 @@ export function toServerInfo(row: Record<string, unknown>): ServerInfo {
     database: String(row.db),
     databaseSize: Number(row.size) || 0,
     rlsHidden: Array.isArray(row.rls_hidden) ? row.rls_hidden.map(String) : [],
+    relations: Number(row.relations) || 0,
+    locks: { maxLocksPerTransaction: Number(row.max_locks), backends: Number(row.backends) },
   };
 }
 

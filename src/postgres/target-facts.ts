@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Connection } from './connection.js';
+import { LOCK_CAPACITY_SQL, probeSql, type LockCapacity } from './lock-budget.js';
 import { withConnection } from './server.js';
 
 /** What the restore plan needs to know of the target: the user, roles, extensions, schemas. */
@@ -23,13 +24,15 @@ export interface TargetFacts {
   publications: Set<string>;
   /** Whether the target has default privileges, which objects the restore creates would get. */
   defaultPrivileges: boolean;
+  /** The server's lock table: a one-transaction restore must fit in it. */
+  locks: LockCapacity;
 }
 
 const WHAT = 'target-database-url';
 const USER = `SELECT current_user AS user, r.rolsuper AS superuser, r.rolcreatedb AS createdb,
   pg_catalog.has_database_privilege(pg_catalog.current_database(), 'CREATE') AS can_create,
   pg_catalog.current_setting('server_version') AS version,
-  EXISTS (SELECT 1 FROM pg_catalog.pg_default_acl) AS default_acl
+  EXISTS (SELECT 1 FROM pg_catalog.pg_default_acl) AS default_acl, ${LOCK_CAPACITY_SQL}
   FROM pg_catalog.pg_roles r WHERE r.rolname = current_user`;
 const ROLES = `SELECT rolname AS name, pg_catalog.pg_has_role(current_user, oid, 'MEMBER') AS member
   FROM pg_catalog.pg_roles`;
@@ -50,7 +53,7 @@ export async function readTargetFacts(conn: Connection, exists: boolean): Promis
 async function factsOf(client: pg.Client, exists: boolean): Promise<TargetFacts> {
   const rows = async <T extends pg.QueryResultRow>(sql: string) =>
     (await client.query<T>(sql)).rows;
-  const [me] = await rows<Record<string, string | boolean>>(USER);
+  const [me] = await rows<Record<string, string | number | boolean>>(USER);
   const roles = await rows<{ name: string; member: boolean }>(ROLES);
   const superuser = me?.superuser === true;
   const member = new Set(roles.filter((r) => r.member).map((r) => r.name));
@@ -85,5 +88,32 @@ async function factsOf(client: pg.Client, exists: boolean): Promise<TargetFacts>
         : [],
     ),
     defaultPrivileges: exists && me?.default_acl === true,
+    locks: { maxLocksPerTransaction: Number(me?.max_locks), backends: Number(me?.backends) },
   };
+}
+
+/**
+ * Whether one transaction on the target's server can hold `n` more locks now: takes that many
+ * advisory locks in a transaction and rolls it back (nothing is changed). Out of shared memory
+ * means it cannot.
+ */
+export async function lockTableHolds(
+  conn: Connection,
+  exists: boolean,
+  n: number,
+  what = WHAT,
+): Promise<boolean> {
+  const probe = async (client: pg.Client) => {
+    await client.query('BEGIN');
+    try {
+      await client.query(probeSql(n));
+      return true;
+    } catch (error) {
+      if (/out of shared memory/.test((error as Error).message)) return false;
+      throw error;
+    } finally {
+      await client.query('ROLLBACK').catch(() => undefined);
+    }
+  };
+  return withConnection(conn, what, probe, exists ? undefined : 'postgres');
 }
