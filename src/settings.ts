@@ -176,6 +176,8 @@ export interface RestoreSettings {
   keys: DecryptionKeys;
   /** First create the backup's roles and tablespaces (existing ones are kept as they are). */
   restoreGlobals: boolean;
+  /** How long a statement of the restore waits for a lock on the target; `5min` when undefined. */
+  lockWaitTimeout?: string;
 }
 
 /** Which backups a retention policy keeps (restic `forget` semantics, UTC, on createdAt). */

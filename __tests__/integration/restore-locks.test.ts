@@ -2,6 +2,7 @@ import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import pg from 'pg';
 import { backupWith, restoreWith } from '../helpers/backup-run.js';
 import { clientEnv, runCommand, startCluster, type PgCluster } from '../helpers/pg-cluster.js';
 
@@ -107,4 +108,46 @@ describe('the lock table of one transaction', () => {
       /::warning::This database has 800 relations; a restore into a server like this one \(one transaction\) would run out of locks/,
     );
   });
+
+  it('waits for a lock at most lock-wait-timeout, names the blocking process, and leaves no backend', async () => {
+    await restoreWith({ 'target-database-url': source.url('busy'), storage: small });
+    const holder = new pg.Client({
+      connectionString: source.url('busy'),
+      application_name: 'reporting',
+    });
+    await holder.connect();
+    const lines: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      lines.push(String(chunk));
+      return write(chunk as string);
+    });
+    try {
+      await holder.query('BEGIN; SELECT count(*) FROM t1');
+      const { rows } = await holder.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+      await expect(
+        restoreWith({
+          'target-database-url': source.url('busy'),
+          storage: small,
+          overwrite: 'true',
+          confirm: 'busy',
+          'lock-wait-timeout': '8s',
+        }),
+      ).rejects.toThrow(/lock timeout.*raise lock-wait-timeout/);
+      expect(lines.join('')).toMatch(
+        new RegExp(
+          `Waiting \\d+ s for a lock on the target, held by process ${rows[0]?.pid} \\(user postgres, application reporting, idle in transaction`,
+        ),
+      );
+    } finally {
+      spy.mockRestore();
+      await holder.query('ROLLBACK');
+      await holder.end();
+    }
+    const left = await source.psql(
+      `SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'postgres-backup-action restore%'`,
+    );
+    expect(left.trim()).toBe('0');
+    expect((await source.psql('SELECT count(*) FROM t1', 'busy')).trim()).toBe('1');
+  }, 60_000);
 });

@@ -2,7 +2,13 @@ import * as core from '@actions/core';
 import type { Manifest } from '../catalog/manifest.js';
 import { plainName } from '../catalog/naming.js';
 import { ActionError } from '../errors.js';
-import { runRestore, type RestoreOutcome } from '../pipeline/restore.js';
+import { runRestore, type RestoreJob, type RestoreOutcome } from '../pipeline/restore.js';
+import {
+  endOwnBackends,
+  restoreAppName,
+  restoreClientEnv,
+  watchLockWaits,
+} from '../postgres/lock-watch.js';
 import { findClient, type ChosenClient } from '../postgres/client.js';
 import type { Connection } from '../postgres/connection.js';
 import type { PgClient } from '../postgres/install/installer.js';
@@ -33,6 +39,8 @@ export interface RestoreInto {
   selection: RestoreSelection;
   /** Parallel jobs; used only in a database this run created (a parallel restore cannot roll back). */
   jobs?: number;
+  /** How long a statement waits for a lock on the target (PostgreSQL's lock_timeout), e.g. `5min`. */
+  lockTimeout?: string;
 }
 
 /** A database this run created, recorded in the journal until it is kept or dropped. */
@@ -89,7 +97,31 @@ export async function restoreArchive(p: RestoreInto, created: boolean): Promise<
     core.warning(
       'jobs is used only when the action creates the target database (a parallel restore cannot be rolled back); restoring in one transaction.',
     );
-  return runRestore({
+  const appName = restoreAppName();
+  const timeout = p.lockTimeout ?? DEFAULT_LOCK_TIMEOUT;
+  const known = p.state.exists ? p.state.settings : await targetSettings(p.target);
+  const env = restoreClientEnv(p.env, appName, timeout);
+  const stop = watchLockWaits(p.target, appName, timeout, core.info);
+  try {
+    return await runRestore({ ...jobOf(p, created, { env, known }), lockTimeout: timeout });
+  } catch (error) {
+    // A killed or failed client can leave its backend queued for a lock: end this run's own.
+    await endOwnBackends(p.target, appName).catch(() => 0);
+    throw error;
+  } finally {
+    stop();
+  }
+}
+
+/** A restore waits this long for a lock on the target when lock-wait-timeout is empty. */
+export const DEFAULT_LOCK_TIMEOUT = '5min';
+
+function jobOf(
+  p: RestoreInto,
+  created: boolean,
+  { env, known }: { env: NodeJS.ProcessEnv; known: Set<string> },
+): RestoreJob {
+  return {
     client: p.client,
     format: p.manifest.dump.format as DumpFormat,
     archivePath: p.archivePath,
@@ -98,16 +130,16 @@ export async function restoreArchive(p: RestoreInto, created: boolean): Promise<
     // Nothing to drop in a database this run created.
     selection: created ? { ...p.selection, clean: false } : p.selection,
     jobs: created ? p.jobs : undefined,
-    knownSettings: p.state.exists ? p.state.settings : await targetSettings(p.target),
+    knownSettings: known,
     versions: {
       server: p.state.server,
       dump: p.manifest.client.pgDumpVersion,
       source: p.manifest.server.version,
     },
-    env: p.env,
+    env,
     workspace: p.workspace,
     signal: p.signal,
-  });
+  };
 }
 
 /** Warns once per setting of a newer pg_dump that the target server does not know. */

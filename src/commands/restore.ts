@@ -175,7 +175,13 @@ function intoOf(
   s: RestoreSettings,
   parts: Omit<RestoreInto, 'target' | 'selection' | 'jobs'>,
 ): RestoreInto {
-  return { ...parts, target: s.target, selection: selectionOf(s), jobs: s.jobs };
+  return {
+    ...parts,
+    target: s.target,
+    selection: selectionOf(s),
+    jobs: s.jobs,
+    lockTimeout: s.lockWaitTimeout,
+  };
 }
 
 /** The selection as asked; the plan resolves `auto` and makes the entry list. */

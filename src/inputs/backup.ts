@@ -155,7 +155,8 @@ function readJobs(read: Read, format: DumpFormat): number | undefined {
   return format === 'directory' ? jobs : undefined;
 }
 
-function parseLockWaitTimeout(raw: string): string | undefined {
+/** A lock timeout as PostgreSQL takes it (`30s`, `5min`, `1h`, milliseconds); undefined when empty. */
+export function parseLockWaitTimeout(raw: string): string | undefined {
   if (!raw) return undefined;
   if (!/^\d+\s*(ms|s|min|h|d)?$/.test(raw)) {
     throw new InputError(

@@ -8,6 +8,7 @@ import {
   readLabel,
   readStorage,
 } from './common.js';
+import { parseLockWaitTimeout } from './backup.js';
 import { readDecryptionKeys } from './encryption.js';
 import { INPUTS, parseAutoBool, parseBool, parseList, type Mask, type Read } from './read.js';
 import { readStoreOptions } from './storage.js';
@@ -39,6 +40,7 @@ export function readRestoreSettings(read: Read, mask: Mask, cwd: string): Restor
     confirm: read(INPUTS.confirm),
     keys: readDecryptionKeys(read, mask),
     restoreGlobals: parseBool(INPUTS.restoreGlobals, read(INPUTS.restoreGlobals)),
+    lockWaitTimeout: parseLockWaitTimeout(read(INPUTS.lockWaitTimeout)),
   };
   Object.assign(settings, readStoreOptions(read, mask, [settings.storage]));
   checkCombinations(settings);

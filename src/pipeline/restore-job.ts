@@ -17,6 +17,8 @@ export interface RestoreJob {
   target: Connection;
   selection: RestoreSelection;
   jobs?: number;
+  /** How long a statement waits for a lock (replaces the dump's `SET lock_timeout = 0`). */
+  lockTimeout?: string;
   /** Settings the target server knows. */
   knownSettings: Set<string>;
   /** The target server, the pg_dump that wrote the backup and the server it dumped (e.g. `18.6`). */

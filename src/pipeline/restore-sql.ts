@@ -71,6 +71,7 @@ function filterFor(job: RestoreJob, lineOffset: number): SqlFilter {
       dropPrivileges: plain && job.selection.noPrivileges,
       cascadeClean: job.selection.clean,
       dropTransactionControl: true,
+      lockTimeout: job.lockTimeout,
     },
     lineOffset,
   );

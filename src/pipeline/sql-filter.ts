@@ -28,6 +28,8 @@ export interface SqlFilterRules {
    * runs in one transaction of its own, which they would end early.
    */
   dropTransactionControl?: boolean;
+  /** Replaces the dump's `SET lock_timeout = 0;` (wait for ever) with this timeout, e.g. `5min`. */
+  lockTimeout?: string;
 }
 
 /** Drops of parts of an object: its own drop (with CASCADE) removes them. */
@@ -140,6 +142,8 @@ export class SqlFilter extends Transform {
     if (this.dollarTag !== undefined) return undefined;
     if (this.rules.dropTransactionControl && TRANSACTION_CONTROL.has(line)) return '';
     if (line.startsWith('-- ')) return this.noteObject(line);
+    if (this.rules.lockTimeout && line === 'SET lock_timeout = 0;')
+      return `SET lock_timeout = '${this.rules.lockTimeout}';`;
     const set = /^SET ([a-z_.]+) = .*;$/.exec(line);
     if (set?.[1] && !set[1].includes('.') && !this.rules.knownSettings.has(set[1])) {
       this.dropped.add(set[1]);

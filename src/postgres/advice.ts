@@ -4,6 +4,11 @@
  */
 const ADVICE: [RegExp, (m: RegExpMatchArray) => string][] = [
   [
+    /canceling statement due to lock timeout/,
+    () =>
+      'Another session held a lock on an object the restore changes for longer than lock-wait-timeout (the log names it): end it or wait until it is done, or raise lock-wait-timeout.',
+  ],
+  [
     /query would be affected by row-level security policy for table "([^"]+)"/,
     (m) =>
       `The backup user cannot read every row of ${m[1]} (row-level security): give it BYPASSRLS (ALTER ROLE <user> BYPASSRLS), or back up as the table's owner or a superuser. extra-args: --enable-row-security would back up only the rows it can see.`,
