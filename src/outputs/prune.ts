@@ -38,8 +38,14 @@ export function setPruneOutputs(r: PruneReport): void {
 
 /** A rule as the user wrote it, e.g. `keep-daily`. */
 export function ruleName(rule: RetentionRule): string {
-  return rule === 'newest' ? 'newest (always kept)' : `keep-${rule}`;
+  return SPECIAL_RULES[rule] ?? `keep-${rule}`;
 }
+
+const SPECIAL_RULES: Partial<Record<RetentionRule, string>> = {
+  newest: 'newest (always kept)',
+  own: "this run's backup (always kept)",
+  future: 'dated in the future (suspect: kept, see the warning)',
+};
 
 /** The one line that states the result. */
 export function pruneResultLine(r: PruneReport): string {
