@@ -127,6 +127,31 @@ describe('deleting on S3', () => {
     for (const entry of pending) await undoLeftover(entry, cleanup);
     expect(await location.files()).toEqual(filesOf(app.slice(0, 5)).sort());
   });
+
+  it('the next prune reports objects without a manifest, and deletes them after 24 h', async () => {
+    const { location } = await refusingSecondBatch();
+    const app = await populateRecent(location);
+    await pruneAt(location, { 'keep-last': '5' }).catch(() => undefined);
+    const orphans = app
+      .slice(5)
+      .map((b) => b.dataFile)
+      .sort();
+    const young = await warningsOf(() => pruneAt(direct(location), { 'keep-last': '5' }));
+    expect(young.result?.orphans).toEqual({ deleted: [], left: orphans });
+    expect(young.warnings.filter((w) => w.includes('no manifest'))).toHaveLength(1);
+    for (const name of orphans) expect(young.warnings.join('\n')).toContain(name);
+    const later = () => new Date(Date.now() + 25 * HOUR);
+    const dry = await pruneAt(
+      direct(location),
+      { 'keep-last': '5', 'dry-run': 'true' },
+      { now: later },
+    );
+    expect(dry.orphans).toEqual({ deleted: orphans, left: [] });
+    expect((await location.files()).filter((f) => orphans.includes(f))).toEqual(orphans);
+    const old = await pruneAt(direct(location), { 'keep-last': '5' }, { now: later });
+    expect(old.orphans).toEqual({ deleted: orphans, left: [] });
+    expect(await location.files()).toEqual(filesOf(app.slice(0, 5)).sort());
+  });
 });
 
 describe('two prunes at once', () => {

@@ -157,17 +157,19 @@ describe.each([
     expect(await location.files()).toEqual(all);
     expect(new Set(dry.kept.map((k) => k.id))).toEqual(kept);
     expect([...dry.pruned].sort()).toEqual(expired.map((b) => b.manifest.id).sort());
+    expect(dry.orphans).toEqual({ deleted: [ORPHAN], left: [] });
 
     const done = await prune(location, POLICY_INPUTS);
     expect({ ...done, dryRun: true }).toEqual(dry);
     const left = await location.files();
-    const gone = new Set(filesOf(expired));
+    const gone = new Set([...filesOf(expired), ORPHAN]);
     expect(left).toEqual(all.filter((f) => !gone.has(f)));
-    expect(left.filter((f) => others.includes(f))).toEqual(others);
+    expect(left.filter((f) => others.includes(f))).toEqual(others.filter((f) => f !== ORPHAN));
     expectEveryManifestWhole(await location.download());
 
     const again = await prune(location, POLICY_INPUTS);
     expect(again.pruned).toEqual([]);
+    expect(again.orphans).toEqual({ deleted: [], left: [] });
     expect(new Set(again.kept.map((k) => k.id))).toEqual(kept);
   });
 

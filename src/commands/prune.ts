@@ -10,6 +10,7 @@ import {
 import type { PruneSettings } from '../settings.js';
 import type { Store } from '../storage/store.js';
 import { openStores, type RunContext } from './context.js';
+import { sweepOrphans } from './orphans.js';
 import {
   applyPolicy,
   artifactRetentionNote,
@@ -19,7 +20,8 @@ import {
 
 /**
  * The prune story: find the label at the location, read its manifests, select with the policy,
- * delete the expired (manifest first, oldest first) or only report them in a dry run, report.
+ * delete the expired (manifest first, oldest first) or only report them in a dry run, sweep the
+ * label's objects that have no manifest, report.
  */
 export async function runPrune(settings: PruneSettings, ctx: RunContext): Promise<PruneReport> {
   const [store] = openStores([settings.storage], settings, ctx);
@@ -30,6 +32,9 @@ export async function runPrune(settings: PruneSettings, ctx: RunContext): Promis
   const { policy, dryRun } = settings;
   const job = { label, policy, dryRun, now, journal: ctx.journal, signal: ctx.signal };
   const outcome = await selectAndDelete(store, job);
+  const orphans = await core.group('Look for objects without a manifest', () =>
+    sweepOrphans(store, { label, now, dryRun }),
+  );
   const kept = outcome.selection.kept.map(({ backup, rules }) => ({
     id: backup.id,
     createdAt: backup.createdAt,
@@ -37,7 +42,7 @@ export async function runPrune(settings: PruneSettings, ctx: RunContext): Promis
   }));
   const { deleted: pruned, unreadable } = outcome;
   const where = { label, location: store.description };
-  return report({ ...base, ...where, kept, pruned, unreadable });
+  return report({ ...base, ...where, kept, pruned, unreadable, orphans });
 }
 
 function selectAndDelete(store: Store, job: RetentionJob): Promise<RetentionOutcome> {
