@@ -1,11 +1,12 @@
 // The messages that tell a user what to check: an unreachable host, a location without backups
 // (does the directory exist?), a wrong label (which labels are there?), a socket-directory URL
-// (accepted as libpq does), and a pg-bin-dir without a working pg_dump (which major, how to get it).
+// (accepted as libpq does), a manifest named after another id (skipped), and a pg-bin-dir without a working pg_dump (which major, how to get it).
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { findBackup } from '../../src/catalog/backups.js';
+import { serializeManifest } from '../../src/catalog/manifest.js';
 import { ActionError } from '../../src/errors.js';
 import { findClient } from '../../src/postgres/client.js';
 import { parseDatabaseUrl, toConninfo } from '../../src/postgres/connection.js';
@@ -129,6 +130,30 @@ describe('a wrong label', () => {
     const message = await failure(findBackup(store, { label: 'app', choice }, new Date()));
     expect(message).toContain(
       "'app' has 2 backups there, newest app-20261103T020000Z, oldest app-20261101T020000Z.",
+    );
+  });
+});
+
+describe('a manifest named after another id', () => {
+  const day = (d: number) => new Date(Date.UTC(2026, 10, d, 2));
+  async function renamed(): Promise<MemoryStore> {
+    const store = new MemoryStore('memory://b');
+    const [older, newer] = [manufacture('app', day(1)), manufacture('app', day(2))];
+    await seed(store, [older]);
+    store.put('app-20261103T020000Z.manifest.json', serializeManifest(newer.manifest));
+    return store;
+  }
+
+  it('is passed over by latest', async () => {
+    const found = await findBackup(await renamed(), LATEST, day(4));
+    expect(found.id).toBe('app-20261101T020000Z');
+  });
+
+  it('is refused when chosen by its file name, as by every command', async () => {
+    const choice = { kind: 'id' as const, id: 'app-20261103T020000Z' };
+    const message = await failure(findBackup(await renamed(), { choice }, day(4)));
+    expect(message).toContain(
+      "No backup with label 'app' at memory://b matches backup: app-20261103T020000Z.",
     );
   });
 });
