@@ -1,7 +1,7 @@
 // Deleting on S3 and in a directory, on real stores: DeleteObjects batches (1,000 keys a request,
-// manifests before data), a refused data batch (a proxy answering 403 to the second DeleteObjects)
-// leaving data objects without manifests, which the post step (from the run's journal) or the next
-// prune (after 24 h) removes, and two prunes at once.
+// manifests before data), a prune stopped half-way (a proxy answering 403 to the second
+// DeleteObjects) leaving data objects without manifests, which the post step (from the run's
+// journal) or the next prune (after 24 h) removes, and two prunes at once.
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,10 +56,14 @@ async function populateRecent(location: Location, n = 10): Promise<Manufactured[
   return app;
 }
 
-/** A proxy in front of the S3 server that sees every request and passes it or refuses it. */
+/**
+ * A proxy in front of the S3 server that sees every request and passes it, or refuses a
+ * DeleteObjects request when `refuse` says so (and any single DELETE of a data object).
+ */
 async function proxied(refuse: () => boolean): Promise<{ location: Location; proxy: S3Proxy }> {
   const proxy = await startS3Proxy(s3.endpoint, (req) =>
-    req.method === 'POST' && /[?&]delete/.test(req.url ?? '') && refuse()
+    (req.method === 'POST' && /[?&]delete/.test(req.url ?? '') && refuse()) ||
+    (req.method === 'DELETE' && /\.dump(\?|$)/.test(req.url ?? ''))
       ? { status: 403, body: errorXml('AccessDenied', 'Access Denied') }
       : 'pass',
   );
@@ -91,32 +95,21 @@ describe('deleting on S3', () => {
     expect(await location.files()).toEqual(filesOf(app.slice(0, 5)).sort());
   }, 180_000);
 
-  it('a refused data batch leaves the backups without manifests, and the post step removes them', async () => {
+  it('a prune stopped between manifests and data objects leaves them to the post step', async () => {
     const { location, proxy } = await refusingSecondBatch();
     const app = await populateRecent(location);
     const before = await location.files();
     const journal = Journal.in(await mkdtemp(join(tmpdir(), 'prune-journal-')));
     const kept = app[0];
-    const error = await pruneAt(
-      location,
-      { 'keep-last': '5' },
-      { now: () => new Date(), journal },
-    ).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ActionError);
-    const expired = app.slice(5);
-    for (const b of expired) expect((error as Error).message).toContain(b.dataFile);
-    expect((error as Error).message).toContain('no backups any more');
-    const manifests = new Set(expired.map((b) => b.manifestFile));
-    expect(await location.files()).toEqual(before.filter((f) => !manifests.has(f)));
-    expectEveryManifestWhole(await location.download());
-    expect(proxy.seen.filter((r) => r.startsWith('DELETE'))).toEqual([]);
-
-    // The post step: what the journal holds, and one entry whose manifest is still there.
-    journal.add({ kind: 'orphan', storage: 0, key: kept.dataFile, manifest: kept.manifestFile });
-    const pending = journal.pending();
-    expect(pending.map((e) => (e.kind === 'orphan' ? e.key : '')).sort()).toEqual(
-      [...expired.map((b) => b.dataFile), kept.dataFile].sort(),
+    const error = await pruneAt(location, { 'keep-last': '5' }, { journal }).catch(
+      (e: unknown) => e,
     );
+    expect(error).toBeInstanceOf(ActionError);
+    const afterPrune = await location.files();
+    expectEveryManifestWhole(await location.download());
+
+    // The post step replays the journal; an entry whose manifest is still there is kept.
+    journal.add({ kind: 'orphan', storage: 0, key: kept.dataFile, manifest: kept.manifestFile });
     const cleanup = {
       read: readerOf({ ...direct(location).inputs, label: 'app' }),
       mask: () => undefined,
@@ -124,8 +117,15 @@ describe('deleting on S3', () => {
       env: process.env,
       workspace: tmpdir(),
     };
-    for (const entry of pending) await undoLeftover(entry, cleanup);
+    for (const entry of journal.pending()) await undoLeftover(entry, cleanup);
     expect(await location.files()).toEqual(filesOf(app.slice(0, 5)).sort());
+
+    const expired = app.slice(5);
+    const manifests = new Set(expired.map((b) => b.manifestFile));
+    expect(afterPrune).toEqual(before.filter((f) => !manifests.has(f)));
+    for (const b of expired) expect((error as Error).message).toContain(b.dataFile);
+    expect((error as Error).message).toContain('no backups any more');
+    expect(proxy.seen.filter((r) => r.startsWith('DELETE'))).toEqual([]);
   });
 
   it('the next prune reports objects without a manifest, and deletes them after 24 h', async () => {
