@@ -2,8 +2,9 @@
 // manifests are read, the policy selects, the expired backups are deleted oldest first.
 import * as core from '@actions/core';
 import { listBackups, readManifestOf, type ListedBackup } from '../catalog/backups.js';
-import { futureWarning } from '../catalog/future.js';
+import { futureWarning, isAfterSkew } from '../catalog/future.js';
 import type { Manifest } from '../catalog/manifest.js';
+import { manifestName } from '../catalog/naming.js';
 import { describePolicy, selectExpired, type Selection } from '../catalog/retention.js';
 import { ActionError, describeError, isNotFound } from '../errors.js';
 import type { BackupSettings, RetentionPolicy, StorageLocation } from '../settings.js';
@@ -136,10 +137,27 @@ async function retainAtEvery(
       core.notice(artifactRetentionNote(location));
       continue;
     }
+    if (await clockIsAhead(store, job)) continue;
     const outcome = await applyPolicy(store, { ...job, storage: i });
     const { kept } = outcome.selection;
     core.info(`${store.description}: kept ${kept.length}, deleted ${outcome.deleted.length}.`);
     for (const id of outcome.deleted) ids.add(id);
   }
   return [...ids];
+}
+
+/**
+ * Whether this run's clock is ahead of the storage's by more than the skew, judged by the manifest
+ * it just wrote there (a runner with a wrong clock): then its own backup would be the anchor of
+ * every rule and real backups would expire, so retention is not applied there, with a warning.
+ */
+async function clockIsAhead(store: Store, job: RetentionJob): Promise<boolean> {
+  const file = job.own?.[0] && manifestName(job.own[0]);
+  if (!file || !store.listFiles) return false;
+  const written = (await store.listFiles(file)).find((f) => f.fileName === file)?.modified;
+  if (!written || !isAfterSkew(job.now.getTime(), written)) return false;
+  core.warning(
+    `Retention was not applied at ${store.description}: this run's clock (${job.now.toISOString()}) is ahead of the storage's, which dated the manifest it just wrote ${written.toISOString()}. A wrong clock must not decide what expires: fix the runner's clock.`,
+  );
+  return true;
 }
