@@ -44,11 +44,8 @@ async function deleteBatch(
   before: string[],
 ): Promise<string[]> {
   const journaled = batch.flatMap((m) => journal(m, deletion));
-  const failed = await removing(
-    store,
-    batch.map((m) => manifestName(m.id)),
-    before,
-  );
+  const manifests = batch.map((m) => manifestName(m.id));
+  const failed = await removing(store, manifests, before);
   const whole = new Set(failed.map((f) => f.fileName));
   const gone = batch.filter((m) => !whole.has(manifestName(m.id)));
   const ids = gone.map((m) => m.id);

@@ -26,19 +26,13 @@ export interface OrphanSweep {
 
 /** Finds the label's objects without a manifest, deletes the old ones (not in a dry run), warns. */
 export async function sweepOrphans(store: Store, sweep: OrphanSweep): Promise<Orphans> {
-  const found = orphansOf(
-    store.listFiles ? await store.listFiles(`${sweep.label}-`) : [],
-    sweep.label,
-  );
-  const old = found.filter((f) => sweep.now.getTime() - f.modified.getTime() > ORPHAN_GRACE_MS);
-  const failed = sweep.dryRun
-    ? []
-    : await removeAll(
-        store,
-        old.map((f) => f.fileName),
-      );
-  const failedNames = new Set(failed.map((f) => f.fileName));
-  const deleted = old.map((f) => f.fileName).filter((n) => !failedNames.has(n));
+  const listed = store.listFiles ? await store.listFiles(`${sweep.label}-`) : [];
+  const found = orphansOf(listed, sweep.label);
+  const old = found
+    .filter((f) => sweep.now.getTime() - f.modified.getTime() > ORPHAN_GRACE_MS)
+    .map((f) => f.fileName);
+  const failed = new Set((sweep.dryRun ? [] : await removeAll(store, old)).map((f) => f.fileName));
+  const deleted = old.filter((n) => !failed.has(n));
   const left = found.map((f) => f.fileName).filter((n) => !deleted.includes(n));
   if (found.length) core.warning(orphanWarning(store, sweep, { deleted, left }));
   else core.info(`Every object of '${sweep.label}' there has its manifest.`);
