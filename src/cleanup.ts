@@ -7,7 +7,9 @@ import { INPUTS, type Mask, type Read } from './inputs/read.js';
 import { readStoreOptions } from './inputs/storage.js';
 import { dropTargetDatabase } from './postgres/target.js';
 import type { Leftover } from './state.js';
+import { idOfManifest, parseId } from './catalog/naming.js';
 import { createStore } from './storage/create-store.js';
+import type { Store } from './storage/store.js';
 
 /** What the post step needs to undo what a killed main step left. */
 export interface CleanupContext {
@@ -21,32 +23,51 @@ export interface CleanupContext {
 /** Undoes one leftover of a killed main step; warns, never throws. */
 export async function undoLeftover(entry: Leftover, ctx: CleanupContext): Promise<void> {
   try {
-    await undo(entry, ctx);
-    core.info(`Cleanup: removed ${describe(entry)} that the main step left.`);
+    if (await undo(entry, ctx))
+      core.info(`Cleanup: removed ${describe(entry)} that the main step left.`);
+    else core.info(`Cleanup: kept ${describe(entry)}: its manifest is still there.`);
   } catch (error) {
     core.warning(`Cleanup: could not remove ${describe(entry)}: ${describeError(error)}`);
   }
 }
 
-async function undo(entry: Leftover, ctx: CleanupContext): Promise<void> {
-  if (entry.kind === 'file') return rm(entry.path, { force: true, recursive: true });
-  if (entry.kind === 'database') {
-    const target = readDatabaseUrl(ctx.read, ctx.mask, INPUTS.targetDatabaseUrl);
-    if (target?.database === entry.database) await dropTargetDatabase(target);
-    return;
-  }
+/** Undoes one entry; false when it was left because it is part of a whole backup. */
+async function undo(entry: Leftover, ctx: CleanupContext): Promise<boolean> {
+  if (entry.kind === 'file') await rm(entry.path, { force: true, recursive: true });
+  else if (entry.kind === 'database') await dropIfCreated(entry.database, ctx);
+  else return undoAtStore(entry, ctx);
+  return true;
+}
+
+async function dropIfCreated(database: string, ctx: CleanupContext): Promise<void> {
+  const target = readDatabaseUrl(ctx.read, ctx.mask, INPUTS.targetDatabaseUrl);
+  if (target?.database === database) await dropTargetDatabase(target);
+}
+
+type StoredLeftover = Exclude<Leftover, { kind: 'file' | 'database' }>;
+
+async function undoAtStore(entry: StoredLeftover, ctx: CleanupContext): Promise<boolean> {
   const locations = readStorage(ctx.read, ctx.cwd);
   const location = locations[entry.storage];
-  if (!location) return;
+  if (!location) return true;
   const options = readStoreOptions(ctx.read, ctx.mask, locations);
   const store = createStore(location, { ...options, env: ctx.env, tempDir: ctx.workspace });
   if (entry.kind === 'upload') await store.abortUploads(entry.key);
+  else if (entry.kind === 'orphan' && (await hasManifest(store, entry.manifest))) return false;
   else await store.remove(entry.key);
+  return true;
+}
+
+/** Whether a manifest is still there: then its data object belongs to a whole backup. */
+async function hasManifest(store: Store, manifest: string): Promise<boolean> {
+  const label = parseId(idOfManifest(manifest) ?? '')?.label;
+  return (await store.listManifests(label)).includes(manifest);
 }
 
 function describe(entry: Leftover): string {
   if (entry.kind === 'file') return entry.path;
   if (entry.kind === 'database') return `the database '${entry.database}' it created`;
+  if (entry.kind === 'orphan') return `${entry.key} (a data object a prune was deleting)`;
   return `${entry.kind === 'upload' ? 'the unfinished upload of ' : ''}${entry.key}`;
 }
 

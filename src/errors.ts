@@ -30,3 +30,16 @@ export function describeError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   return message.trim() || 'unknown error';
 }
+
+/**
+ * Whether an error (or one it wraps) says the object does not exist: a file's ENOENT, S3's
+ * NoSuchKey or a 404. What vanished between a listing and a read is gone, not unreadable.
+ */
+export function isNotFound(error: unknown): boolean {
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth += 1) {
+    const fields = e as Error & { code?: unknown; $metadata?: { httpStatusCode?: number } };
+    if (fields.code === 'ENOENT' || e.name === 'NoSuchKey' || e.name === 'NotFound') return true;
+    if (fields.$metadata?.httpStatusCode === 404) return true;
+  }
+  return false;
+}

@@ -41,6 +41,8 @@ export type Leftover =
   | { kind: 'file'; path: string }
   | { kind: 'upload'; storage: number; key: string }
   | { kind: 'object'; storage: number; key: string }
+  /** A data object whose manifest a prune deletes: removed only once that manifest is gone. */
+  | { kind: 'orphan'; storage: number; key: string; manifest: string }
   | { kind: 'database'; database: string };
 
 /**

@@ -15,6 +15,8 @@ const IAM_ACTION: Record<string, string> = {
   PutObject: 's3:PutObject',
   GetObject: 's3:GetObject',
   DeleteObject: 's3:DeleteObject',
+  // DeleteObjects checks s3:DeleteObject on each key it names.
+  DeleteObjects: 's3:DeleteObject',
   ListObjectsV2: 's3:ListBucket',
   ListMultipartUploads: 's3:ListBucketMultipartUploads',
   AbortMultipartUpload: 's3:AbortMultipartUpload',

@@ -12,14 +12,17 @@ import { parseManifest, type Manifest } from '../../src/catalog/manifest.js';
 import type { BackupReport } from '../../src/outputs/backup.js';
 import { readerOf } from './repo.js';
 
-/** Runs the backup command in-process with inputs over action.yml's defaults. */
-export async function backupWith(inputs: Record<string, string>): Promise<BackupReport> {
+/** Runs the backup command in-process with inputs over action.yml's defaults, at `now`'s clock. */
+export async function backupWith(
+  inputs: Record<string, string>,
+  now: () => Date = () => new Date(),
+): Promise<BackupReport> {
   const read = readerOf(inputs);
   const settings = readBackupSettings(read, () => undefined, process.cwd());
   const workspace = await mkdtemp(join(tmpdir(), 'ws-'));
   process.env.GITHUB_OUTPUT ??= join(workspace, 'output');
   await writeFile(process.env.GITHUB_OUTPUT, '', { flag: 'a' });
-  return runBackup(settings, { env: process.env, workspace, now: () => new Date() });
+  return runBackup(settings, { env: process.env, workspace, now });
 }
 
 /** SHA-256 of a file, streamed. */

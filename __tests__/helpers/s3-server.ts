@@ -89,7 +89,10 @@ function listen(server: http.Server): Promise<number> {
 
 /** What the proxy does with one request. */
 export type ProxyAction =
-  'pass' | 'destroy' | { status: number; body: string; headers?: Record<string, string> };
+  | 'pass'
+  | 'destroy'
+  | { status: number; body: string; headers?: Record<string, string> }
+  | { delayMs: number };
 
 /** A proxy in front of an S3 endpoint; `decide` picks each request's fate. */
 export interface S3Proxy {
@@ -117,10 +120,18 @@ export async function startS3Proxy(
     seen.push(`${req.method} ${req.url}${req.headers['if-none-match'] ? ' [If-None-Match]' : ''}`);
     const action = decide(req);
     if (action === 'destroy') return void req.socket.destroy();
+    if (typeof action === 'object' && 'delayMs' in action) {
+      req.pause();
+      return void setTimeout(() => forward(req, res), action.delayMs);
+    }
     if (action !== 'pass') {
       req.resume();
       return void req.on('end', () => reply(res, action.status, action.body, action.headers));
     }
+    forward(req, res);
+  });
+  /** Passes a request on to the upstream server and its answer back. */
+  function forward(req: IncomingMessage, res: http.ServerResponse): void {
     const out = http.request(
       {
         host: upstream.hostname,
@@ -136,7 +147,7 @@ export async function startS3Proxy(
     );
     out.on('error', () => res.destroy());
     req.pipe(out);
-  });
+  }
   const port = await listen(server);
   return {
     endpoint: `http://127.0.0.1:${port}`,

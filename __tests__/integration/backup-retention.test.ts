@@ -43,6 +43,11 @@ async function seededDir(backups: Manufactured[]): Promise<string> {
 }
 
 const files = async (dir: string) => (await readdir(dir)).sort();
+
+async function waitFor(condition: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 100 && !(await condition()); i += 1)
+    await new Promise((resolve) => setTimeout(resolve, 50));
+}
 const ids = (backups: Manufactured[]) => backups.map((b) => b.manifest.id);
 
 describe('retention after a backup', () => {
@@ -73,6 +78,48 @@ describe('retention after a backup', () => {
       `${report.pruned.join('<br>')} (keep-last 3)`,
     ]);
   });
+
+  it('overlapping runs with keep-last 1: the run that finishes last keeps its own backup', async () => {
+    const dir = await seededDir(january('app', 3));
+    await cluster.psql('CREATE TABLE IF NOT EXISTS u (i int); INSERT INTO u VALUES (1);', 'app');
+    // A slow nightly: its pg_dump waits for a lock on t, held 6 s by another session.
+    const holder = cluster.psql(
+      'BEGIN; LOCK TABLE t IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(6); COMMIT;',
+      'app',
+    );
+    await waitFor(
+      async () =>
+        (
+          await cluster.psql(
+            "SELECT count(*) FROM pg_locks WHERE relation = 't'::regclass AND granted",
+            'app',
+          )
+        ).trim() === '1',
+    );
+    const nightly = backupWith({
+      'database-url': cluster.url('app'),
+      storage: dir,
+      'keep-last': '1',
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // A manual run, started later (a later id), finishes first: it keeps only itself.
+    const manual = await backupWith({
+      'database-url': cluster.url('app'),
+      storage: dir,
+      'keep-last': '1',
+      'exclude-tables': 'public.t',
+    });
+    await holder;
+    const slow = await nightly;
+    expect(manual.manifest.id < slow.manifest.id).toBe(false);
+    expect(slow.pruned).not.toContain(slow.manifest.id);
+    expect(slow.pruned).not.toContain(manual.manifest.id);
+    const manifests = (await files(dir)).filter((f) => f.endsWith('.manifest.json'));
+    expect(manifests).toEqual(
+      [slow.manifest.id, manual.manifest.id].map((id) => `${id}.manifest.json`).sort(),
+    );
+    expect(await files(dir)).toContain(`${slow.manifest.id}.dump`);
+  }, 60_000);
 
   it('deletes nothing after a failed backup', async () => {
     const app = january('app', 6);

@@ -9,6 +9,7 @@ import type { Manifest } from '../../src/catalog/manifest.js';
 import { ActionError } from '../../src/errors.js';
 import { checkWith, manifestOf, storedManifest } from '../helpers/check-run.js';
 import { S3_CREDENTIALS, startS3Server, type S3Server } from '../helpers/s3-server.js';
+import { warningsOf } from '../helpers/warnings.js';
 
 const BUCKET = 'check-backups';
 let s3: S3Server;
@@ -172,6 +173,30 @@ describe.each([
     const run = await check(place, { label: 'app' });
     expect(run.outputs).toMatchObject({ 'backup-id': mine.id, healthy: 'true', size: '1000' });
     expect(run.report?.previous?.label).toBe('app');
+  });
+
+  it('does not count a backup dated 30 days ahead as the fresh newest, and names it', async () => {
+    const stale = manifestOf('app', 49.25, 5_000);
+    const future = manifestOf('app', -30 * 24, 5_000);
+    const place = await holding(await newPlace(), manifestOf('app', 73, 5_000), stale, future);
+    const run = await warningsOf(() => check(place));
+    expect(run.result?.error?.message).toContain(`The newest backup ${stale.id} is 2d 1h old`);
+    expect(run.result?.outputs).toMatchObject({ 'backup-id': stale.id, healthy: 'false' });
+    const named = run.warnings.filter((w) => w.includes(future.id));
+    expect(named).toHaveLength(1);
+    expect(named[0]).toContain('dated in the future');
+  });
+
+  it('refuses a manifest whose id is not its file name, with one warning', async () => {
+    const previous = manifestOf('app', 3, 5_000);
+    const renamed = manifestOf('app', 1, 5_000);
+    const place = await holding(await newPlace(), previous);
+    const file = `app-20261122T113000Z.manifest.json`;
+    await place.put(file, storedManifest(renamed)[1]);
+    const run = await warningsOf(() => check(place));
+    expect(run.result?.outputs).toMatchObject({ 'backup-id': previous.id, healthy: 'true' });
+    expect(run.warnings.filter((w) => w.includes(file))).toHaveLength(1);
+    expect(run.warnings.join('\n')).toContain(`describes another backup (${renamed.id})`);
   });
 
   it('fails clearly when there is no backup, naming the place and the label', async () => {

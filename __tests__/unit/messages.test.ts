@@ -1,11 +1,12 @@
 // The messages that tell a user what to check: an unreachable host, a location without backups
 // (does the directory exist?), a wrong label (which labels are there?), a socket-directory URL
-// (accepted as libpq does), and a pg-bin-dir without a working pg_dump (which major, how to get it).
+// (accepted as libpq does), a manifest named after another id (skipped), and a pg-bin-dir without a working pg_dump (which major, how to get it).
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { findBackup } from '../../src/catalog/backups.js';
+import { serializeManifest } from '../../src/catalog/manifest.js';
 import { ActionError } from '../../src/errors.js';
 import { findClient } from '../../src/postgres/client.js';
 import { parseDatabaseUrl, toConninfo } from '../../src/postgres/connection.js';
@@ -77,7 +78,7 @@ describe('an unreachable server', () => {
 describe('a location without backups', () => {
   it('says that the directory does not exist', async () => {
     const dir = join(root, 'missing');
-    const message = await failure(findBackup(new LocalStore(dir), LATEST));
+    const message = await failure(findBackup(new LocalStore(dir), LATEST, new Date()));
     expect(message).toBe(
       `No backups (manifests) found at ${dir}: the directory ${dir} does not exist: check storage (a relative path is taken from the workspace).`,
     );
@@ -87,7 +88,7 @@ describe('a location without backups', () => {
     const dir = join(root, 'empty');
     await mkdir(dir);
     await writeFile(join(dir, 'app-20261122T020000Z.dump'), 'no manifest');
-    const message = await failure(findBackup(new LocalStore(dir), LATEST));
+    const message = await failure(findBackup(new LocalStore(dir), LATEST, new Date()));
     expect(message).toContain(`No backups (manifests) found at ${dir}: the directory exists`);
     expect(message).toContain('no *.manifest.json');
   });
@@ -95,13 +96,13 @@ describe('a location without backups', () => {
   it('a path that is a file is named as such', async () => {
     const file = join(root, 'a-file');
     await writeFile(file, '');
-    expect(await failure(findBackup(new LocalStore(file), LATEST))).toContain(
+    expect(await failure(findBackup(new LocalStore(file), LATEST, new Date()))).toContain(
       `${file} is not a directory`,
     );
   });
 
   it('elsewhere (S3, artifacts) says no manifest is there', async () => {
-    const message = await failure(findBackup(new MemoryStore('memory://b'), LATEST));
+    const message = await failure(findBackup(new MemoryStore('memory://b'), LATEST, new Date()));
     expect(message).toContain('No backups (manifests) found at memory://b: no *.manifest.json');
   });
 });
@@ -115,7 +116,7 @@ describe('a wrong label', () => {
       manufacture('app', day(2)),
       manufacture('crm', day(2)),
     ]);
-    const message = await failure(findBackup(store, { ...LATEST, label: 'ap' }));
+    const message = await failure(findBackup(store, { ...LATEST, label: 'ap' }, new Date()));
     expect(message).toBe(
       "No backup with label 'ap' at memory://b matches backup: latest. The labels there are app (2 backups), crm (1 backup): set label to one of them.",
     );
@@ -126,9 +127,33 @@ describe('a wrong label', () => {
     const day = (d: number) => new Date(Date.UTC(2026, 10, d, 2));
     await seed(store, [manufacture('app', day(1)), manufacture('app', day(3))]);
     const choice = { kind: 'id' as const, id: 'app-20261102T020000Z' };
-    const message = await failure(findBackup(store, { label: 'app', choice }));
+    const message = await failure(findBackup(store, { label: 'app', choice }, new Date()));
     expect(message).toContain(
       "'app' has 2 backups there, newest app-20261103T020000Z, oldest app-20261101T020000Z.",
+    );
+  });
+});
+
+describe('a manifest named after another id', () => {
+  const day = (d: number) => new Date(Date.UTC(2026, 10, d, 2));
+  async function renamed(): Promise<MemoryStore> {
+    const store = new MemoryStore('memory://b');
+    const [older, newer] = [manufacture('app', day(1)), manufacture('app', day(2))];
+    await seed(store, [older]);
+    store.put('app-20261103T020000Z.manifest.json', serializeManifest(newer.manifest));
+    return store;
+  }
+
+  it('is passed over by latest', async () => {
+    const found = await findBackup(await renamed(), LATEST, day(4));
+    expect(found.id).toBe('app-20261101T020000Z');
+  });
+
+  it('is refused when chosen by its file name, as by every command', async () => {
+    const choice = { kind: 'id' as const, id: 'app-20261103T020000Z' };
+    const message = await failure(findBackup(await renamed(), { choice }, day(4)));
+    expect(message).toContain(
+      "No backup with label 'app' at memory://b matches backup: app-20261103T020000Z.",
     );
   });
 });

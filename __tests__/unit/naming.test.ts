@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { InputError } from '../../src/errors.js';
 import {
+  idOfBackupFile,
   backupId,
   checkLabel,
   dataObjectName,
@@ -139,4 +140,28 @@ describe('checkLabel', () => {
       expect(error.message).toContain('up to 63');
     },
   );
+});
+
+describe('idOfBackupFile', () => {
+  it.each([
+    ['app-20261122T020000Z.dump', 'app-20261122T020000Z'],
+    ['app-20261122T020000Z-2.sql.zst.age', 'app-20261122T020000Z-2'],
+    ['app.v1-20261122T020000Z.tar', 'app.v1-20261122T020000Z'],
+    ['app-20261122T020000Z.globals.sql.gz', 'app-20261122T020000Z'],
+    ['app-20261122T020000Z.recovery.md', 'app-20261122T020000Z'],
+    ['app-20261122T020000Z.verified.json', 'app-20261122T020000Z'],
+  ])('%s belongs to %s', (name, id) => {
+    expect(idOfBackupFile(name)).toBe(id);
+  });
+
+  it.each([
+    'app-20261122T020000Z.manifest.json',
+    '.app-20261122T020000Z.claim',
+    'app-20261122T020000Z.dump.partial',
+    '.app-20261122T020000Z.dump.partial-1a2b3c4d',
+    'app-20261399T020000Z.dump',
+    'notes.txt',
+  ])('%s is no backup file', (name) => {
+    expect(idOfBackupFile(name)).toBeUndefined();
+  });
 });

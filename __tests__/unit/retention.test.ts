@@ -216,6 +216,48 @@ describe('selectExpired', () => {
     expect(s.expired.map((b) => b.id)).toEqual(['app-20261122T020000Z-2', 'app-20261122T020000Z']);
   });
 
+  it('orders the same second by serial whatever the milliseconds, as ids are ordered', () => {
+    // The run that started later in the second may claim the id first: its createdAt is later.
+    const backups = [
+      { id: 'app-20261122T020000Z', createdAt: '2026-11-22T02:00:00.900Z' },
+      { id: 'app-20261122T020000Z-2', createdAt: '2026-11-22T02:00:00.100Z' },
+    ];
+    const s = selectExpired(backups, { last: 1 });
+    expect(s.kept.map((k) => k.backup.id)).toEqual(['app-20261122T020000Z-2']);
+  });
+
+  it('sets future-dated backups aside: kept, never the newest nor counted', () => {
+    const now = new Date('2026-11-22T02:00:00Z');
+    const future = at('2026-12-22T02:00:00Z');
+    const dates = ['2026-11-22T02:00:00Z', '2026-11-20T02:00:00Z', '2026-11-01T02:00:00Z'];
+    const s = selectExpired([future, ...dates.map(at)], { withinMs: 7 * 86_400_000 }, { now });
+    expect(s.kept.map((k) => [k.backup.id, k.rules])).toEqual([
+      [future.id, ['future']],
+      ['app-20261122T020000Z', ['within']],
+      ['app-20261120T020000Z', ['within']],
+    ]);
+    expect(s.expired.map((b) => b.id)).toEqual(['app-20261101T020000Z']);
+    const daily = selectExpired([future, ...dates.map(at)], { daily: 1 }, { now });
+    expect(daily.kept.map((k) => k.backup.id)).toEqual([future.id, 'app-20261122T020000Z']);
+  });
+
+  it('allows five minutes of clock skew before a backup is future-dated', () => {
+    const now = new Date('2026-11-22T02:00:00Z');
+    const skewed = at('2026-11-22T02:04:59Z');
+    const s = selectExpired([skewed, at('2026-11-21T02:00:00Z')], { last: 1 }, { now });
+    expect(s.kept.map((k) => [k.backup.id, k.rules])).toEqual([[skewed.id, ['last']]]);
+  });
+
+  it('always keeps the own ids, however old', () => {
+    const dates = ['2026-11-22T02:00:00Z', '2026-11-21T02:00:00Z', '2026-11-20T02:00:00Z'];
+    const own = [at(dates[2]).id];
+    const s = selectExpired(dates.map(at), { last: 1 }, { own });
+    expect(s.kept.map((k) => [k.backup.id, k.rules])).toEqual([
+      ['app-20261122T020000Z', ['last']],
+      [own[0], ['own']],
+    ]);
+  });
+
   it('describes a policy as its inputs read', () => {
     expect(describePolicy({ last: 3, weekly: 4, withinMs: 30 * 86_400_000 })).toBe(
       'keep-last 3, keep-weekly 4, keep-within 30d',

@@ -1,7 +1,9 @@
 import { stat } from 'node:fs/promises';
+import * as core from '@actions/core';
 import { ActionError } from '../errors.js';
 import type { BackupChoice } from '../settings.js';
 import type { Store } from '../storage/store.js';
+import { futureWarning, isFutureDated } from './future.js';
 import { parseManifest, type Manifest } from './manifest.js';
 import { belongsTo, idOfManifest, manifestName, parseId, type ParsedId } from './naming.js';
 
@@ -105,22 +107,69 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-/** Finds the chosen backup at a location and returns its checked manifest. */
-export async function findBackup(store: Store, query: BackupQuery): Promise<Manifest> {
+/**
+ * Finds the chosen backup at a location and returns its checked manifest. For `latest` and a time,
+ * a backup dated after `now` is passed over with a warning; an id is taken as given.
+ */
+export async function findBackup(store: Store, query: BackupQuery, now: Date): Promise<Manifest> {
   const backups = listBackups(await store.listManifests());
   const label = await resolveLabelAt(store, query.label, backups);
-  const candidates = candidatesFor(
-    query.choice,
-    backups.filter((b) => b.label === label),
-  );
+  const own = backups.filter((b) => b.label === label);
+  // `latest` reads on past the newest when that one is passed over (future-dated, another id).
+  const candidates = query.choice.kind === 'latest' ? own : candidatesFor(query.choice, own);
   for (const candidate of candidates) {
-    const manifest = await readManifest(store, candidate.manifestFile);
-    if (query.choice.kind !== 'time' || new Date(manifest.createdAt) <= query.choice.at)
-      return manifest;
+    const manifest = await readManifestOf(store, candidate);
+    if (manifest && fits(manifest, query.choice, now)) return manifest;
   }
   throw new ActionError(
     `No backup with label '${label}' at ${store.description} matches backup: ${describeChoice(query.choice)}. ${await presentNote(store, label, backups)}`,
   );
+}
+
+function fits(manifest: Manifest, choice: BackupChoice, now: Date): boolean {
+  if (choice.kind === 'id') return true;
+  if (choice.kind === 'time' && new Date(manifest.createdAt) > choice.at) return false;
+  if (!isFutureDated(manifest, now)) return true;
+  core.warning(
+    futureWarning(manifest, now, `It was passed over for backup: ${describeChoice(choice)}.`),
+  );
+  return false;
+}
+
+/**
+ * The manifests of the first `count` of `listed` (newest first) that are neither dated in the
+ * future nor named after another id; each one passed over is warned about, with `treatment`.
+ */
+export async function newestUsable(
+  store: Store,
+  listed: ListedBackup[],
+  at: { now: Date; count: number; treatment: string },
+): Promise<Manifest[]> {
+  const found: Manifest[] = [];
+  for (const backup of listed) {
+    if (found.length >= at.count) break;
+    const manifest = await readManifestOf(store, backup);
+    if (manifest && isFutureDated(manifest, at.now))
+      core.warning(futureWarning(manifest, at.now, at.treatment));
+    else if (manifest) found.push(manifest);
+  }
+  return found;
+}
+
+/**
+ * Reads and checks the manifest of a listed backup; undefined, with one warning, when it names
+ * another id than its file name: such a manifest is refused by every command.
+ */
+export async function readManifestOf(
+  store: Store,
+  listed: ListedBackup,
+): Promise<Manifest | undefined> {
+  const manifest = await readManifest(store, listed.manifestFile);
+  if (manifest.id === listed.id) return manifest;
+  core.warning(
+    `Skipped ${store.locationOf(listed.manifestFile)}: it describes another backup (${manifest.id}) than its file name says; a manifest must be named after its backup's id.`,
+  );
+  return undefined;
 }
 
 /** Reads and checks one manifest. */
@@ -129,42 +178,15 @@ export async function readManifest(store: Store, manifestFile: string): Promise<
 }
 
 /**
- * Deletes one backup: its manifest first (from then on it is no backup), then the data object the
- * manifest names, then its globals object when it records one. A failure leaves the backup whole
- * (the manifest could not be deleted) or without its manifest, never a manifest without data.
+ * The objects of a backup besides its manifest: its data object and its globals object when it
+ * records one. Only names of this backup's own files inside the location are ever returned.
  */
-export async function deleteBackup(store: Store, backup: Manifest | ListedBackup): Promise<void> {
-  const manifest =
-    'manifestFile' in backup ? await readManifest(store, backup.manifestFile) : backup;
-  const manifestFile = 'manifestFile' in backup ? backup.manifestFile : manifestName(manifest.id);
-  if (manifestFile !== manifestName(manifest.id))
-    throw new ActionError(
-      `The manifest ${store.locationOf(manifestFile)} describes another backup (${manifest.id}): it was not deleted.`,
-    );
-  const objects = [manifest.object.key, manifest.globals?.key].filter(
+export function objectsOf(manifest: Manifest): string[] {
+  return [manifest.object.key, manifest.globals?.key].filter(
     (key): key is string => key !== undefined && isObjectOf(key, manifest.id),
   );
-  await removeOrExplain(store, manifestFile, `${manifest.id} is still whole`);
-  for (const key of objects)
-    await removeOrExplain(
-      store,
-      key,
-      `the manifest of ${manifest.id} is already deleted, so it is no backup any more: delete ${key} by hand`,
-    );
 }
 
-/** Only names of this backup's own files inside the location are ever deleted. */
 function isObjectOf(key: string, id: string): boolean {
   return /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(key) && belongsTo(key, id) && key !== manifestName(id);
-}
-
-async function removeOrExplain(store: Store, fileName: string, state: string): Promise<void> {
-  try {
-    await store.remove(fileName);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new ActionError(`Could not delete ${store.locationOf(fileName)} (${reason}); ${state}.`, {
-      cause: error,
-    });
-  }
 }

@@ -7,6 +7,9 @@ const MANIFEST_SUFFIX = '.manifest.json';
 const CLAIM_SUFFIX = '.claim';
 const GLOBALS_INFIX = '.globals.sql';
 const ID_PARTS = /^(.+)-(\d{8}T\d{6}Z)(?:-(\d+))?$/;
+/** A backup's file other than its manifest: data object, globals, recovery document, verification. */
+const BACKUP_FILE =
+  /^(.+-\d{8}T\d{6}Z(?:-\d+)?)(?:(?:\.dump|\.tar|\.sql(?:\.gz|\.zst)?|\.globals\.sql(?:\.gz|\.zst)?)(?:\.age)?|\.recovery\.md|\.verified\.json)$/;
 
 /** A backup id as the user may write it: `<label>-<YYYYMMDDTHHMMSSZ>[-N]`. */
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*-\d{8}T\d{6}Z(-\d+)?$/;
@@ -125,6 +128,15 @@ export function idOfManifest(fileName: string): string | undefined {
   return fileName.endsWith(MANIFEST_SUFFIX)
     ? fileName.slice(0, -MANIFEST_SUFFIX.length)
     : undefined;
+}
+
+/**
+ * The backup id of a backup's file other than its manifest (`app-20261122T020000Z.sql.gz.age`);
+ * undefined for manifests, claims and names that are no backup's file.
+ */
+export function idOfBackupFile(fileName: string): string | undefined {
+  const id = BACKUP_FILE.exec(fileName)?.[1];
+  return id && parseId(id) ? id : undefined;
 }
 
 /** Whether a file name is the manifest of a backup of `label` (ids are `<label>-<timestamp>[-N]`). */

@@ -1,6 +1,8 @@
 // Which backups a retention policy keeps: restic's `forget` bucketing, in UTC, on createdAt.
 // Pure: no clock, no storage, no time zone but UTC.
 import type { RetentionPolicy } from '../settings.js';
+import { isFutureDated } from './future.js';
+import { parseId } from './naming.js';
 
 /** What selection needs of a backup (a Manifest has both). */
 export interface Dated {
@@ -9,9 +11,21 @@ export interface Dated {
   createdAt: string;
 }
 
-/** A rule that keeps backups: a policy field, or `newest` (the newest backup is always kept). */
+/**
+ * A rule that keeps backups: a policy field, `newest` (the newest backup is always kept), `own` (the
+ * running backup's own, never deleted by its retention) or `future` (dated in the future: suspect,
+ * never deleted by retention).
+ */
 export type RetentionRule =
-  'last' | 'daily' | 'weekly' | 'monthly' | 'yearly' | 'within' | 'newest';
+  'last' | 'daily' | 'weekly' | 'monthly' | 'yearly' | 'within' | 'newest' | 'own' | 'future';
+
+/** What a selection needs besides the backups and the policy. */
+export interface SelectionContext {
+  /** The clock: backups dated after it (plus the skew) are set aside as `future`. */
+  now?: Date;
+  /** Ids that are always kept (the backups the running backup wrote). */
+  own?: string[];
+}
 
 /** A kept backup and every rule that kept it. */
 export interface KeptBackup<T> {
@@ -25,7 +39,7 @@ export interface Selection<T> {
   expired: T[];
 }
 
-type BucketRule = Exclude<RetentionRule, 'within' | 'newest'>;
+type BucketRule = Exclude<RetentionRule, 'within' | 'newest' | 'own' | 'future'>;
 
 /** The bucket of each counted rule; a backup is kept when its bucket differs from the last kept. */
 const BUCKETS: Record<BucketRule, (at: Date, index: number) => string> = {
@@ -40,16 +54,41 @@ const BUCKETS: Record<BucketRule, (at: Date, index: number) => string> = {
 const RULES: BucketRule[] = ['last', 'daily', 'weekly', 'monthly', 'yearly'];
 
 /**
- * Applies a policy. For each counted rule the backups are walked newest first and one is kept when
- * its bucket (day, ISO week, month, year; each backup its own for `last`) differs from the bucket
- * last kept by that rule, until the rule has kept N; `within` keeps those created at most that long
- * before the newest; the newest is always kept. A policy without rules keeps everything.
+ * Applies a policy. Backups dated in the future are set aside first: kept (rule `future`), never
+ * the newest nor counted. For each counted rule the others are walked newest first and one is kept
+ * when its bucket (day, ISO week, month, year; each backup its own for `last`) differs from the
+ * bucket last kept by that rule, until the rule has kept N; `within` keeps those created at most
+ * that long before the newest; the newest and the `own` ids are always kept. A policy without rules
+ * keeps everything.
  */
 export function selectExpired<T extends Dated>(
   backups: T[],
   policy: RetentionPolicy,
+  context: SelectionContext = {},
 ): Selection<T> {
-  const sorted = newestFirst(backups);
+  const { now } = context;
+  const future = now ? backups.filter((b) => isFutureDated(b, now)) : [];
+  const sorted = newestFirst(backups.filter((b) => !future.includes(b)));
+  const rules = rulesOf(sorted, policy, new Set(context.own));
+  const anyRule = hasRules(policy);
+  const selection: Selection<T> = {
+    kept: newestFirst(future).map((backup) => ({ backup, rules: ['future'] })),
+    expired: [],
+  };
+  sorted.forEach((backup, i) => {
+    const kept = rules[i] ?? [];
+    if (kept.length || !anyRule) selection.kept.push({ backup, rules: kept });
+    else selection.expired.push(backup);
+  });
+  return selection;
+}
+
+/** The rules that keep each backup of `sorted` (newest first). */
+function rulesOf<T extends Dated>(
+  sorted: T[],
+  policy: RetentionPolicy,
+  own: Set<string>,
+): RetentionRule[][] {
   const rules = sorted.map((): RetentionRule[] => []);
   for (const rule of RULES) {
     const count = policy[rule];
@@ -57,14 +96,10 @@ export function selectExpired<T extends Dated>(
   }
   if (policy.withinMs !== undefined) keepWithin(sorted, policy.withinMs, rules);
   if (rules[0]?.length === 0) rules[0].push('newest');
-  const anyRule = hasRules(policy);
-  const selection: Selection<T> = { kept: [], expired: [] };
-  sorted.forEach((backup, i) => {
-    const kept = rules[i] ?? [];
-    if (kept.length || !anyRule) selection.kept.push({ backup, rules: kept });
-    else selection.expired.push(backup);
+  sorted.forEach((b, i) => {
+    if (own.has(b.id) && rules[i]?.length === 0) rules[i]?.push('own');
   });
-  return selection;
+  return rules;
 }
 
 function keepByBuckets<T extends Dated>(
@@ -94,10 +129,16 @@ function keepWithin<T extends Dated>(sorted: T[], ms: number, rules: RetentionRu
   });
 }
 
-/** Newest first by createdAt; same instant: the higher `-N` serial (the later run) first. */
-function newestFirst<T extends Dated>(backups: T[]): T[] {
+/**
+ * Newest first by createdAt's whole second, as ids are ordered (listBackups); in the same second the
+ * higher `-N` serial (the run that claimed the id later) first, whatever the milliseconds: every
+ * command then agrees on which backup is the newest.
+ */
+export function newestFirst<T extends Dated>(backups: T[]): T[] {
+  const second = (b: Dated) => Math.floor(createdMs(b) / 1000);
+  const serial = (b: Dated) => parseId(b.id)?.serial ?? 1;
   return [...backups].sort(
-    (a, b) => createdMs(b) - createdMs(a) || b.id.localeCompare(a.id, 'en', { numeric: true }),
+    (a, b) => second(b) - second(a) || serial(b) - serial(a) || createdMs(b) - createdMs(a),
   );
 }
 

@@ -44,7 +44,7 @@ export async function backupDatabase(run: DatabaseRun, ctx: RunContext): Promise
   const plan = planStages(settings.format, settings.compression, client.major, encrypted);
   const [{ id, release }, previous] = await Promise.all([
     chooseId(settings, stores, started),
-    previousBackup(stores[0], settings.label),
+    previousBackup(stores[0], settings.label, started),
   ]);
   const fileName = dataObjectName(id, plan.extension);
   const { workspace, signal } = ctx;
@@ -59,7 +59,8 @@ export async function backupDatabase(run: DatabaseRun, ctx: RunContext): Promise
   // Throughput as the database was read (pg_database_size over the dump's time), not stored bytes.
   if (run.server.databaseSize && dumped.result.dumpSeconds > 0)
     report.databaseBytesPerSecond = run.server.databaseSize / dumped.result.dumpSeconds;
-  Object.assign(report, await retainAfterBackup(settings, stores, ctx.signal));
+  const retention = { own: [id], now: ctx.now(), signal: ctx.signal, journal: ctx.journal };
+  Object.assign(report, await retainAfterBackup(settings, stores, retention));
   return report;
 }
 

@@ -2,8 +2,8 @@ import * as core from '@actions/core';
 import {
   emptyReason,
   listBackups,
+  newestUsable,
   presentNote,
-  readManifest,
   resolveLabel,
 } from '../catalog/backups.js';
 import { assess } from '../catalog/health.js';
@@ -29,7 +29,7 @@ export async function runCheck(settings: CheckSettings, ctx: RunContext): Promis
   const [store] = openStores([settings.storage], settings, ctx);
   if (!store) throw new InputError(INPUTS.storage, 'is empty: give the location to check.');
   const found = await core.group('Find the newest backups', () =>
-    findNewestTwo(store, settings.label),
+    findNewestTwo(store, settings.label, ctx.now()),
   );
   if (!found.newest) {
     const message = `${nothingFound(store, found.label)} ${found.note ?? ''}`.trim();
@@ -69,20 +69,23 @@ interface NewestTwo {
   previous?: Manifest;
 }
 
-async function findNewestTwo(store: Store, given: string | undefined): Promise<NewestTwo> {
+/** The newest two of the label, passing over (with a warning) the future-dated. */
+async function findNewestTwo(
+  store: Store,
+  given: string | undefined,
+  now: Date,
+): Promise<NewestTwo> {
   const all = listBackups(await store.listManifests());
   if (!given && all.length === 0) return { note: await emptyReason(store) };
   const label = resolveLabel(given, all, store.description);
-  const [newest, previous] = all.filter((b) => b.label === label);
+  const treatment = 'Check does not count it as the newest backup.';
+  const own = all.filter((b) => b.label === label);
+  const [newest, previous] = await newestUsable(store, own, { now, count: 2, treatment });
   if (!newest) return { label, note: await presentNote(store, label, all) };
   core.info(
-    `Label '${label}' at ${store.description}: newest ${newest?.id ?? 'none'}, previous ${previous?.id ?? 'none'}.`,
+    `Label '${label}' at ${store.description}: newest ${newest.id}, previous ${previous?.id ?? 'none'}.`,
   );
-  return {
-    label,
-    newest: newest && (await readManifest(store, newest.manifestFile)),
-    previous: previous && (await readManifest(store, previous.manifestFile)),
-  };
+  return { label, newest, previous };
 }
 
 function nothingFound(store: Store, label: string | undefined): string {

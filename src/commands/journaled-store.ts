@@ -1,7 +1,15 @@
 import type { Readable } from 'node:stream';
 import { belongsTo, claimName, idOfManifest } from '../catalog/naming.js';
 import type { Journal } from '../state.js';
-import type { Committed, ObjectWriter, Store, WriteHints } from '../storage/store.js';
+import { removeAll } from '../storage/remove-all.js';
+import type {
+  Committed,
+  ObjectWriter,
+  RemoveFailure,
+  Store,
+  StoredFile,
+  WriteHints,
+} from '../storage/store.js';
 
 /**
  * A store whose writes are recorded in the run's journal until they are finished or undone: a
@@ -58,6 +66,20 @@ export class JournaledStore implements Store {
     await this.store.remove(fileName);
     this.objects.get(fileName)?.();
     this.objects.delete(fileName);
+  }
+
+  async removeMany(fileNames: string[]): Promise<RemoveFailure[]> {
+    const failures = await removeAll(this.store, fileNames);
+    const failed = new Set(failures.map((f) => f.fileName));
+    for (const name of fileNames.filter((n) => !failed.has(n))) {
+      this.objects.get(name)?.();
+      this.objects.delete(name);
+    }
+    return failures;
+  }
+
+  async listFiles(prefix: string): Promise<StoredFile[]> {
+    return this.store.listFiles ? this.store.listFiles(prefix) : [];
   }
 
   isTaken(id: string): Promise<boolean> {

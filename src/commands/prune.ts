@@ -10,26 +10,30 @@ import {
 import type { PruneSettings } from '../settings.js';
 import type { Store } from '../storage/store.js';
 import { openStores, type RunContext } from './context.js';
-import { applyPolicy, artifactRetentionNote } from './retention.js';
+import { sweepOrphans } from './orphans.js';
+import {
+  applyPolicy,
+  artifactRetentionNote,
+  type RetentionJob,
+  type RetentionOutcome,
+} from './retention.js';
 
 /**
  * The prune story: find the label at the location, read its manifests, select with the policy,
- * delete the expired (manifest first, oldest first) or only report them in a dry run, report.
+ * delete the expired (manifest first, oldest first) or only report them in a dry run, sweep the
+ * label's objects that have no manifest, report.
  */
 export async function runPrune(settings: PruneSettings, ctx: RunContext): Promise<PruneReport> {
   const [store] = openStores([settings.storage], settings, ctx);
   const base = { policy: describePolicy(settings.policy), dryRun: settings.dryRun };
   if (!store || settings.storage.kind === 'artifact') return notApplied(settings, base);
   const label = await core.group('Find the label', () => findLabel(store, settings.label));
-  const job = { label, policy: settings.policy, dryRun: settings.dryRun, signal: ctx.signal };
-  const outcome = await core.group(
-    settings.dryRun ? 'Select (dry run: nothing is deleted)' : 'Select and delete expired backups',
-    async () => {
-      const applied = await applyPolicy(store, job);
-      const verb = job.dryRun ? 'would delete' : 'deleted';
-      core.info(`Kept ${applied.selection.kept.length}, ${verb} ${applied.deleted.length}.`);
-      return applied;
-    },
+  const now = ctx.now();
+  const { policy, dryRun } = settings;
+  const job = { label, policy, dryRun, now, journal: ctx.journal, signal: ctx.signal };
+  const outcome = await selectAndDelete(store, job);
+  const orphans = await core.group('Look for objects without a manifest', () =>
+    sweepOrphans(store, { label, now, dryRun }),
   );
   const kept = outcome.selection.kept.map(({ backup, rules }) => ({
     id: backup.id,
@@ -37,7 +41,20 @@ export async function runPrune(settings: PruneSettings, ctx: RunContext): Promis
     rules,
   }));
   const { deleted: pruned, unreadable } = outcome;
-  return report({ ...base, label, location: store.description, kept, pruned, unreadable });
+  const where = { label, location: store.description };
+  return report({ ...base, ...where, kept, pruned, unreadable, orphans });
+}
+
+function selectAndDelete(store: Store, job: RetentionJob): Promise<RetentionOutcome> {
+  const title = job.dryRun
+    ? 'Select (dry run: nothing is deleted)'
+    : 'Select and delete expired backups';
+  return core.group(title, async () => {
+    const applied = await applyPolicy(store, job);
+    const verb = job.dryRun ? 'would delete' : 'deleted';
+    core.info(`Kept ${applied.selection.kept.length}, ${verb} ${applied.deleted.length}.`);
+    return applied;
+  });
 }
 
 /** Artifact storage: its retention is artifact-retention-days; nothing is listed or deleted. */

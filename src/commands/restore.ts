@@ -46,7 +46,7 @@ export async function runRestoreCommand(
   const started = ctx.now();
   const [store] = openStores([settings.storage], settings, ctx);
   if (!store) throw new InputError(INPUTS.storage, 'is empty: give the location to restore from.');
-  const manifest = await core.group('Find the backup', () => findAndDescribe(store, settings));
+  const manifest = await core.group('Find the backup', () => findAndDescribe(store, settings, ctx));
   checkRestorable(manifest, settings);
   const archivePath = await fetchArchive(store, manifest, settings, ctx.workspace);
   const target = await core.group('Inspect the target', () => inspectAndCheck(settings));
@@ -121,8 +121,12 @@ function failOnMismatch(comparison: Comparison): void {
   );
 }
 
-async function findAndDescribe(store: Store, settings: RestoreSettings): Promise<Manifest> {
-  const manifest = await findBackup(store, settings);
+async function findAndDescribe(
+  store: Store,
+  settings: RestoreSettings,
+  ctx: RunContext,
+): Promise<Manifest> {
+  const manifest = await findBackup(store, settings, ctx.now());
   core.info(
     `Backup ${manifest.id}: ${manifest.dump.format}, ${formatBytes(manifest.object.size)}, created ${manifest.createdAt}, ${manifest.totalRows} rows.`,
   );

@@ -1,12 +1,16 @@
 // Retention at one location (the prune command) and at every location after a backup: the label's
 // manifests are read, the policy selects, the expired backups are deleted oldest first.
 import * as core from '@actions/core';
-import { deleteBackup, listBackups, readManifest, type ListedBackup } from '../catalog/backups.js';
+import { listBackups, readManifestOf, type ListedBackup } from '../catalog/backups.js';
+import { futureWarning, isAfterSkew } from '../catalog/future.js';
 import type { Manifest } from '../catalog/manifest.js';
+import { manifestName } from '../catalog/naming.js';
 import { describePolicy, selectExpired, type Selection } from '../catalog/retention.js';
-import { ActionError, describeError } from '../errors.js';
+import { ActionError, describeError, isNotFound } from '../errors.js';
 import type { BackupSettings, RetentionPolicy, StorageLocation } from '../settings.js';
+import type { Journal } from '../state.js';
 import type { Store } from '../storage/store.js';
+import { deleteBackups } from './delete-backups.js';
 
 /** What retention found and did at one location. */
 export interface RetentionOutcome {
@@ -22,6 +26,13 @@ export interface RetentionJob {
   label: string;
   policy: RetentionPolicy;
   dryRun: boolean;
+  /** The clock: backups dated after it are suspect (kept, never the newest). */
+  now: Date;
+  /** The ids the running backup wrote: never deleted by its own retention. */
+  own?: string[];
+  /** The run's undo log and the location's index in `storage`. */
+  journal?: Journal;
+  storage?: number;
   signal?: AbortSignal;
 }
 
@@ -31,35 +42,23 @@ export async function applyPolicy(store: Store, job: RetentionJob): Promise<Rete
     (b) => b.label === job.label,
   );
   const { manifests, unreadable } = await readAll(store, listed);
-  const selection = selectExpired(manifests, job.policy);
+  const selection = selectExpired(manifests, job.policy, { now: job.now, own: job.own });
+  for (const { backup, rules } of selection.kept)
+    if (rules.includes('future'))
+      core.warning(futureWarning(backup, job.now, 'Retention kept it and did not count it.'));
   const expired = [...selection.expired].reverse();
-  const deleted: string[] = [];
-  for (const manifest of expired) {
-    if (!job.dryRun) await deleteOne(store, manifest, deleted, job.signal);
-    deleted.push(manifest.id);
-    core.info(`${job.dryRun ? 'Would delete' : 'Deleted'} ${manifest.id} (${manifest.createdAt}).`);
-  }
+  if (job.dryRun) for (const m of expired) core.info(`Would delete ${m.id} (${m.createdAt}).`);
+  const deletion = { journal: job.journal, storage: job.storage ?? 0, signal: job.signal };
+  const deleted = job.dryRun
+    ? expired.map((m) => m.id)
+    : await deleteBackups(store, expired, deletion);
   return { selection, deleted, unreadable };
 }
 
-async function deleteOne(
-  store: Store,
-  manifest: Manifest,
-  deleted: string[],
-  signal?: AbortSignal,
-): Promise<void> {
-  signal?.throwIfAborted();
-  try {
-    await deleteBackup(store, manifest);
-  } catch (error) {
-    const before = deleted.length ? ` Deleted before it: ${deleted.join(', ')}.` : '';
-    throw new ActionError(`Retention at ${store.description}: ${describeError(error)}${before}`, {
-      cause: error,
-    });
-  }
-}
-
-/** Reads the manifests, 8 at a time; unreadable ones and ones naming another id are set aside. */
+/**
+ * Reads the manifests, 8 at a time. One that vanished meanwhile (another prune) is simply gone;
+ * unreadable ones and ones naming another id are set aside, each with one warning.
+ */
 async function readAll(
   store: Store,
   listed: ListedBackup[],
@@ -68,19 +67,29 @@ async function readAll(
   const unreadable: string[] = [];
   for (let at = 0; at < listed.length; at += 8) {
     const batch = listed.slice(at, at + 8);
-    const read = await Promise.allSettled(batch.map((b) => readManifest(store, b.manifestFile)));
-    read.forEach((result, i) => {
-      const file = batch[i]?.manifestFile ?? '';
-      if (result.status === 'fulfilled' && result.value.id === batch[i]?.id)
-        manifests.push(result.value);
-      else unreadable.push(file);
+    const read = await Promise.all(batch.map((b) => readOrSetAside(store, b)));
+    read.forEach((manifest, i) => {
+      if (manifest) manifests.push(manifest);
+      else if (manifest === null) unreadable.push(batch[i]?.manifestFile ?? '');
     });
   }
-  for (const file of unreadable)
-    core.warning(
-      `Retention left ${store.locationOf(file)} alone: it is not a readable manifest of its backup.`,
-    );
   return { manifests, unreadable };
+}
+
+/** The manifest; null (warned) when it is unreadable or names another id; undefined when gone. */
+async function readOrSetAside(
+  store: Store,
+  listed: ListedBackup,
+): Promise<Manifest | null | undefined> {
+  try {
+    return (await readManifestOf(store, listed)) ?? null;
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    core.warning(
+      `Retention left ${store.locationOf(listed.manifestFile)} alone: it is not a readable manifest (${describeError(error)}).`,
+    );
+    return null;
+  }
 }
 
 /** Retention on artifact storage is the artifacts' own expiry; this says so. */
@@ -89,19 +98,22 @@ export function artifactRetentionNote(location: StorageLocation): string {
   return `Retention is not applied to artifact://${name}: workflow artifacts expire on their own after artifact-retention-days (or the repository's setting); nothing was deleted there.`;
 }
 
+/** What the backup run gives its retention: the ids it wrote, the clock, its journal. */
+export type BackupRetention = Pick<RetentionJob, 'now' | 'own' | 'journal' | 'signal'>;
+
 /**
  * Retention after a successful backup, at every location with the backup's label; none without a
- * policy. Returns the deleted ids (each once) and the policy applied, for the report.
+ * policy. The run's own backup is always kept. Returns the deleted ids (each once) and the policy.
  */
 export async function retainAfterBackup(
   settings: BackupSettings,
   stores: Store[],
-  signal?: AbortSignal,
+  run: BackupRetention,
 ): Promise<{ pruned: string[]; retention?: string }> {
   const policy = settings.retention;
   if (!policy) return { pruned: [] };
   const retention = describePolicy(policy);
-  const job = { label: settings.label, policy, dryRun: false, signal };
+  const job = { ...run, label: settings.label, policy, dryRun: false };
   const pruned = await core.group(`Apply retention (${retention})`, () =>
     retainAtEvery(settings.storage, stores, job).catch((error: unknown) => {
       throw new ActionError(
@@ -125,10 +137,27 @@ async function retainAtEvery(
       core.notice(artifactRetentionNote(location));
       continue;
     }
-    const outcome = await applyPolicy(store, job);
+    if (await clockIsAhead(store, job)) continue;
+    const outcome = await applyPolicy(store, { ...job, storage: i });
     const { kept } = outcome.selection;
     core.info(`${store.description}: kept ${kept.length}, deleted ${outcome.deleted.length}.`);
     for (const id of outcome.deleted) ids.add(id);
   }
   return [...ids];
+}
+
+/**
+ * Whether this run's clock is ahead of the storage's by more than the skew, judged by the manifest
+ * it just wrote there (a runner with a wrong clock): then its own backup would be the anchor of
+ * every rule and real backups would expire, so retention is not applied there, with a warning.
+ */
+async function clockIsAhead(store: Store, job: RetentionJob): Promise<boolean> {
+  const file = job.own?.[0] && manifestName(job.own[0]);
+  if (!file || !store.listFiles) return false;
+  const written = (await store.listFiles(file)).find((f) => f.fileName === file)?.modified;
+  if (!written || !isAfterSkew(job.now.getTime(), written)) return false;
+  core.warning(
+    `Retention was not applied at ${store.description}: this run's clock (${job.now.toISOString()}) is ahead of the storage's, which dated the manifest it just wrote ${written.toISOString()}. A wrong clock must not decide what expires: fix the runner's clock.`,
+  );
+  return true;
 }

@@ -35,7 +35,7 @@ export async function runVerify(settings: VerifySettings, ctx: RunContext): Prom
   const started = ctx.now();
   const [store] = openStores([settings.storage], settings, ctx);
   if (!store) throw new InputError(INPUTS.storage, 'is empty: give the location to verify.');
-  const manifest = await core.group('Find the backup', () => findAndDescribe(store, settings));
+  const manifest = await core.group('Find the backup', () => findAndDescribe(store, settings, ctx));
   const archivePath = await fetchAndDecrypt(store, manifest, settings, ctx);
   const fetchSeconds = secondsSince(started, ctx);
   const drill = settings.drill;
@@ -73,8 +73,12 @@ function secondsSince(started: Date, ctx: RunContext): number {
   return (ctx.now().getTime() - started.getTime()) / 1000;
 }
 
-async function findAndDescribe(store: Store, settings: VerifySettings): Promise<Manifest> {
-  const manifest = await findBackup(store, settings);
+async function findAndDescribe(
+  store: Store,
+  settings: VerifySettings,
+  ctx: RunContext,
+): Promise<Manifest> {
+  const manifest = await findBackup(store, settings, ctx.now());
   core.info(
     `Backup ${manifest.id}: ${manifest.dump.format}, ${formatBytes(manifest.object.size)}, created ${manifest.createdAt}, ${manifest.totalRows} rows in ${manifest.tables.length} tables.`,
   );

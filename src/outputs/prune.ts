@@ -26,6 +26,8 @@ export interface PruneReport {
   pruned: string[];
   /** Manifest files of the label that could not be read and were left alone. */
   unreadable: string[];
+  /** The label's objects without a manifest: deleted (older than 24 h) and left. */
+  orphans?: { deleted: string[]; left: string[] };
   /** Set when retention does not apply at the location (artifact storage): why. */
   notApplied?: string;
 }
@@ -38,14 +40,34 @@ export function setPruneOutputs(r: PruneReport): void {
 
 /** A rule as the user wrote it, e.g. `keep-daily`. */
 export function ruleName(rule: RetentionRule): string {
-  return rule === 'newest' ? 'newest (always kept)' : `keep-${rule}`;
+  return SPECIAL_RULES[rule] ?? `keep-${rule}`;
 }
+
+const SPECIAL_RULES: Partial<Record<RetentionRule, string>> = {
+  newest: 'newest (always kept)',
+  own: "this run's backup (always kept)",
+  future: 'dated in the future (suspect: kept, see the warning)',
+};
 
 /** The one line that states the result. */
 export function pruneResultLine(r: PruneReport): string {
   if (r.notApplied) return r.notApplied;
   const verb = r.dryRun ? 'would delete' : 'deleted';
   return `Prune of '${r.label}' at ${r.location} (${r.policy}${r.dryRun ? ', dry run' : ''}): kept ${r.kept.length}, ${verb} ${r.pruned.length}.`;
+}
+
+/** Rows for the objects found without a manifest, when there were any. */
+function orphanRows(r: PruneReport): string[][] {
+  const { deleted = [], left = [] } = r.orphans ?? {};
+  const verb = r.dryRun ? 'would delete' : 'deleted';
+  return [
+    ...(deleted.length
+      ? [[`Without manifest, ${verb}`, deleted.map(escapeHtml).join('<br>')]]
+      : []),
+    ...(left.length
+      ? [['Without manifest, left (under 24 h)', left.map(escapeHtml).join('<br>')]]
+      : []),
+  ];
 }
 
 /** Writes the job summary: the policy, each kept id with its rules, each deleted id. */
@@ -62,6 +84,7 @@ export async function writePruneSummary(r: PruneReport): Promise<void> {
     ['Kept', String(r.kept.length)],
     [r.dryRun ? 'Would delete' : 'Deleted', String(r.pruned.length)],
     ...(r.unreadable.length ? [['Left alone (unreadable)', r.unreadable.join('<br>')]] : []),
+    ...orphanRows(r),
     ...(r.notApplied ? [['Note', escapeHtml(r.notApplied)]] : []),
   ]);
   if (r.kept.length) {

@@ -1,5 +1,13 @@
 import type { Readable } from 'node:stream';
-import type { Committed, ObjectWriter, Store, WriteHints } from './store.js';
+import { removeAll } from './remove-all.js';
+import type {
+  Committed,
+  ObjectWriter,
+  RemoveFailure,
+  Store,
+  StoredFile,
+  WriteHints,
+} from './store.js';
 
 /**
  * A store whose implementation (and its SDK) is loaded on first use: a run that backs up to a
@@ -62,6 +70,15 @@ export class LazyStore implements Store {
 
   async remove(fileName: string): Promise<void> {
     return (await this.store()).remove(fileName);
+  }
+
+  async removeMany(fileNames: string[]): Promise<RemoveFailure[]> {
+    return removeAll(await this.store(), fileNames);
+  }
+
+  async listFiles(prefix: string): Promise<StoredFile[]> {
+    const store = await this.store();
+    return store.listFiles ? store.listFiles(prefix) : [];
   }
 
   localPath(): undefined {

@@ -9,7 +9,7 @@ import { ActionError } from '../errors.js';
 import { claimName, isManifestOf } from '../catalog/naming.js';
 import { errnoCode, storageWriteError } from './local-errors.js';
 import { makeDirectory, openSpoolFile } from './local-files.js';
-import type { Committed, ObjectWriter, Store } from './store.js';
+import type { Committed, ObjectWriter, Store, StoredFile } from './store.js';
 
 /** A directory on the runner. Objects are written to a hidden spool file and linked into place. */
 export class LocalStore implements Store {
@@ -90,6 +90,20 @@ export class LocalStore implements Store {
 
   async remove(fileName: string): Promise<void> {
     await rm(join(this.directory, fileName), { force: true });
+  }
+
+  async listFiles(prefix: string): Promise<StoredFile[]> {
+    const names = await readdir(this.directory).catch(() => [] as string[]);
+    const files = await Promise.all(
+      names.filter((n) => n.startsWith(prefix)).map((n) => this.statFile(n)),
+    );
+    return files.filter((f): f is StoredFile => f !== undefined);
+  }
+
+  /** A file's time; undefined when it vanished meanwhile or is no regular file. */
+  private async statFile(fileName: string): Promise<StoredFile | undefined> {
+    const found = await stat(join(this.directory, fileName)).catch(() => undefined);
+    return found?.isFile() ? { fileName, modified: found.mtime } : undefined;
   }
 
   async abortUploads(fileName: string): Promise<void> {

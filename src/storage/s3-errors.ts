@@ -24,6 +24,7 @@ const PERMISSIONS: Record<string, string> = {
   GetObject: 's3:GetObject',
   HeadObject: 's3:GetObject',
   DeleteObject: 's3:DeleteObject',
+  DeleteObjects: 's3:DeleteObject',
 };
 
 const UNREACHABLE = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'];

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import {
   AbortMultipartUploadCommand,
   DeleteObjectCommand,
+  DeleteObjectsCommand,
   ListMultipartUploadsCommand,
   GetObjectCommand,
   ListObjectsV2Command,
@@ -18,7 +19,14 @@ import { s3Url, type S3Location } from './s3-names.js';
 
 export type { S3Location } from './s3-names.js';
 import { S3Writer } from './s3-writer.js';
-import { type Committed, type ObjectWriter, type Store, type WriteHints } from './store.js';
+import type {
+  Committed,
+  ObjectWriter,
+  RemoveFailure,
+  Store,
+  StoredFile,
+  WriteHints,
+} from './store.js';
 import { claimName, isManifestOf } from '../catalog/naming.js';
 
 /**
@@ -123,6 +131,42 @@ export class S3Store implements Store {
   async remove(fileName: string): Promise<void> {
     const params = { Bucket: this.location.bucket, Key: this.keyOf(fileName) };
     await this.call(fileName, () => this.client.send(new DeleteObjectCommand(params)));
+  }
+
+  /** DeleteObjects, 1,000 keys a request (the most S3 takes), in the order given. */
+  async removeMany(fileNames: string[]): Promise<RemoveFailure[]> {
+    const failures: RemoveFailure[] = [];
+    for (let at = 0; at < fileNames.length; at += 1000)
+      failures.push(...(await this.deleteObjects(fileNames.slice(at, at + 1000))));
+    return failures;
+  }
+
+  private async deleteObjects(fileNames: string[]): Promise<RemoveFailure[]> {
+    const Objects = fileNames.map((name) => ({ Key: this.keyOf(name) }));
+    const command = new DeleteObjectsCommand({
+      Bucket: this.location.bucket,
+      Delete: { Objects, Quiet: true },
+    });
+    const { Errors = [] } = await this.call('', () => this.client.send(command));
+    return Errors.map((e) => ({
+      fileName: (e.Key ?? '').slice(this.location.prefix.length),
+      reason: `${e.Code ?? 'error'}: ${e.Message ?? 'not deleted'}`,
+    }));
+  }
+
+  async listFiles(prefix: string): Promise<StoredFile[]> {
+    const files: StoredFile[] = [];
+    const input = { Bucket: this.location.bucket, Prefix: this.keyOf(prefix), Delimiter: '/' };
+    await this.call('', async () => {
+      for await (const page of paginateListObjectsV2({ client: this.client }, input))
+        for (const { Key, LastModified } of page.Contents ?? [])
+          if (Key && LastModified)
+            files.push({
+              fileName: Key.slice(this.location.prefix.length),
+              modified: LastModified,
+            });
+    });
+    return files;
   }
 
   async abortUploads(fileName: string): Promise<void> {

@@ -24,6 +24,19 @@ export interface WriteHints {
   sizeHint?: number;
 }
 
+/** An object that could not be deleted, and why. */
+export interface RemoveFailure {
+  fileName: string;
+  reason: string;
+}
+
+/** A stored object as a listing shows it. */
+export interface StoredFile {
+  fileName: string;
+  /** When the object was last written, by the storage's clock. */
+  modified: Date;
+}
+
 /** One storage location: a directory, a bucket prefix or workflow artifacts. */
 export interface Store {
   /** What the user wrote, safe to log. */
@@ -56,6 +69,13 @@ export interface Store {
   openReader(fileName: string): Promise<Readable>;
   /** Deletes an object; a missing object is not an error. */
   remove(fileName: string): Promise<void>;
+  /**
+   * Deletes objects, many per request (S3 DeleteObjects); missing objects are not an error.
+   * Resolves with the ones that could not be deleted. Absent: see removeAll, one by one.
+   */
+  removeMany?(fileNames: string[]): Promise<RemoveFailure[]>;
+  /** Every object whose name starts with `prefix`, with its time. Absent where not listable. */
+  listFiles?(prefix: string): Promise<StoredFile[]>;
   /** The object's path on this machine when the location is a directory here (read in place). */
   localPath(fileName: string): string | undefined;
 }

@@ -20,15 +20,15 @@ describe('previousBackup', () => {
   it('is the newest manifest of the label (not of a longer label)', async () => {
     const store = new MemoryStore('memory:a');
     await seed(store, [older, newer, sameSecond, otherLabel]);
-    expect((await previousBackup(store, 'app'))?.id).toBe(sameSecond.manifest.id);
+    expect((await previousBackup(store, 'app', new Date()))?.id).toBe(sameSecond.manifest.id);
     expect(warning).not.toHaveBeenCalled();
   });
 
   it('is undefined without a warning for the first backup of a label', async () => {
     const store = new MemoryStore('memory:b');
     await seed(store, [otherLabel]);
-    expect(await previousBackup(store, 'app')).toBeUndefined();
-    expect(await previousBackup(undefined, 'app')).toBeUndefined();
+    expect(await previousBackup(store, 'app', new Date())).toBeUndefined();
+    expect(await previousBackup(undefined, 'app', new Date())).toBeUndefined();
     expect(warning).not.toHaveBeenCalled();
   });
 
@@ -36,7 +36,7 @@ describe('previousBackup', () => {
     const store = new MemoryStore('memory:c');
     await seed(store, [older]);
     store.put(newer.manifestFile, serializeManifest(newer.manifest).slice(0, 40));
-    expect(await previousBackup(store, 'app')).toBeUndefined();
+    expect(await previousBackup(store, 'app', new Date())).toBeUndefined();
     expect(warning).toHaveBeenCalledWith(
       expect.stringMatching(
         /Could not read the previous backup of 'app' at memory:c .*not valid JSON/,
@@ -48,7 +48,7 @@ describe('previousBackup', () => {
     warning.mockClear();
     const store = new MemoryStore('memory:d');
     store.listManifests = () => Promise.reject(new Error('access denied'));
-    expect(await previousBackup(store, 'app')).toBeUndefined();
+    expect(await previousBackup(store, 'app', new Date())).toBeUndefined();
     expect(warning).toHaveBeenCalledWith(expect.stringContaining('(access denied)'));
   });
 });
