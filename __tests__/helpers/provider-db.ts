@@ -89,7 +89,7 @@ export function providerSettings(
   };
 }
 
-/** The roles of a Supabase-like server: supabase_admin, the API roles, the provider's auth role, app, app2. */
+/** The roles of a Supabase-like server: supabase_admin, the API roles, the provider's auth role (app is a member), app, app2. */
 export async function createProviderRoles(server: PgCluster): Promise<void> {
   await server.psql(`
     CREATE ROLE supabase_admin SUPERUSER LOGIN PASSWORD ${quoteLiteral(OWNER_PASSWORD)};
@@ -100,6 +100,8 @@ export async function createProviderRoles(server: PgCluster): Promise<void> {
     CREATE ROLE app LOGIN PASSWORD ${quoteLiteral(APP_PASSWORD)}
       NOSUPERUSER NOCREATEDB NOCREATEROLE BYPASSRLS;
     GRANT anon, authenticated, service_role TO app;
+    -- As Supabase does (so that its owner can manage the auth tables' triggers and policies).
+    GRANT supabase_auth_admin TO app;
     CREATE ROLE app2 LOGIN PASSWORD ${quoteLiteral(APP2_PASSWORD)}
       NOSUPERUSER NOCREATEDB NOCREATEROLE;`);
 }
