@@ -182,3 +182,28 @@ export function aboutTable(diff: string[], table: string): string[] {
   const re = new RegExp(`\\b${schema}\\.${name}\\b`);
   return diff.filter((line) => re.test(line));
 }
+
+/** `snap` with the large objects and publications of role `from` owned by `to` (a restore without owners). */
+export function ownedBy(snap: Snapshot, from: string, to: string): Snapshot {
+  const swap = (line: string) =>
+    line.replace(`owned by ${from}`, `owned by ${to}`).replace(`(owner ${from},`, `(owner ${to},`);
+  return {
+    ...snap,
+    largeObjects: snap.largeObjects.map(swap).sort(),
+    publications: snap.publications.map(swap).sort(),
+  };
+}
+
+/** The privileges `role` has in `after` on a table where it had fewer (or none) in `before`. */
+export function privilegesGained(before: Snapshot, after: Snapshot, role: string): string[] {
+  const had = new Map(
+    before.privileges.map((l) => [l.slice(0, l.lastIndexOf(':')), l.slice(l.lastIndexOf(':') + 2)]),
+  );
+  return after.privileges.filter((line) => {
+    const key = line.slice(0, line.lastIndexOf(':'));
+    if (!key.endsWith(` ${role}`)) return false;
+    const now = line.slice(line.lastIndexOf(':') + 2).split(',');
+    const then = (had.get(key) ?? 'none').split(',');
+    return now.some((p) => p !== 'none' && !then.includes(p));
+  });
+}

@@ -16,9 +16,6 @@ import {
   type ProviderRoles,
 } from './provider-db.js';
 
-/** The roles the source's archive names as owners and grantees. */
-export const ARCHIVE_ROLES = ['supabase_admin', 'supabase_auth_admin', 'app', ...API_ROLES];
-
 /** A database on another provider's role model, and the URL of its owner (not a superuser). */
 export interface OwnerTarget {
   server: PgCluster;
@@ -28,16 +25,16 @@ export interface OwnerTarget {
 }
 
 /**
- * As the owner would before restoring a Supabase archive elsewhere: create the roles it names
- * (NOLOGIN) and become a member of each, so that the archive's owners and grants can be kept.
+ * As the owner would before restoring a Supabase archive elsewhere: create the API roles its
+ * policies and grants name (NOLOGIN). The provider's own roles (supabase_admin,
+ * supabase_auth_admin) and app are not created: the restored objects become the owner's.
  */
-async function createArchiveRolesAs(server: PgCluster, owner: string): Promise<void> {
-  const create = ARCHIVE_ROLES.map((r) => `CREATE ROLE ${quoteIdent(r)} NOLOGIN;`).join('\n');
-  const grant = `GRANT ${ARCHIVE_ROLES.map(quoteIdent).join(', ')} TO ${quoteIdent(owner)};`;
-  await server.psql(`SET ROLE ${quoteIdent(owner)};\n${create}\n${grant}`);
+async function createApiRolesAs(server: PgCluster, owner: string): Promise<void> {
+  const create = API_ROLES.map((r) => `CREATE ROLE ${quoteIdent(r)} NOLOGIN;`).join('\n');
+  await server.psql(`SET ROLE ${quoteIdent(owner)};\n${create}`);
 }
 
-/** A role model's server: its roles (`rolesSql`), the owner's database, the archive's roles, the provider's extensions. */
+/** A role model's server: its roles (`rolesSql`), the owner's database, the API roles, the provider's extensions. */
 async function startOwnerTarget(
   ssl: { cert: string; key: string },
   database: string,
@@ -48,7 +45,7 @@ async function startOwnerTarget(
   try {
     await server.psql(rolesSql);
     await createOwnedDatabase(server, database, roles.owner);
-    await createArchiveRolesAs(server, roles.owner);
+    await createApiRolesAs(server, roles.owner);
     await enableProviderExtensions(server, database, roles);
   } catch (e) {
     await server.stop();
