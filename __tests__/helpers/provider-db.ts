@@ -89,6 +89,17 @@ export function providerSettings(
   };
 }
 
+/**
+ * Refuses every connection of `users` that is not over SSL (pg_hba: hostnossl … reject, ahead of
+ * the test cluster's own line), so that a passing test proves the action connected with SSL.
+ */
+export async function requireSsl(server: PgCluster, users: string[]): Promise<void> {
+  const hba = (await server.psql('SHOW hba_file')).trim();
+  const reject = `hostnossl all ${users.map(quoteIdent).join(',')} 127.0.0.1/32 reject\n`;
+  fs.writeFileSync(hba, reject + fs.readFileSync(hba, 'utf8'));
+  await server.psql('SELECT pg_reload_conf()');
+}
+
 /** The roles of a Supabase-like server: supabase_admin, the API roles, the provider's auth role (app is a member), app, app2. */
 export async function createProviderRoles(server: PgCluster): Promise<void> {
   await server.psql(`
@@ -163,6 +174,7 @@ export async function startProviderServer(
 export async function startNewProject(ssl: { cert: string; key: string }): Promise<PgCluster> {
   const server = await startProviderServer(ssl);
   await enableProviderExtensions(server, APP_DB);
+  await requireSsl(server, ['app', 'app2']);
   return server;
 }
 
@@ -252,8 +264,15 @@ export async function buildSource(): Promise<ProviderSource> {
 }
 
 /** Starts a server on a fresh copy of the built source: the source itself, or a copy of it. */
-export function startFromSource(source: ProviderSource): Promise<PgCluster> {
-  return startClusterFromData(15, PG15_BIN, source.template, providerSettings(source.ssl));
+export async function startFromSource(source: ProviderSource): Promise<PgCluster> {
+  const server = await startClusterFromData(
+    15,
+    PG15_BIN,
+    source.template,
+    providerSettings(source.ssl),
+  );
+  await requireSsl(server, ['app', 'app2']);
+  return server;
 }
 
 /** Removes the template and the certificate. */

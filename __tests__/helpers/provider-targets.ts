@@ -12,6 +12,7 @@ import {
   createProviderRoles,
   enableProviderExtensions,
   providerSettings,
+  requireSsl,
   sslUrl,
   type ProviderRoles,
 } from './provider-db.js';
@@ -47,6 +48,7 @@ async function startOwnerTarget(
     await createOwnedDatabase(server, database, roles.owner);
     await createApiRolesAs(server, roles.owner);
     await enableProviderExtensions(server, database, roles);
+    await requireSsl(server, [roles.owner]);
   } catch (e) {
     await server.stop();
     throw e;
@@ -92,5 +94,6 @@ export async function startPg18Target(ssl: { cert: string; key: string }): Promi
   });
   await createProviderRoles(server);
   await createOwnedDatabase(server, APP_DB, 'app');
+  await requireSsl(server, ['app', 'app2']);
   return server;
 }
