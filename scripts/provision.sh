@@ -8,6 +8,8 @@
 #     /usr/lib/postgresql/18, built from Debian's *source* package postgresql-18
 #     (suite sid, deb-src only: sid binaries need a newer glibc than bookworm's)
 #   - the embedded servers in node_modules/pg-server-{13,17,18} run as `postgres`
+#   - the fidelity tier's regression database (scripts/provision-regression.sh) and the providers
+#     tier's extensions: PostGIS, pg_cron, pg_partman, pgaudit (scripts/provision-providers.sh)
 # and prints a summary of the available clients and servers.
 #
 # Must run as root. Exits non-zero with a message on the first failure.
@@ -265,6 +267,7 @@ main() {
   check_embedded_servers
   summary
   source "$REPO_ROOT/scripts/provision-regression.sh" # the fidelity tier's regression database
+  source "$REPO_ROOT/scripts/provision-providers.sh" # the providers tier's extensions
   step "done in $((SECONDS - t0)) s"
 }
 
