@@ -144,6 +144,7 @@ const PERMISSIONS = {
     GetObject: 's3:GetObject',
     HeadObject: 's3:GetObject',
     DeleteObject: 's3:DeleteObject',
+    DeleteObjects: 's3:DeleteObject',
 };
 const UNREACHABLE = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'];
 const CONNECTION_LOST = ['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'TimeoutError'];
@@ -465,6 +466,39 @@ class S3Store {
     async remove(fileName) {
         const params = { Bucket: this.location.bucket, Key: this.keyOf(fileName) };
         await this.call(fileName, () => this.client.send(new dist_cjs.DeleteObjectCommand(params)));
+    }
+    /** DeleteObjects, 1,000 keys a request (the most S3 takes), in the order given. */
+    async removeMany(fileNames) {
+        const failures = [];
+        for (let at = 0; at < fileNames.length; at += 1000)
+            failures.push(...(await this.deleteObjects(fileNames.slice(at, at + 1000))));
+        return failures;
+    }
+    async deleteObjects(fileNames) {
+        const Objects = fileNames.map((name) => ({ Key: this.keyOf(name) }));
+        const command = new dist_cjs.DeleteObjectsCommand({
+            Bucket: this.location.bucket,
+            Delete: { Objects, Quiet: true },
+        });
+        const { Errors = [] } = await this.call('', () => this.client.send(command));
+        return Errors.map((e) => ({
+            fileName: (e.Key ?? '').slice(this.location.prefix.length),
+            reason: `${e.Code ?? 'error'}: ${e.Message ?? 'not deleted'}`,
+        }));
+    }
+    async listFiles(prefix) {
+        const files = [];
+        const input = { Bucket: this.location.bucket, Prefix: this.keyOf(prefix), Delimiter: '/' };
+        await this.call('', async () => {
+            for await (const page of (0,dist_cjs.paginateListObjectsV2)({ client: this.client }, input))
+                for (const { Key, LastModified } of page.Contents ?? [])
+                    if (Key && LastModified)
+                        files.push({
+                            fileName: Key.slice(this.location.prefix.length),
+                            modified: LastModified,
+                        });
+        });
+        return files;
     }
     async abortUploads(fileName) {
         const Bucket = this.location.bucket;
