@@ -97,9 +97,12 @@ const facts = (over: Partial<TargetFacts> = {}): TargetFacts => {
     actsAs: (r) => member.has(r),
     extensions: new Set(),
     available: new Map([['postgis', { trusted: false }]]),
-    schemas: new Map([['public', { mine: true }]]),
+    schemas: new Map([['public', { mine: true, create: true }]]),
     publications: new Set(),
     defaultPrivileges: false,
+    routines: new Set(),
+    eventTriggers: new Set(),
+    extensionTables: new Map(),
     locks: { maxLocksPerTransaction: 64, backends: 122 },
     ...over,
   };
@@ -166,8 +169,8 @@ describe('planRestore: as the provider gives the user', () => {
   const target = facts({
     extensions: new Set(['postgis']),
     schemas: new Map([
-      ['public', { mine: true }],
-      ['extensions', { mine: false }],
+      ['public', { mine: true, create: true }],
+      ['extensions', { mine: false, create: false }],
     ]),
   });
 
@@ -182,6 +185,66 @@ describe('planRestore: as the provider gives the user', () => {
       'DEFAULT ACL public.DEFAULT PRIVILEGES FOR TABLES',
     ]);
     expect(plan.problems).toEqual([]);
+  });
+
+  it("uses the provider's functions and event triggers as they are, or leaves out what it may not create", () => {
+    const fn = e(
+      60,
+      'FUNCTION',
+      'extensions',
+      'grant_access()',
+      [2],
+      'CREATE FUNCTION …;',
+      'admin',
+    );
+    const withFn = [...TOC, fn];
+    const skipped = (f: TargetFacts, clean = false) =>
+      planRestore(withFn, { ...ALL, clean }, f).skipped.find(
+        (x) => x.entry === 'FUNCTION extensions.grant_access()',
+      )?.reason;
+    expect(skipped(target)).toBe('this user may not create objects in schema extensions');
+    const present = facts({ ...target, routines: new Set(['extensions\u0000grant_access']) });
+    expect(skipped(present)).toBe('already exists on the target (used as it is)');
+    const superuser = facts({
+      ...present,
+      superuser: true,
+      actsAs: () => true,
+      eventTriggers: new Set(['watch']),
+    });
+    expect(skipped(superuser)).toBe('already exists on the target (used as it is)');
+    expect(skipped(superuser, true)).toBeUndefined();
+    expect(planRestore(withFn, ALL, superuser).skipped.map((x) => x.entry)).toContain(
+      'EVENT TRIGGER watch',
+    );
+  });
+
+  it("replaces an extension's configuration rows on overwrite, with the extension's own filter", () => {
+    const f = facts({
+      ...target,
+      extensionTables: new Map([['extensions\u0000spatial_ref_sys', 'WHERE srid > 900000']]),
+    });
+    const rows = new Map([['extensions\u0000spatial_ref_sys', 2]]);
+    expect(planRestore(TOC, ALL, f, rows).extensionData).toEqual([]);
+    expect(planRestore(TOC, { ...ALL, clean: true }, f, rows).extensionData).toEqual([
+      { schema: 'extensions', name: 'spatial_ref_sys', filter: 'WHERE srid > 900000' },
+    ]);
+  });
+
+  it('needs no schema that an extension the restore creates brings (pg_cron brings cron)', () => {
+    const cron = [
+      e(
+        70,
+        'EXTENSION',
+        '',
+        'pg_cron',
+        [],
+        'CREATE EXTENSION IF NOT EXISTS pg_cron WITH SCHEMA pg_catalog;',
+        '',
+      ),
+      e(71, 'TABLE DATA', 'cron', 'job', [70]),
+    ];
+    const f = facts({ superuser: true, available: new Map([['pg_cron', { trusted: false }]]) });
+    expect(planRestore(cron, ALL, f).problems).toEqual([]);
   });
 
   it('drops the empty copy of an extension table and keeps one with rows', () => {

@@ -39,6 +39,7 @@ export async function planInto(p: RestoreInto, request: PlanRequest): Promise<Pl
     noPrivileges: plan.noPrivileges,
     listFile,
     privilegeReset: facts.defaultPrivileges ? privilegeReset(plan, toc) : undefined,
+    preludeSql: extensionDataReset(plan),
   };
   return { ...p, selection, plan };
 }
@@ -112,6 +113,14 @@ function privilegeReset(
     ? []
     : toc.filter((e) => e.desc === 'ACL' && kept.has(e.dumpId)).map((e) => e.defn);
   return `${revokeAll(names)}${grants.join('')}`;
+}
+
+/** Deletes the target's rows of extension configuration tables the archive brings again. */
+function extensionDataReset(plan: RestorePlan): string | undefined {
+  if (!plan.extensionData.length) return undefined;
+  return plan.extensionData
+    .map((t) => `DELETE FROM ONLY ${quoteIdent(t.schema)}.${quoteIdent(t.name)} ${t.filter};\n`)
+    .join('');
 }
 
 function revokeAll(names: string[]): string {

@@ -36,7 +36,7 @@ export async function sqlRestore(job: RestoreJob, archive: string): Promise<Rest
       else if (failed) failed.done = true;
     },
   });
-  const prelude = `BEGIN;\n${job.selection.clean ? GUARD_BEFORE : ''}`;
+  const prelude = `BEGIN;\n${job.selection.clean ? GUARD_BEFORE : ''}${job.selection.preludeSql ?? ''}`;
   const reset = job.selection.privilegeReset ?? '';
   const epilogue = `${reset}${job.selection.clean ? GUARD_AFTER : ''}COMMIT;\n`;
   const filter = filterFor(job, prelude.split('\n').length - 1);

@@ -55,6 +55,7 @@ function directPossible(job: RestoreJob): boolean {
     (job.format === 'custom' || job.format === 'tar') &&
     !job.selection.clean &&
     !job.selection.privilegeReset &&
+    !job.selection.preludeSql &&
     job.versions.server.major >= job.client.major
   );
 }

@@ -16,7 +16,7 @@ const ADVICE: [RegExp, (m: RegExpMatchArray) => string][] = [
   [
     /permission denied for schema (\S+)/,
     (m) =>
-      `The user has no USAGE on schema ${m[1]} (often a provider's schema): grant it (GRANT USAGE ON SCHEMA ${m[1]} TO <user>), or leave the schema out (exclude-schemas: ${m[1]}).`,
+      `The user lacks USAGE (to read) or CREATE (to create objects) on schema ${m[1]}, often a provider's schema: grant what it needs (GRANT USAGE, CREATE ON SCHEMA ${m[1]} TO <user>), or leave the schema out (exclude-schemas: ${m[1]}).`,
   ],
   [
     /permission denied to create database/,

@@ -37,6 +37,8 @@ export interface RestoreSelection {
   listFile?: string;
   /** SQL run last in the restore's transaction: privileges of the restored relations reset. */
   privilegeReset?: string;
+  /** SQL run first in the restore's transaction (after the overwrite guard's record). */
+  preludeSql?: string;
 }
 
 /** pg_restore's selection and safety options; pure. Qualified tables add their schema. */

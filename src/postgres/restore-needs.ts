@@ -15,8 +15,16 @@ export function* missingForEntries(
   keptIds: Set<number>,
   byId: Map<number, TocEntry>,
 ): Generator<string> {
-  const creates = (desc: string, tag: string) =>
-    kept.some((e) => e.desc === desc && e.tag === tag) || false;
+  yield* missingExtensions(kept, f);
+  yield* missingSchemas(kept, f, byId);
+  yield* missingPublications(kept, f, keptIds, byId);
+  const roles = new Set(kept.filter((e) => e.desc === 'POLICY').flatMap(policyRoles));
+  const missing = [...roles].filter((r) => !f.roles.has(r));
+  if (missing.length)
+    yield `roles that row-level security policies name and the target does not have: ${missing.join(', ')} (create them first, or restore-globals: true)`;
+}
+
+function* missingExtensions(kept: TocEntry[], f: TargetFacts): Generator<string> {
   const unavailable: string[] = [];
   const notCreatable: string[] = [];
   for (const e of kept.filter((x) => x.desc === 'EXTENSION')) {
@@ -28,13 +36,28 @@ export function* missingForEntries(
     yield `extensions not available on PostgreSQL ${f.serverVersion}: ${unavailable.join(', ')} (install their packages on the server, or ask the provider to enable them there)`;
   if (notCreatable.length)
     yield `extensions this user may not create: ${notCreatable.join(', ')} (${f.superuser ? '' : 'not a superuser, and '}not trusted${f.canCreate ? '' : ' or no CREATE privilege on the database'}: have a superuser or the provider's dashboard enable them in the target first, e.g. CREATE EXTENSION ${notCreatable[0]} SCHEMA extensions)`;
-  const schemas = new Set<string>();
-  for (const e of kept) {
-    const ns = e.namespace;
-    if (ns && ns !== 'pg_catalog' && !f.schemas.has(ns) && !creates('SCHEMA', ns)) schemas.add(ns);
-  }
+}
+
+function* missingSchemas(
+  kept: TocEntry[],
+  f: TargetFacts,
+  byId: Map<number, TocEntry>,
+): Generator<string> {
+  const created = new Set(kept.filter((e) => e.desc === 'SCHEMA').map((e) => e.tag));
+  const fromExtensions = extensionSchemas(kept, byId);
+  const needed = (ns: string) =>
+    ns && ns !== 'pg_catalog' && !f.schemas.has(ns) && !created.has(ns) && !fromExtensions.has(ns);
+  const schemas = new Set(kept.map((e) => e.namespace).filter(needed));
   if (schemas.size)
     yield `schemas the selection needs and the target does not have: ${[...schemas].join(', ')} (restore them too, or create them first)`;
+}
+
+function* missingPublications(
+  kept: TocEntry[],
+  f: TargetFacts,
+  keptIds: Set<number>,
+  byId: Map<number, TocEntry>,
+): Generator<string> {
   const pubs = new Set<string>();
   for (const e of kept.filter((x) => x.desc === 'PUBLICATION TABLE')) {
     const pub = e.deps.map((d) => byId.get(d)).find((d) => d?.desc === 'PUBLICATION');
@@ -42,10 +65,6 @@ export function* missingForEntries(
   }
   if (pubs.size)
     yield `publications the selection adds tables to and the target does not have: ${[...pubs].join(', ')} (create them first)`;
-  const roles = new Set(kept.filter((e) => e.desc === 'POLICY').flatMap(policyRoles));
-  const missing = [...roles].filter((r) => !f.roles.has(r));
-  if (missing.length)
-    yield `roles that row-level security policies name and the target does not have: ${missing.join(', ')} (create them first, or restore-globals: true)`;
 }
 
 interface Resolution {
@@ -103,4 +122,21 @@ export function resolvePrivileges(kept: TocEntry[], asked: AutoBool, f: TargetFa
     note: `privileges left out (roles missing on the target: ${missing.join(', ')})`,
     problems: [],
   };
+}
+
+/**
+ * Schemas an extension the restore creates brings with it (pg_cron's `cron`): those of entries
+ * that depend on an EXTENSION entry, or hold an extension's configuration data.
+ */
+function extensionSchemas(kept: TocEntry[], byId: Map<number, TocEntry>): Set<string> {
+  const tables = new Set(
+    kept.filter((t) => t.desc === 'TABLE').map((t) => `${t.namespace}\u0000${t.tag}`),
+  );
+  const schemas = new Set<string>();
+  for (const e of kept) {
+    const onExtension = e.deps.some((d) => byId.get(d)?.desc === 'EXTENSION');
+    const extensionData = e.desc === 'TABLE DATA' && !tables.has(`${e.namespace}\u0000${e.tag}`);
+    if (onExtension || extensionData) schemas.add(e.namespace);
+  }
+  return schemas;
 }

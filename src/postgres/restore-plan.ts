@@ -1,6 +1,12 @@
 import type { TocEntry } from './archive-toc.js';
 import { actingRoles } from './toc-roles.js';
 import { locksNeeded } from './lock-budget.js';
+import {
+  leftOut,
+  replacedExtensionData,
+  withoutEmptyExtensionData,
+  type ArchiveRows,
+} from './extension-data.js';
 import { missingForEntries, resolveOwners, resolvePrivileges } from './restore-needs.js';
 import type { TargetFacts } from './target-facts.js';
 
@@ -20,8 +26,7 @@ export interface PlanRequest {
   parallel?: boolean;
 }
 
-/** Rows per table in the archive (`schema\u0000name`), as the manifest counted them. */
-export type ArchiveRows = Map<string, number>;
+export type { ArchiveRows } from './extension-data.js';
 
 /** An entry the restore leaves out, and why (reported in one warning). */
 export interface SkippedEntry {
@@ -46,31 +51,13 @@ export interface RestorePlan {
   leftOut: string[];
   /** Tables whose data the restore brings: what the row counts are compared on. */
   tables: { schema: string; name: string }[];
+  /**
+   * Extension configuration tables whose rows the archive replaces (overwrite): the target's rows
+   * that pg_dump's filter selects are deleted first (cron jobs would otherwise be duplicates).
+   */
+  extensionData: { schema: string; name: string; filter: string }[];
   /** Relations the restore creates, whose privileges are reset to the archive's (schema.name). */
   relations: { schema: string; name: string; sequence: boolean }[];
-}
-
-/**
- * An extension's configuration table with no rows of its own in the archive (PostGIS's
- * spatial_ref_sys, pg_partman's config before use) has nothing to restore, and a user who may not
- * write the provider's table could not restore even its empty COPY.
- */
-function withoutEmptyExtensionData(
-  toc: TocEntry[],
-  selected: Set<number>,
-  rows: ArchiveRows,
-): Set<number> {
-  for (const e of extensionData(toc))
-    if (rows.get(`${e.namespace}\u0000${e.tag}`) === 0) selected.delete(e.dumpId);
-  return selected;
-}
-
-/** TABLE DATA of tables the archive does not create: extensions' configuration tables. */
-function extensionData(toc: TocEntry[]): TocEntry[] {
-  const tables = new Set(
-    toc.filter((t) => t.desc === 'TABLE').map((t) => `${t.namespace}\u0000${t.tag}`),
-  );
-  return toc.filter((e) => e.desc === 'TABLE DATA' && !tables.has(`${e.namespace}\u0000${e.tag}`));
 }
 
 /** Entries pg_restore always handles itself. */
@@ -114,7 +101,8 @@ export function planRestore(
   const byId = new Map(toc.map((e) => [e.dumpId, e]));
   const selected = withoutEmptyExtensionData(toc, select(toc, req), rows);
   const skipped: SkippedEntry[] = [];
-  const kept = toc.filter((e) => selected.has(e.dumpId) && keep(e, byId, selected, facts, skipped));
+  const ctx: Context = { byId, selected, f: facts, clean: req.clean };
+  const kept = toc.filter((e) => selected.has(e.dumpId) && keep(e, ctx, skipped));
   const keptIds = new Set(kept.map((e) => e.dumpId));
   const problems = [...missingForEntries(kept, facts, keptIds, byId)];
   const owners = resolveOwners(kept, req.noOwner, facts);
@@ -130,6 +118,7 @@ export function planRestore(
     locks: req.parallel ? 0 : locksNeeded(kept, req.clean),
     leftOut: leftOut(toc, selected, rows),
     tables: kept.filter((e) => e.desc === 'TABLE DATA').map(tableOf),
+    extensionData: req.clean ? replacedExtensionData(toc, keptIds, facts) : [],
     relations: kept.filter((e) => RELATIONS.has(e.desc) && isCreate(e)).map(relationOf),
   };
 }
@@ -201,15 +190,17 @@ function partOf(e: TocEntry, toc: TocEntry[], tables: Set<number>, chosen: Set<n
   );
 }
 
+/** What deciding one entry needs. */
+interface Context {
+  byId: Map<number, TocEntry>;
+  selected: Set<number>;
+  f: TargetFacts;
+  clean: boolean;
+}
+
 /** Whether an entry is restored; records why when it is not. */
-function keep(
-  e: TocEntry,
-  byId: Map<number, TocEntry>,
-  selected: Set<number>,
-  facts: TargetFacts,
-  skipped: SkippedEntry[],
-): boolean {
-  const reason = skipReason(e, byId, selected, facts);
+function keep(e: TocEntry, ctx: Context, skipped: SkippedEntry[]): boolean {
+  const reason = skipReason(e, ctx);
   if (reason) skipped.push({ entry: describe(e), reason });
   return !reason;
 }
@@ -219,22 +210,41 @@ export function describe(e: TocEntry): string {
   return `${e.desc} ${e.namespace ? `${e.namespace}.` : ''}${e.tag}`;
 }
 
-function skipReason(
-  e: TocEntry,
-  byId: Map<number, TocEntry>,
-  selected: Set<number>,
-  f: TargetFacts,
-): string | undefined {
+function skipReason(e: TocEntry, ctx: Context): string | undefined {
+  const { f } = ctx;
   if (e.desc === 'EXTENSION' && f.extensions.has(e.tag)) return 'already installed on the target';
   if (e.desc === 'SCHEMA' && f.schemas.has(e.tag)) return 'already exists on the target';
   if (e.desc === 'EVENT TRIGGER' && !f.superuser) return 'only a superuser can create it';
+  if (e.desc === 'EVENT TRIGGER' && f.eventTriggers.has(e.tag) && !ctx.clean)
+    return 'already exists on the target (used as it is)';
   const acting = needsActing(e, f);
   if (acting.length) return `it acts as ${acting.join(', ')}, which this user is not a member of`;
+  const routine = routineReason(e, ctx);
+  if (routine) return routine;
   if (!OBJECT_OF_NOTE.test(e.desc)) return undefined;
-  const object = noteTarget(e, byId, selected, f);
+  const object = noteTarget(e, ctx);
   if (object === 'restored') return undefined;
   if (f.superuser || f.actsAs(e.owner)) return undefined;
   return `it belongs to ${object}, owned by ${e.owner || 'another role'}, which this user cannot change`;
+}
+
+const ROUTINES = new Set(['FUNCTION', 'PROCEDURE', 'AGGREGATE']);
+
+/**
+ * A function in a schema the target already has (a provider's `extensions`, with its event
+ * trigger's function): used as it is when it exists and this run would not replace it, and left
+ * out when this user may not create objects there.
+ */
+function routineReason(e: TocEntry, { f, clean }: Context): string | undefined {
+  const schema = f.schemas.get(e.namespace);
+  if (!ROUTINES.has(e.desc) || !schema || e.namespace === 'public') return undefined;
+  const paren = e.tag.indexOf('(');
+  const name = paren < 0 ? e.tag : e.tag.slice(0, paren);
+  if (f.routines.has(`${e.namespace}\u0000${name}`) && (!clean || !f.actsAs(e.owner)))
+    return 'already exists on the target (used as it is)';
+  if (!f.superuser && !schema.create)
+    return `this user may not create objects in schema ${e.namespace}`;
+  return undefined;
 }
 
 /**
@@ -242,32 +252,14 @@ function skipReason(
  * already there (a provider's extension or schema, or an extension's member the archive has no
  * entry for).
  */
-function noteTarget(
-  e: TocEntry,
-  byId: Map<number, TocEntry>,
-  selected: Set<number>,
-  f: TargetFacts,
-): string {
+function noteTarget(e: TocEntry, ctx: Context): string {
+  const { f } = ctx;
   const [first] = e.deps;
-  const object = first === undefined ? undefined : byId.get(first);
-  if (object && selected.has(object.dumpId) && !skipReason(object, byId, selected, f))
-    return 'restored';
+  const object = first === undefined ? undefined : ctx.byId.get(first);
+  if (object && ctx.selected.has(object.dumpId) && !skipReason(object, ctx)) return 'restored';
   if (e.desc !== 'ACL' && /^EXTENSION /.test(e.tag)) return `the existing ${e.tag.toLowerCase()}`;
   if (/^SCHEMA /.test(e.tag) && f.schemas.get(e.tag.slice(7))?.mine) return 'restored';
   return `the existing ${e.tag}`;
-}
-
-/** What a schema or table selection leaves out that a whole restore would bring. */
-function leftOut(toc: TocEntry[], selected: Set<number>, rows: ArchiveRows): string[] {
-  const out: string[] = [];
-  const lo = toc.filter((e) => /^(BLOBS|LARGE OBJECT|BLOB METADATA)$/.test(e.desc));
-  if (lo.length && !lo.some((e) => selected.has(e.dumpId))) out.push('large objects');
-  const extData = extensionData(toc);
-  const missed = extData
-    .filter((e) => !selected.has(e.dumpId) && rows.get(`${e.namespace}\u0000${e.tag}`) !== 0)
-    .map((e) => `${e.namespace}.${e.tag}`);
-  if (missed.length) out.push(`extension configuration data (${missed.join(', ')})`);
-  return out;
 }
 
 /** The roles an entry's grants act as (FOR ROLE, SET SESSION AUTHORIZATION) that this user cannot. */

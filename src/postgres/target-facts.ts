@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { Connection } from './connection.js';
 import { LOCK_CAPACITY_SQL, probeSql, type LockCapacity } from './lock-budget.js';
 import { withConnection } from './server.js';
+import { EXTENSION_TABLES } from './target.js';
 
 /** What the restore plan needs to know of the target: the user, roles, extensions, schemas. */
 export interface TargetFacts {
@@ -20,7 +21,13 @@ export interface TargetFacts {
   /** Extensions the server can install, and whether a non-superuser may (trusted). */
   available: Map<string, { trusted: boolean }>;
   /** Schemas of the target, and whether this user owns them (or is a member of the owner). */
-  schemas: Map<string, { mine: boolean }>;
+  schemas: Map<string, { mine: boolean; create: boolean }>;
+  /** Functions and procedures of the target outside the system schemas (`schema\u0000name`). */
+  routines: Set<string>;
+  /** Event triggers of the target (a provider's). */
+  eventTriggers: Set<string>;
+  /** Extension configuration tables of the target and the filter pg_dump dumps them with. */
+  extensionTables: Map<string, string>;
   publications: Set<string>;
   /** Whether the target has default privileges, which objects the restore creates would get. */
   defaultPrivileges: boolean;
@@ -38,8 +45,11 @@ const ROLES = `SELECT rolname AS name, pg_catalog.pg_has_role(current_user, oid,
   FROM pg_catalog.pg_roles`;
 const AVAILABLE = `SELECT name, bool_or(trusted) AS trusted
   FROM pg_catalog.pg_available_extension_versions GROUP BY name`;
-const SCHEMAS = `SELECT nspname AS name, pg_catalog.pg_has_role(current_user, nspowner, 'MEMBER') AS mine
-  FROM pg_catalog.pg_namespace`;
+const SCHEMAS = `SELECT nspname AS name, pg_catalog.pg_has_role(current_user, nspowner, 'MEMBER') AS mine,
+  pg_catalog.has_schema_privilege(oid, 'CREATE') AS create FROM pg_catalog.pg_namespace`;
+const ROUTINES = `SELECT DISTINCT n.nspname AS schema, p.proname AS name FROM pg_catalog.pg_proc p
+  JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+  WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')`;
 
 /** Reads the facts from the target database, or (`exists` false) from the server for a new one. */
 export async function readTargetFacts(conn: Connection, exists: boolean): Promise<TargetFacts> {
@@ -50,45 +60,59 @@ export async function readTargetFacts(conn: Connection, exists: boolean): Promis
   });
 }
 
-async function factsOf(client: pg.Client, exists: boolean): Promise<TargetFacts> {
-  const rows = async <T extends pg.QueryResultRow>(sql: string) =>
-    (await client.query<T>(sql)).rows;
-  const [me] = await rows<Record<string, string | number | boolean>>(USER);
-  const roles = await rows<{ name: string; member: boolean }>(ROLES);
-  const superuser = me?.superuser === true;
-  const member = new Set(roles.filter((r) => r.member).map((r) => r.name));
-  const schemas = await rows<{ name: string; mine: boolean }>(SCHEMAS);
+type Row = Record<string, string | boolean | number | null>;
+
+/** The catalog rows the facts are made of; the database-level ones only when it exists. */
+async function readRows(client: pg.Client, exists: boolean): Promise<Record<string, Row[]>> {
+  const rows = async (sql: string) => (await client.query<Row>(sql)).rows;
+  const inDatabase = async (sql: string) => (exists ? rows(sql) : []);
   return {
-    user: String(me?.user ?? ''),
+    me: await rows(USER),
+    roles: await rows(ROLES),
+    schemas: await rows(SCHEMAS),
+    extensions: await rows('SELECT extname AS name FROM pg_catalog.pg_extension'),
+    available: await rows(AVAILABLE),
+    routines: await inDatabase(ROUTINES),
+    configs: await inDatabase(EXTENSION_TABLES),
+    publications: await inDatabase('SELECT pubname AS name FROM pg_catalog.pg_publication'),
+    eventTriggers: await inDatabase('SELECT evtname AS name FROM pg_catalog.pg_event_trigger'),
+  };
+}
+
+const keyOf = (r: Row) => `${String(r.schema)}\u0000${String(r.name)}`;
+const names = (rows: Row[] = []) => new Set(rows.map((r) => String(r.name)));
+
+async function factsOf(client: pg.Client, exists: boolean): Promise<TargetFacts> {
+  const r = await readRows(client, exists);
+  const me = r.me?.[0] ?? {};
+  const superuser = me.superuser === true;
+  const member = names(r.roles?.filter((x) => x.member === true));
+  return {
+    user: String(me.user ?? ''),
     superuser,
-    serverVersion: String(me?.version ?? '').split(' ')[0] ?? '',
+    serverVersion: String(me.version ?? '').split(' ')[0] ?? '',
     // A database this run creates is owned by this user.
-    canCreate: exists ? me?.can_create === true : true,
-    canCreateDatabase: superuser || me?.createdb === true,
-    roles: new Set(roles.map((r) => r.name)),
+    canCreate: exists ? me.can_create === true : true,
+    canCreateDatabase: superuser || me.createdb === true,
+    roles: names(r.roles),
     actsAs: (role) => superuser || member.has(role),
-    extensions: new Set(
-      (await rows<{ extname: string }>('SELECT extname FROM pg_catalog.pg_extension')).map(
-        (r) => r.extname,
-      ),
-    ),
+    extensions: names(r.extensions),
     available: new Map(
-      (await rows<{ name: string; trusted: boolean }>(AVAILABLE)).map((r) => [
-        r.name,
-        { trusted: r.trusted },
-      ]),
+      (r.available ?? []).map((x) => [String(x.name), { trusted: x.trusted === true }]),
     ),
     // A new database's schemas are its template's, and its creator owns public.
-    schemas: new Map(schemas.map((s) => [s.name, { mine: exists ? s.mine : true }])),
-    publications: new Set(
-      exists
-        ? (await rows<{ pubname: string }>('SELECT pubname FROM pg_catalog.pg_publication')).map(
-            (r) => r.pubname,
-          )
-        : [],
+    schemas: new Map(
+      (r.schemas ?? []).map((x) => [
+        String(x.name),
+        { mine: !exists || x.mine === true, create: !exists || x.create === true },
+      ]),
     ),
-    defaultPrivileges: exists && me?.default_acl === true,
-    locks: { maxLocksPerTransaction: Number(me?.max_locks), backends: Number(me?.backends) },
+    routines: new Set((r.routines ?? []).map(keyOf)),
+    extensionTables: new Map((r.configs ?? []).map((c) => [keyOf(c), String(c.cond ?? '')])),
+    publications: names(r.publications),
+    eventTriggers: names(r.eventTriggers),
+    defaultPrivileges: exists && me.default_acl === true,
+    locks: { maxLocksPerTransaction: Number(me.max_locks), backends: Number(me.backends) },
   };
 }
 

@@ -11,7 +11,7 @@ const USER_TABLES = `SELECT count(*)::int AS n FROM pg_catalog.pg_class c
   AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_depend d WHERE d.classid = 'pg_catalog.pg_class'::pg_catalog.regclass
     AND d.objid = c.oid AND d.deptype = 'e')`;
 /** The configuration tables of extensions and the filter pg_dump dumps them with (`WHERE …` or ''). */
-const EXTENSION_TABLES = `SELECT n.nspname AS schema, c.relname AS name, e.extcondition[i] AS cond
+export const EXTENSION_TABLES = `SELECT n.nspname AS schema, c.relname AS name, e.extcondition[i] AS cond
   FROM pg_catalog.pg_extension e
   CROSS JOIN LATERAL pg_catalog.generate_subscripts(e.extconfig, 1) AS i
   JOIN pg_catalog.pg_class c ON c.oid = e.extconfig[i] JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace`;
@@ -47,7 +47,9 @@ export async function createTargetDatabase(conn: Connection): Promise<void> {
 /** Drops the target database, used only when this run created it and the restore failed. */
 export async function dropTargetDatabase(conn: Connection): Promise<void> {
   await withMaintenance(conn, (client) =>
-    client.query(`DROP DATABASE IF EXISTS ${quoteIdent(conn.database)}`),
+    // FORCE: a database this run created may have gained connections it did not open (pg_cron's
+    // launcher connects to the database named by cron.database_name).
+    client.query(`DROP DATABASE IF EXISTS ${quoteIdent(conn.database)} WITH (FORCE)`),
   );
 }
 
