@@ -60,7 +60,7 @@ describe('SqlFilter: psql meta-commands', () => {
   });
 
   it('leaves meta-commands alone without the rule', async () => {
-    const text = '\\restrict abc\n\\! id\nSELECT 1; \\o x\n';
+    const text = `\\restrict abc\n\\! id\nSELECT 1; \\o x\n\\echo ${'x'.repeat(1000)}\n`;
     expect(await run(text, 5, false)).toBe(text);
   });
 

@@ -153,7 +153,9 @@ export class SqlFilter extends Transform {
   /** Holds a line a rule may edit; once its first bytes say none can, passes it on. */
   private hold(part: Buffer, out: Buffer[]): void {
     this.held.push(part);
-    if (this.head.startsWith('\\') && this.lineLength > RESTRICT_LINE_MAX) this.metaLine(this.head);
+    const refuse = this.rules.refuseMetaCommands === true;
+    if (refuse && this.head.startsWith('\\') && this.lineLength > RESTRICT_LINE_MAX)
+      this.metaLine(this.head);
     const decided = this.lineLength - part.length >= EDITABLE_PREFIX;
     if (decided || this.lineLength < EDITABLE_PREFIX || EDITABLE_START.test(this.head)) return;
     this.mode = 'pass';
