@@ -6,12 +6,13 @@
 // and that the target is as it was.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { backupWith, restoreWith } from '../helpers/backup-run.js';
+import { requireRestrictingPsql } from '../../src/postgres/psql-restrict.js';
 import { tableRowCounts } from '../helpers/db-compare.js';
 import { startCluster, type PgCluster } from '../helpers/pg-cluster.js';
 
@@ -177,5 +178,40 @@ describe('a custom backup', () => {
       (await cluster.psql(query, 'src')).trim(),
     );
     expect(existsSync(mark)).toBe(false);
+  });
+});
+
+describe('the psql of a restore through psql', () => {
+  /** A bin directory with this machine's pg_dump and pg_restore and a psql that says `15.13`. */
+  async function oldPsqlDir(): Promise<string> {
+    const dir = await mkdtemp(join(tmpdir(), 'old-psql-'));
+    for (const tool of ['pg_dump', 'pg_restore'])
+      await symlink(`/usr/lib/postgresql/15/bin/${tool}`, join(dir, tool));
+    await writeFile(join(dir, 'psql'), '#!/bin/sh\necho "psql (PostgreSQL) 15.13"\n');
+    await chmod(join(dir, 'psql'), 0o755);
+    return dir;
+  }
+  const TOO_OLD =
+    /psql 15\.13 .* cannot restrict meta-commands .*use psql 13\.22, 14\.19, 15\.14, 16\.10, 17\.6, 18\.0 or newer/;
+
+  it('refuses a psql without \\restrict, naming the versions needed', async () => {
+    const client = { binDir: await oldPsqlDir(), version: '15.13', major: 15 };
+    await expect(requireRestrictingPsql(client, process.env)).rejects.toThrow(TOO_OLD);
+  });
+
+  it('fails a plain restore with that psql, leaving no target behind', async () => {
+    const backup = await freshBackup({ format: 'plain' });
+    const error = await failureOf({
+      'target-database-url': cluster.url('old_psql'),
+      storage: join(backup.data, '..'),
+      'pg-bin-dir': await oldPsqlDir(),
+    });
+    expect(error).toMatch(TOO_OLD);
+    expect(await databaseExists('old_psql')).toBe(false);
+  });
+
+  it('accepts the psql of this machine (Debian 15.18)', async () => {
+    const client = { binDir: '/usr/lib/postgresql/15/bin', version: '15.18', major: 15 };
+    await expect(requireRestrictingPsql(client, process.env)).resolves.toBe('15.18');
   });
 });
