@@ -43,3 +43,22 @@ export function isNotFound(error: unknown): boolean {
   }
   return false;
 }
+
+/**
+ * A disk-full error of the runner's own temporary directory, told with where and what to do; the
+ * message of any other error as it is. (Storage directories say so themselves.)
+ */
+export function describeRunError(error: unknown, workspace: string | undefined): string {
+  // A storage location that is full says so itself, naming the location.
+  if (/Free space there or choose another storage location/.test(describeError(error)))
+    return describeError(error);
+  let e: unknown = error;
+  for (let depth = 0; e instanceof Error && depth < 5; e = e.cause, depth += 1) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'ENOSPC' && code !== 'EDQUOT') continue;
+    const path = (e as NodeJS.ErrnoException).path ?? workspace ?? 'the temporary directory';
+    const what = code === 'ENOSPC' ? 'no space left on device' : 'disk quota exceeded';
+    return `The runner's disk is full (${what}, ${code}) while writing ${path}: the run keeps its spool files and the verified local copy of a backup it restores or verifies in RUNNER_TEMP (about the backup's size, twice when it is encrypted or in directory format). Free space on the runner, or point RUNNER_TEMP at a larger disk.`;
+  }
+  return describeError(error);
+}

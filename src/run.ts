@@ -8,7 +8,7 @@ import { runCheck } from './commands/check.js';
 import { runPrune } from './commands/prune.js';
 import { runRestoreCommand } from './commands/restore.js';
 import { runVerify } from './commands/verify.js';
-import { ActionError, describeError } from './errors.js';
+import { ActionError, describeError, describeRunError } from './errors.js';
 import { readBackupSettings } from './inputs/backup.js';
 import { readCommand, readWebhookUrl } from './inputs/common.js';
 import { createReader, type Mask, type Read } from './inputs/read.js';
@@ -145,7 +145,7 @@ async function runCommand(
     const fields = (command.notice ?? genericNotice)(report);
     return { status: 'success', fields: { ...fields, label: fields.label ?? facts.label } };
   } catch (error) {
-    const message = signal.aborted ? cancelled(signal) : describeError(error);
+    const message = signal.aborted ? cancelled(signal) : describeRunError(error, workspace);
     core.setFailed(message);
     const hasReport = summarySize(env) !== summaryAtStart;
     await statusSummary(env, { command: facts.command, ok: false, line: message, hasReport });

@@ -56,6 +56,27 @@ describe('local storage faults', () => {
     );
   }, 120_000);
 
+  it("full RUNNER_TEMP during a restore: says the runner's disk is full, where, and what to do", async () => {
+    const store = await tempDir('full-temp-store');
+    // A directory-format backup is unpacked in RUNNER_TEMP before pg_restore reads it.
+    const stored = await backup('big', store, { format: 'directory' });
+    expect(stored.run.code).toBe(0);
+    const fs = await mountTmpfs('2m');
+    cleanups.push(() => fs.unmount());
+    const { run } = await runFor(
+      { 'target-database-url': cluster.url('never_made'), storage: store, command: 'restore' },
+      { env: { ...AWS_ENV, RUNNER_TEMP: fs.dir } },
+      90_000,
+    );
+    expect(run.code).toBe(1);
+    expect(run.errors).toHaveLength(1);
+    expect(run.errors[0]).toMatch(
+      new RegExp(
+        `runner's disk is full \\(no space left on device, ENOSPC\\) while writing ${escape(fs.dir)}.*RUNNER_TEMP`,
+      ),
+    );
+  }, 120_000);
+
   it('read-only location: names it and says read-only', async () => {
     const fs = await mountTmpfs('8m');
     cleanups.push(() => fs.unmount());

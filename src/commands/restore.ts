@@ -69,6 +69,8 @@ export async function runRestoreCommand(
     durationSeconds: (ctx.now().getTime() - started.getTime()) / 1000,
     target: settings.target.database,
     skipped: dropped.skipped,
+    ownership: plan.plan?.ownership,
+    leftOut: plan.plan?.skipped.map((x) => `${x.entry} (${x.reason})`),
   };
   setRestoreOutputs(report);
   await writeRestoreSummary(report);

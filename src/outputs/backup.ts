@@ -4,7 +4,7 @@ import type { Manifest } from '../catalog/manifest.js';
 import { changesTableHtml, describeChanges } from './changes.js';
 import { globalsBackupRows } from './globals.js';
 import { OUTPUTS } from './names.js';
-import { escapeHtml, flushSummary, formatBytes } from './summary.js';
+import { addCollapsedTable, escapeHtml, flushSummary, formatBytes } from './summary.js';
 
 /** What a finished backup reports. */
 export interface BackupReport {
@@ -128,7 +128,7 @@ export function setBackupOutputs(r: BackupReport): void {
     [OUTPUTS.pruned, JSON.stringify(r.pruned)],
   ];
   if (r.artifactId !== undefined) values.push([OUTPUTS.artifactId, String(r.artifactId)]);
-  if (r.changes) values.push([OUTPUTS.changes, JSON.stringify(r.changes)]);
+  if (r.changes) values.push([OUTPUTS.changes, JSON.stringify(cappedChanges(r.changes))]);
   for (const [name, value] of values) core.setOutput(name, value);
 }
 
@@ -173,7 +173,10 @@ function prunedRow(r: BackupReport): [string, string][] {
 /** Writes the job summary: the backup table and the per-table row counts. */
 export async function writeBackupSummary(r: BackupReport): Promise<void> {
   const rows = backupSummaryRows(r);
-  const tableRows = r.manifest.tables.map((t) => [`${t.schema}.${t.name}`, String(t.rows)]);
+  // The largest tables first: with thousands of tables the summary shows the ones that matter.
+  const tableRows = [...r.manifest.tables]
+    .sort((a, b) => b.rows - a.rows)
+    .map((t) => [`${t.schema}.${t.name}`, String(t.rows)]);
   core.summary.addHeading(`PostgreSQL backup ${r.manifest.id}`, 3);
   core.summary.addTable([
     [
@@ -182,12 +185,8 @@ export async function writeBackupSummary(r: BackupReport): Promise<void> {
     ],
     ...rows,
   ]);
-  if (tableRows.length) {
-    core.summary.addDetails(
-      `Rows per table (${tableRows.length})`,
-      `<table><tr><th>Table</th><th>Rows</th></tr>${tableRows.map(([t, n]) => `<tr><td>${escapeHtml(t ?? '')}</td><td>${n}</td></tr>`).join('')}</table>`,
-    );
-  }
+  if (tableRows.length)
+    addCollapsedTable(`Rows per table (${tableRows.length})`, ['Table', 'Rows'], tableRows);
   if (r.changes?.tables.length) {
     core.summary.addDetails(
       `Largest row changes since ${r.changes.previous ?? ''} (${r.changes.tables.length})`,
@@ -195,4 +194,20 @@ export async function writeBackupSummary(r: BackupReport): Promise<void> {
     );
   }
   await flushSummary();
+}
+
+/** Names the `changes` output lists at most (a job output may hold 1 MB); the counts stay whole. */
+export const MAX_CHANGED_NAMES = 1000;
+
+/** The changes with tablesAdded / tablesRemoved cut to {@link MAX_CHANGED_NAMES}, and their counts. */
+export function cappedChanges(
+  c: Changes,
+): Changes & { tablesAddedCount: number; tablesRemovedCount: number } {
+  return {
+    ...c,
+    tablesAdded: c.tablesAdded.slice(0, MAX_CHANGED_NAMES),
+    tablesRemoved: c.tablesRemoved.slice(0, MAX_CHANGED_NAMES),
+    tablesAddedCount: c.tablesAdded.length,
+    tablesRemovedCount: c.tablesRemoved.length,
+  };
 }

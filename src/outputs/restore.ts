@@ -12,6 +12,10 @@ export interface RestoreReport {
   target: string;
   /** Ownership and privilege statements left out (no-owner / no-privileges). */
   skipped?: SqlFilterCounts;
+  /** What the plan did with owners and privileges, and why (e.g. `owners kept (…); privileges …`). */
+  ownership?: string;
+  /** Archive entries the plan left out, with why. */
+  leftOut?: string[];
 }
 
 /** What no-owner / no-privileges left out, and what it means after a restore; undefined for none. */
@@ -41,7 +45,6 @@ export async function writeRestoreSummary(r: RestoreReport): Promise<void> {
     : c.mismatches.length
       ? `${c.mismatches.length} table(s) differ`
       : 'all row counts equal the manifest';
-  const skipped = skippedNote(r.skipped);
   core.summary.addHeading(`PostgreSQL restore of ${escapeHtml(r.manifest.id)}`, 3);
   core.summary.addTable([
     [
@@ -54,15 +57,20 @@ export async function writeRestoreSummary(r: RestoreReport): Promise<void> {
         ['Target database', r.target],
         ['Recovery time', `${r.durationSeconds.toFixed(1)} s`],
         ['Verification', verdict],
-        ...(skipped ? [['Not applied', skipped]] : []),
+        ...(r.ownership ? [['Owners and privileges', r.ownership]] : []),
+        ...(r.leftOut?.length ? [['Left out', capList(r.leftOut)]] : []),
+        ...notApplied(r),
       ] as [string, string][]
     ).map(([field, value]) => [field, escapeHtml(value)]),
   ]);
   if (c.rows.length) {
+    // Differing tables first, then the largest: the cap never hides a mismatch behind others.
+    const rest = c.rows.filter((row) => !c.mismatches.includes(row));
+    const ordered = [...c.mismatches, ...rest.sort((a, b) => b.expected - a.expected)];
     addCollapsedTable(
       `Rows per table (${c.rows.length})`,
       ['Table', 'Manifest', 'Restored'],
-      c.rows.map((row) => [
+      ordered.map((row) => [
         row.table,
         String(row.expected),
         row.restored < 0 ? 'missing' : String(row.restored),
@@ -70,4 +78,15 @@ export async function writeRestoreSummary(r: RestoreReport): Promise<void> {
     );
   }
   await flushSummary();
+}
+
+function notApplied(r: RestoreReport): [string, string][] {
+  const skipped = skippedNote(r.skipped);
+  return skipped ? [['Not applied', skipped]] : [];
+}
+
+/** At most 20 items of a list, and how many more. */
+function capList(items: string[]): string {
+  const shown = items.slice(0, 20).join('; ');
+  return items.length > 20 ? `${shown}; and ${items.length - 20} more` : shown;
 }

@@ -59,12 +59,26 @@ export async function writeStatusSummary(
   await flushSummary(env);
 }
 
+/**
+ * Rows a summary table shows at most: GitHub drops a step summary over 1 MiB whole, and a
+ * database of 20,000 tables would make one of 1.5 MB. The counts around the table stay whole.
+ */
+export const MAX_SUMMARY_ROWS = 500;
+
+/** The first {@link MAX_SUMMARY_ROWS} rows, and a last row saying how many were left out. */
+export function capRows(rows: string[][], width: number): string[][] {
+  if (rows.length <= MAX_SUMMARY_ROWS) return rows;
+  const more = `… and ${rows.length - MAX_SUMMARY_ROWS} more (not shown)`;
+  return [...rows.slice(0, MAX_SUMMARY_ROWS), [more, ...Array<string>(width - 1).fill('')]];
+}
+
 /** Adds a collapsed table (a `<details>` block) to the job summary; every cell is escaped. */
 export function addCollapsedTable(title: string, headers: string[], rows: string[][]): void {
   const cells = (tag: string, row: string[]) =>
     `<tr>${row.map((c) => `<${tag}>${escapeHtml(c)}</${tag}>`).join('')}</tr>`;
+  const shown = capRows(rows, headers.length);
   core.summary.addDetails(
     escapeHtml(title),
-    `<table>${cells('th', headers)}${rows.map((r) => cells('td', r)).join('')}</table>`,
+    `<table>${cells('th', headers)}${shown.map((r) => cells('td', r)).join('')}</table>`,
   );
 }

@@ -3,7 +3,7 @@ import type { Comparison, Manifest, RowComparison } from '../catalog/manifest.js
 import type { AmcheckReport } from '../postgres/amcheck.js';
 import { OUTPUTS } from './names.js';
 import { groupDigits } from './notification.js';
-import { escapeHtml, flushSummary, formatBytes } from './summary.js';
+import { capRows, escapeHtml, flushSummary, formatBytes } from './summary.js';
 
 /** What a restore drill found. */
 export interface DrillReport {
@@ -125,11 +125,14 @@ export async function writeVerifySummary(r: VerifyReport): Promise<void> {
         { data: 'Manifest', header: true },
         { data: 'Found', header: true },
       ],
-      ...differing.map((m) => [
-        escapeHtml(m.table),
-        String(m.expected),
-        m.restored < 0 ? 'missing' : String(m.restored),
-      ]),
+      ...capRows(
+        differing.map((m) => [
+          escapeHtml(m.table),
+          String(m.expected),
+          m.restored < 0 ? 'missing' : String(m.restored),
+        ]),
+        3,
+      ),
     ]);
   }
   await flushSummary();

@@ -5,6 +5,8 @@ import * as core from '@actions/core';
 import { ActionError } from '../errors.js';
 import { GUARD_AFTER, GUARD_BEFORE, guardFailure } from '../postgres/overwrite-guard.js';
 import { buildToSqlArgs, startPgRestore, startPsql } from '../postgres/pg-restore.js';
+import type { RunningProcess } from '../postgres/process.js';
+import { newRestrictKey, requireRestrictingPsql, restrictLine } from '../postgres/psql-restrict.js';
 import { meterStage, ProgressMeter } from './progress.js';
 import { decompressorFor, type RestoreJob, type RestoreOutcome } from './restore-job.js';
 import { childController, runTogether } from './run-together.js';
@@ -13,30 +15,24 @@ import { SqlFilter } from './sql-filter.js';
 
 /** psql's report of the statement that stopped it (ON_ERROR_STOP), e.g. `psql:<stdin>:116: ERROR:  …`. */
 const PSQL_ERROR = /^psql:<stdin>:(\d+): (ERROR:.*)$/;
+/** psql's refusal of a meta-command after `\restrict` (a planted backup that got past the filter). */
+const PSQL_RESTRICTED =
+  /^psql:<stdin>:(\d+): error: (backslash commands are restricted.*|\\unrestrict: wrong key.*)$/;
 
 /**
  * archive → (pg_restore -f - | decompress) → SQL filter → psql, in one transaction: BEGIN first,
  * COMMIT only after the whole input was applied and its reader exited cleanly. An input that ends
  * early (a failure, a signal, a killed action) leaves psql at EOF without COMMIT: rolled back.
- * With `clean`, the overwrite guard brackets the input inside that transaction.
+ * With `clean`, the overwrite guard brackets the input inside that transaction. psql is restricted
+ * (`\restrict` with a key of this run) before it reads a byte of the backup, and the filter refuses
+ * meta-commands too: nothing a backup holds runs as a psql command on this machine.
  */
 export async function sqlRestore(job: RestoreJob, archive: string): Promise<RestoreOutcome> {
+  await requireRestrictingPsql(job.client, job.env);
   const controller = childController(job.signal);
   const { signal } = controller;
-  let failed: { line: number; message: string; done?: boolean } | undefined;
-  const psql = startPsql(job.client, job.target, {
-    env: job.env,
-    signal,
-    stdout: false,
-    onStderrLine: (line) => {
-      const m = PSQL_ERROR.exec(line);
-      if (m && !failed) failed = { line: Number(m[1]), message: m[2] ?? '' };
-      // The server's DETAIL and HINT follow its ERROR line: keep them, they often say what to do.
-      else if (failed && !failed.done && /^(DETAIL|HINT):/.test(line)) failed.message += ` ${line}`;
-      else if (failed) failed.done = true;
-    },
-  });
-  const prelude = `BEGIN;\n${job.selection.clean ? GUARD_BEFORE : ''}${job.selection.preludeSql ?? ''}`;
+  const { psql, failure } = startSession(job, signal);
+  const prelude = `${restrictLine(newRestrictKey())}BEGIN;\n${job.selection.clean ? GUARD_BEFORE : ''}${job.selection.preludeSql ?? ''}`;
   const reset = job.selection.privilegeReset ?? '';
   const epilogue = `${reset}${job.selection.clean ? GUARD_AFTER : ''}COMMIT;\n`;
   const filter = filterFor(job, prelude.split('\n').length - 1);
@@ -54,11 +50,34 @@ export async function sqlRestore(job: RestoreJob, archive: string): Promise<Rest
   try {
     await runTogether(parts, controller);
   } catch (error) {
+    const failed = failure();
     if (!failed) throw error;
     throw explainFailure(job, failed, filter.objectAt(failed.line), error);
   }
   const plain = job.format === 'plain';
   return { settings: [...filter.dropped], skipped: plain ? { ...filter.counts } : undefined };
+}
+
+/** psql on the target, and the first failure it reported on stderr (statement or meta-command). */
+function startSession(
+  job: RestoreJob,
+  signal: AbortSignal,
+): { psql: RunningProcess; failure: () => PsqlFailure | undefined } {
+  let failed: PsqlFailure | undefined;
+  let done = false;
+  const psql = startPsql(job.client, job.target, {
+    env: job.env,
+    signal,
+    stdout: false,
+    onStderrLine: (line) => {
+      const m = PSQL_ERROR.exec(line) ?? PSQL_RESTRICTED.exec(line);
+      if (m && !failed) failed = { line: Number(m[1]), message: m[2] ?? '' };
+      // The server's DETAIL and HINT follow its ERROR line: keep them, they often say what to do.
+      else if (failed && !done && /^(DETAIL|HINT):/.test(line)) failed.message += ` ${line}`;
+      else if (failed) done = true;
+    },
+  });
+  return { psql, failure: () => failed };
 }
 
 /** The filter of a restore's SQL; `lineOffset`: the lines psql read before it. */
@@ -72,6 +91,7 @@ function filterFor(job: RestoreJob, lineOffset: number): SqlFilter {
       cascadeClean: job.selection.clean,
       dropTransactionControl: true,
       lockTimeout: job.lockTimeout,
+      refuseMetaCommands: true,
     },
     lineOffset,
   );
@@ -101,18 +121,25 @@ function endWith(stream: Writable, text: string): Promise<void> {
   });
 }
 
+/** A line psql stopped at, and what it said. */
+export interface PsqlFailure {
+  line: number;
+  message: string;
+}
+
 /**
  * The statement psql stopped at, told with the object it belongs to; when the target server is
  * older than the backup's source, what to do about it.
  */
 export function explainFailure(
   job: Pick<RestoreJob, 'versions' | 'target'>,
-  failed: { line: number; message: string },
+  failed: PsqlFailure,
   object: string | undefined,
   cause: unknown,
 ): ActionError {
   const guard = guardFailure(failed.message, job.target.database);
   if (guard) return guard;
+  if (!failed.message.startsWith('ERROR:')) return metaCommandRefused(failed, object, cause);
   const { server, dump, source } = job.versions;
   const where = object ? `object: ${object} (line ${failed.line})` : `line ${failed.line}`;
   const sourceMajor = Number(source.split('.')[0]);
@@ -125,6 +152,19 @@ export function explainFailure(
     advice = ` ${versions}: take the backup with pg-version: ${server.major} (pg_dump of the target's major) when the schema allows, or restore into a server at least as new as PostgreSQL ${dumpMajor}.`;
   return new ActionError(
     `PostgreSQL ${server.version} rejected the backup's SQL at its first failing ${where}: ${failed.message.replace(/\s+/g, ' ')}.${advice}${adviceFor(failed.message)}`,
+    { cause },
+  );
+}
+
+/** psql, restricted, refused a meta-command in the backup's SQL (one the filter could not see). */
+function metaCommandRefused(
+  failed: PsqlFailure,
+  object: string | undefined,
+  cause: unknown,
+): ActionError {
+  const where = object ? `object: ${object} (line ${failed.line})` : `line ${failed.line}`;
+  return new ActionError(
+    `The backup's SQL holds a psql meta-command at its ${where}; the restricted psql refused it (${failed.message}). pg_dump writes none there: the backup was altered by someone who can write to its storage. Restore an earlier backup you trust, and check who can write to the storage.`,
     { cause },
   );
 }

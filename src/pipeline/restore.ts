@@ -151,6 +151,20 @@ async function parallelRestore(job: RestoreJob, archive: string, jobs: number): 
   }
 }
 
+/** tar's failure; a full disk becomes the ENOSPC error it is, naming the directory. */
+function unpackError(tarPath: string, dir: string, code: number | null, stderr: string): Error {
+  // GNU tar reports a full disk as a short write ("Wrote only 4608 of 10240 bytes").
+  if (/No space left on device|Wrote only \d+ of \d+ bytes/i.test(stderr))
+    return Object.assign(new Error(`no space left on device, unpacking into ${dir}`), {
+      code: 'ENOSPC',
+      path: dir,
+    });
+  const detail = stderr.trim().split('\n').pop() ?? '';
+  return new ActionError(
+    `tar could not unpack ${tarPath} (exit code ${code})${detail ? `: ${detail}` : ''}.`,
+  );
+}
+
 /** Unpacks a directory-format backup (a tar stream) and returns the dump directory in it. */
 export async function unpack(
   tarPath: string,
@@ -160,12 +174,18 @@ export async function unpack(
   const dir = join(workspace, 'unpacked');
   await mkdir(dir, { recursive: true });
   await new Promise<void>((resolve, reject) => {
-    const tar = spawn('tar', ['-xf', tarPath, '-C', dir], { stdio: 'ignore', env });
+    const tar = spawn('tar', ['-xf', tarPath, '-C', dir], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env,
+    });
+    let stderr = '';
+    tar.stderr.on(
+      'data',
+      (chunk: Buffer) => (stderr = `${stderr}${chunk.toString()}`.slice(-2000)),
+    );
     tar.once('error', reject);
     tar.once('close', (code) =>
-      code === 0
-        ? resolve()
-        : reject(new ActionError(`tar could not unpack ${tarPath} (exit code ${code}).`)),
+      code === 0 ? resolve() : reject(unpackError(tarPath, dir, code, stderr)),
     );
   });
   const [root] = await readdir(dir);

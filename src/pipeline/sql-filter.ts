@@ -1,55 +1,43 @@
 import { Transform, type TransformCallback } from 'node:stream';
+import { ActionError } from '../errors.js';
+import {
+  cleanDrop,
+  droppedTransactionControl,
+  EDITABLE_FIRST_BYTES,
+  EDITABLE_PREFIX,
+  EDITABLE_START,
+  skippedKind,
+  standardStrings,
+  unknownSetting,
+  type SqlFilterCounts,
+  type SqlFilterRules,
+} from './sql-edits.js';
+import { SqlLexer } from './sql-lexer.js';
+
+export type { SqlFilterCounts, SqlFilterRules } from './sql-edits.js';
 
 const NL = 0x0a;
-const DOLLAR = 0x24;
-const PRIVILEGES = /^(GRANT|REVOKE|ALTER DEFAULT PRIVILEGES) .*;$/;
-// B, C, S, A, G, R, D and - (object comments).
-const STATEMENT_STARTS = new Set([0x42, 0x43, 0x53, 0x41, 0x47, 0x52, 0x44, 0x2d]);
-/** Transaction control that pg_restore -f - and plain dumps write around large objects. */
-const TRANSACTION_CONTROL = new Set(['BEGIN;', 'COMMIT;']);
-
-/** What the filter drops. */
-export interface SqlFilterRules {
-  /** Settings the target server knows; a top-level `SET x = …;` of any other is dropped. */
-  knownSettings: Set<string>;
-  /** Drop `ALTER … OWNER TO …;` lines (plain dumps with no-owner). */
-  dropOwners: boolean;
-  /** Drop `GRANT …;` / `REVOKE …;` lines (plain dumps with no-privileges). */
-  dropPrivileges: boolean;
-  /**
-   * Rewrite `--clean`'s drops so they cannot fail on dependencies: every drop of a top-level object
-   * gets `CASCADE`, and the drops of sub-objects (constraints, indexes, triggers, rules, policies,
-   * defaults, publication members) are left out, as their object's drop removes them. Objects
-   * outside the archive that a cascade would take are caught by the overwrite guard.
-   */
-  cascadeClean?: boolean;
-  /**
-   * Drop top-level `BEGIN;` and `COMMIT;` (pg_restore wraps large objects in them): the restore
-   * runs in one transaction of its own, which they would end early.
-   */
-  dropTransactionControl?: boolean;
-  /** Replaces the dump's `SET lock_timeout = 0;` (wait for ever) with this timeout, e.g. `5min`. */
-  lockTimeout?: string;
-}
-
-/** Drops of parts of an object: its own drop (with CASCADE) removes them. */
-const SUB_OBJECT_DROP =
-  /^(ALTER (FOREIGN )?TABLE (IF EXISTS )?(ONLY )?.* (DROP CONSTRAINT .*|ALTER COLUMN .* DROP DEFAULT)|ALTER DOMAIN .* DROP CONSTRAINT .*|ALTER PUBLICATION .* DROP .*|DROP (INDEX|TRIGGER|RULE|POLICY) .*);$/;
-/** A drop of a top-level object, as `--clean --if-exists` writes it. */
-const OBJECT_DROP = /^DROP (?!USER MAPPING )[A-Z ]+ IF EXISTS .*;$/;
+const NEWLINE = Buffer.from('\n');
 /** The comment pg_restore writes before each object, e.g. `-- Name: t; Type: TABLE; Schema: public; Owner: app`. */
 const OBJECT_COMMENT = /^-- (Data for )?Name: (.*); Type: ([^;]*); Schema: ([^;]*);/;
-const OWNERSHIP = /^ALTER .* OWNER TO .*;$/;
+/** The dump's own restriction of psql (pg_dump 13.22, 14.19, 15.14, 16.10, 17.6, 18 and newer). */
+const DUMP_RESTRICT = /^\\(restrict|unrestrict) ([A-Za-z0-9]+)\r?$/;
+/** Longer than any {@link DUMP_RESTRICT} line pg_dump writes. */
+const RESTRICT_LINE_MAX = 256;
+/** Bytes of a refused meta-command read to name it. */
+const META_NAME_MAX = 32;
 
-/** How many statements the filter left out, by kind. */
-export interface SqlFilterCounts {
-  ownership: number;
-  privileges: number;
-}
+/**
+ * How the current line travels: `copy` COPY data, passed on as it comes; `pass` SQL no rule can
+ * edit, passed on as it comes; `hold` SQL a rule may edit, held until its newline; `refuse` a
+ * meta-command, whose name is read before the stream fails.
+ */
+type LineMode = 'new' | 'copy' | 'pass' | 'hold' | 'refuse';
 
 /**
  * Passes SQL text through line by line, leaving COPY data untouched, and drops the statements the
- * rules name; `dropped` lists the settings it left out (reported as warnings).
+ * rules name; `dropped` lists the settings it left out (reported as warnings). Linear in its
+ * input: only lines that a rule may edit are held whole, and each only until its newline.
  */
 export class SqlFilter extends Transform {
   /** Names of unknown settings whose SET lines were dropped. */
@@ -58,11 +46,18 @@ export class SqlFilter extends Transform {
   readonly counts: SqlFilterCounts = { ownership: 0, privileges: 0 };
   /** Output line numbers (1-based, after `lineOffset`) where each object's statements start. */
   private readonly objects: { line: number; name: string }[] = [];
+  private readonly lexer = new SqlLexer();
   private outLines: number;
+  private inLines = 0;
   private inClean = true;
   private inCopy = false;
-  private dollarTag?: string;
-  private carry = Buffer.alloc(0);
+  private dumpKey?: string;
+  private mode: LineMode = 'new';
+  /** The first bytes of the current line (latin1), its length so far, and its held parts. */
+  private head = '';
+  private lineLength = 0;
+  private held: Buffer[] = [];
+  private refused = '';
 
   /** `lineOffset`: lines the consumer read before this filter's output (for {@link objectAt}). */
   constructor(
@@ -84,54 +79,128 @@ export class SqlFilter extends Transform {
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    const data = this.carry.length ? Buffer.concat([this.carry, chunk]) : chunk;
-    const kept: Buffer[] = [];
-    let start = 0;
-    let keepFrom = 0;
-    for (let nl = data.indexOf(NL, start); nl !== -1; nl = data.indexOf(NL, start)) {
-      const replacement = this.edit(data, start, nl);
-      if (replacement !== '') this.outLines += 1;
-      if (replacement !== undefined) {
-        if (start > keepFrom) kept.push(data.subarray(keepFrom, start));
-        if (replacement) kept.push(Buffer.from(`${replacement}\n`, 'latin1'));
-        keepFrom = nl + 1;
-      }
-      start = nl + 1;
+    const out: Buffer[] = [];
+    try {
+      for (let pos = 0; pos < chunk.length;) pos = this.feed(chunk, pos, out);
+    } catch (error) {
+      done(error as Error);
+      return;
     }
-    if (start > keepFrom) kept.push(data.subarray(keepFrom, start));
-    this.carry = Buffer.from(data.subarray(start));
-    done(null, kept.length === 1 ? kept[0] : Buffer.concat(kept));
+    done(null, out.length === 1 ? out[0] : Buffer.concat(out));
   }
 
   override _flush(done: TransformCallback): void {
-    const last = this.carry.length ? this.edit(this.carry, 0, this.carry.length) : '';
-    done(null, last === undefined ? this.carry : last ? Buffer.from(last, 'latin1') : undefined);
+    const out: Buffer[] = [];
+    try {
+      if (this.mode !== 'new') this.endLine(out, false);
+    } catch (error) {
+      done(error as Error);
+      return;
+    }
+    done(null, out.length ? Buffer.concat(out) : undefined);
+  }
+
+  /** Takes the bytes of the current line from `pos` up to its newline or the chunk's end. */
+  private feed(chunk: Buffer, pos: number, out: Buffer[]): number {
+    const nl = chunk.indexOf(NL, pos);
+    const end = nl < 0 ? chunk.length : nl;
+    if (end > pos) this.takePart(chunk.subarray(pos, end), out);
+    if (nl < 0) return chunk.length;
+    this.endLine(out, true);
+    return nl + 1;
+  }
+
+  private takePart(part: Buffer, out: Buffer[]): void {
+    if (this.mode === 'new') this.mode = this.modeOf(part[0] ?? 0);
+    if (this.head.length < EDITABLE_PREFIX)
+      this.head += part.toString('latin1', 0, EDITABLE_PREFIX - this.head.length);
+    this.lineLength += part.length;
+    this.route(part, out);
+  }
+
+  /** Sends a part of the current line the way its mode says. */
+  private route(part: Buffer, out: Buffer[]): void {
+    if (this.mode === 'copy') out.push(part);
+    else if (this.mode === 'pass') this.pass(part, out);
+    else if (this.mode === 'refuse') this.refuse(part.toString('latin1', 0, META_NAME_MAX));
+    else this.hold(part, out);
+  }
+
+  /** How a line starting with `first` travels. */
+  private modeOf(first: number): LineMode {
+    if (this.inCopy) return 'copy';
+    return this.lexer.atTop && EDITABLE_FIRST_BYTES.has(first) ? 'hold' : 'pass';
+  }
+
+  /** SQL passed on as it comes, read by the lexer on the way (a meta-command fails the stream). */
+  private pass(part: Buffer, out: Buffer[]): void {
+    const meta = this.lexer.scan(part, 0, part.length);
+    if (meta < 0 || !this.rules.refuseMetaCommands) {
+      out.push(part);
+      return;
+    }
+    out.push(part.subarray(0, meta));
+    this.mode = 'refuse';
+    this.refuse(part.toString('latin1', meta, meta + META_NAME_MAX));
+  }
+
+  /** Collects the first bytes of a refused meta-command, then fails with its name. */
+  private refuse(text: string): void {
+    this.refused += text;
+    if (this.refused.length >= META_NAME_MAX) throw this.refusal(this.refused);
+  }
+
+  /** Holds a line a rule may edit; once its first bytes say none can, passes it on. */
+  private hold(part: Buffer, out: Buffer[]): void {
+    this.held.push(part);
+    const refuse = this.rules.refuseMetaCommands === true;
+    if (refuse && this.head.startsWith('\\') && this.lineLength > RESTRICT_LINE_MAX)
+      this.metaLine(this.head);
+    const decided = this.lineLength - part.length >= EDITABLE_PREFIX;
+    if (decided || this.lineLength < EDITABLE_PREFIX || EDITABLE_START.test(this.head)) return;
+    this.mode = 'pass';
+    for (const p of this.held.splice(0)) this.route(p, out);
+  }
+
+  /** The end of the current line (`newline` false: the input's last bytes, without one). */
+  private endLine(out: Buffer[], newline: boolean): void {
+    if (this.mode === 'refuse') throw this.refusal(this.refused);
+    let kept = true;
+    if (this.mode === 'hold') kept = this.release(out, newline);
+    else if (this.mode === 'copy' || (this.mode === 'new' && this.inCopy)) this.endCopyLine();
+    else this.lexer.endLine();
+    if (this.mode !== 'hold' && newline) out.push(NEWLINE);
+    if (kept && newline) this.outLines += 1;
+    this.inLines += 1;
+    [this.mode, this.head, this.lineLength, this.held] = ['new', '', 0, []];
+  }
+
+  private endCopyLine(): void {
+    if (this.lineLength === 2 && this.head === '\\.') this.inCopy = false;
+  }
+
+  /** Edits a held line and passes on what is left of it; false when it was dropped. */
+  private release(out: Buffer[], newline: boolean): boolean {
+    const line = this.held.length === 1 ? this.held[0] : Buffer.concat(this.held);
+    const edit = this.edit(line);
+    if (edit === undefined) out.push(line);
+    else if (edit) out.push(Buffer.from(edit, 'latin1'));
+    if (edit !== '' && newline) out.push(NEWLINE);
+    return edit !== '';
   }
 
   /** undefined keeps the line; '' drops it; any other string replaces it. */
-  private edit(data: Buffer, start: number, end: number): string | undefined {
-    if (this.inCopy) {
-      if (end - start === 2 && data[start] === 0x5c && data[start + 1] === 0x2e) {
-        this.inCopy = false;
-      }
-      return undefined;
-    }
+  private edit(line: Buffer): string | undefined {
+    if (line[0] === 0x5c && this.rules.refuseMetaCommands)
+      return this.metaLine(line.toString('latin1'));
+    const meta = this.lexer.scan(line, 0, line.length);
+    if (meta >= 0 && this.rules.refuseMetaCommands)
+      throw this.refusal(line.toString('latin1', meta, meta + META_NAME_MAX));
+    this.lexer.endLine();
+    // A line that opens a quote continues in the next: it is not a whole statement.
+    if (!this.lexer.atTop) return undefined;
     // latin1 maps bytes 1:1, so a line of any encoding survives being edited.
-    const wasQuoted = this.dollarTag !== undefined;
-    if (data.indexOf(DOLLAR, start) !== -1 && data.indexOf(DOLLAR, start) < end) {
-      this.trackDollarQuotes(data.toString('latin1', start, end));
-    }
-    // Lines of function bodies are never edited; only lines starting with B, C, S, A, G, R or D matter.
-    if (wasQuoted || !STATEMENT_STARTS.has(data[start] ?? 0)) return undefined;
-    return this.editStatement(data.toString('latin1', start, end));
-  }
-
-  /** Follows `$tag$ … $tag$` quoting across lines (function bodies). */
-  private trackDollarQuotes(line: string): void {
-    for (const [tag] of line.matchAll(/\$[A-Za-z_]*\$/g)) {
-      if (this.dollarTag === undefined) this.dollarTag = tag;
-      else if (tag === this.dollarTag) this.dollarTag = undefined;
-    }
+    return this.editStatement(line.toString('latin1'));
   }
 
   private editStatement(line: string): string | undefined {
@@ -139,26 +208,22 @@ export class SqlFilter extends Transform {
       this.inCopy = true;
       return undefined;
     }
-    if (this.dollarTag !== undefined) return undefined;
-    if (this.rules.dropTransactionControl && TRANSACTION_CONTROL.has(line)) return '';
+    if (droppedTransactionControl(line, this.rules)) return '';
     if (line.startsWith('-- ')) return this.noteObject(line);
     if (this.rules.lockTimeout && line === 'SET lock_timeout = 0;')
       return `SET lock_timeout = '${this.rules.lockTimeout}';`;
-    const set = /^SET ([a-z_.]+) = .*;$/.exec(line);
-    if (set?.[1] && !set[1].includes('.') && !this.rules.knownSettings.has(set[1])) {
-      this.dropped.add(set[1]);
+    this.lexer.stdStrings = standardStrings(line) ?? this.lexer.stdStrings;
+    const setting = unknownSetting(line, this.rules);
+    if (setting) {
+      this.dropped.add(setting);
       return '';
     }
-    if (this.rules.dropOwners && OWNERSHIP.test(line)) {
-      this.counts.ownership += 1;
+    const skipped = skippedKind(line, this.rules);
+    if (skipped) {
+      this.counts[skipped] += 1;
       return '';
     }
-    if (this.rules.dropPrivileges && PRIVILEGES.test(line)) {
-      this.counts.privileges += 1;
-      return '';
-    }
-    if (this.rules.cascadeClean && this.inClean) return cleanDrop(line);
-    return undefined;
+    return this.rules.cascadeClean && this.inClean ? cleanDrop(line) : undefined;
   }
 
   /** Remembers where an object's statements start; its first comment ends the clean phase. */
@@ -171,11 +236,21 @@ export class SqlFilter extends Transform {
     }
     return undefined;
   }
-}
 
-/** A drop of `--clean`, made safe to run in any order: sub-object drops left out, CASCADE added. */
-function cleanDrop(line: string): string | undefined {
-  if (SUB_OBJECT_DROP.test(line)) return '';
-  if (OBJECT_DROP.test(line) && !/ CASCADE;$/.test(line)) return `${line.slice(0, -1)} CASCADE;`;
-  return undefined;
+  /** Drops the dump's own `\restrict KEY` and the `\unrestrict KEY` that ends it; refuses the rest. */
+  private metaLine(line: string): '' {
+    const m = DUMP_RESTRICT.exec(line);
+    if (m?.[1] === 'restrict' && this.dumpKey === undefined) this.dumpKey = m[2];
+    else if (m?.[1] === 'unrestrict' && m[2] === this.dumpKey) this.dumpKey = undefined;
+    else throw this.refusal(line);
+    return '';
+  }
+
+  /** The error for the meta-command `text` starts with. */
+  private refusal(text: string): ActionError {
+    const name = /^\\([A-Za-z]+|[^\sA-Za-z])?/.exec(text)?.[0] ?? '\\';
+    return new ActionError(
+      `The backup's SQL holds the psql meta-command ${name} at line ${this.inLines + 1}, outside any quote or COPY data; it was refused before psql read it. pg_dump writes none there (only its own \\restrict and \\unrestrict lines, which are dropped): the backup was altered by someone who can write to its storage. Restore an earlier backup you trust, and check who can write to the storage.`,
+    );
+  }
 }
