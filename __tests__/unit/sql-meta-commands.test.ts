@@ -110,3 +110,17 @@ describe('psql \\restrict', () => {
     expect(restrictLine(a)).toBe(`\\restrict ${a}\n`);
   });
 });
+
+describe('a COPY statement whose quoted names hold a newline', () => {
+  it('reads its data as data (backslash escapes are not meta-commands), at any chunk size', async () => {
+    const text =
+      'COPY public."new\nline" (x, "col\numn") FROM stdin;\n1\t\\N\n2\ta\\\\b\n\\.\nSELECT 1;\n';
+    for (const size of SIZES) expect(await run(text, size)).toBe(text);
+  });
+
+  it('still refuses a meta-command after the data ends', async () => {
+    const text = 'COPY public."a\nb" (x) FROM stdin;\n1\n\\.\n\\! id\n';
+    for (const size of SIZES)
+      expect(await run(text, size)).toContain('psql meta-command \\! at line 5,');
+  });
+});

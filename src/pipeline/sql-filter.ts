@@ -58,6 +58,10 @@ export class SqlFilter extends Transform {
   private lineLength = 0;
   private held: Buffer[] = [];
   private refused = '';
+  /** A COPY statement whose quoted table or column name holds a newline, until it ends. */
+  private copyPending = false;
+  /** The last bytes of the current line (to see ` FROM stdin;` end a COPY statement). */
+  private tail = '';
 
   /** `lineOffset`: lines the consumer read before this filter's output (for {@link objectAt}). */
   constructor(
@@ -115,6 +119,8 @@ export class SqlFilter extends Transform {
     if (this.head.length < EDITABLE_PREFIX)
       this.head += part.toString('latin1', 0, EDITABLE_PREFIX - this.head.length);
     this.lineLength += part.length;
+    if (this.copyPending)
+      this.tail = (this.tail + part.toString('latin1', Math.max(0, part.length - 12))).slice(-12);
     this.route(part, out);
   }
 
@@ -168,11 +174,21 @@ export class SqlFilter extends Transform {
     let kept = true;
     if (this.mode === 'hold') kept = this.release(out, newline);
     else if (this.mode === 'copy' || (this.mode === 'new' && this.inCopy)) this.endCopyLine();
-    else this.lexer.endLine();
+    else {
+      this.lexer.endLine();
+      this.continueCopy();
+    }
     if (this.mode !== 'hold' && newline) out.push(NEWLINE);
     if (kept && newline) this.outLines += 1;
     this.inLines += 1;
-    [this.mode, this.head, this.lineLength, this.held] = ['new', '', 0, []];
+    [this.mode, this.head, this.lineLength, this.held, this.tail] = ['new', '', 0, [], ''];
+  }
+
+  /** The line that ends a COPY statement begun over several lines starts its data. */
+  private continueCopy(): void {
+    if (!this.copyPending || !this.lexer.atTop) return;
+    this.copyPending = false;
+    if (this.tail.endsWith(' FROM stdin;')) this.inCopy = true;
   }
 
   private endCopyLine(): void {
@@ -197,8 +213,12 @@ export class SqlFilter extends Transform {
     if (meta >= 0 && this.rules.refuseMetaCommands)
       throw this.refusal(line.toString('latin1', meta, meta + META_NAME_MAX));
     this.lexer.endLine();
-    // A line that opens a quote continues in the next: it is not a whole statement.
-    if (!this.lexer.atTop) return undefined;
+    // A line that opens a quote continues in the next: it is not a whole statement (a COPY
+    // whose quoted table or column name holds a newline goes on until its ` FROM stdin;`).
+    if (!this.lexer.atTop) {
+      this.copyPending = line.toString('latin1', 0, 5) === 'COPY ';
+      return undefined;
+    }
     // latin1 maps bytes 1:1, so a line of any encoding survives being edited.
     return this.editStatement(line.toString('latin1'));
   }
