@@ -223,8 +223,11 @@ line" SELECT g, 'v' FROM generate_series(1, 3) g; CREATE TABLE public.new (x int
     });
     expect(report.comparison.mismatches).toEqual([]);
     // The SQL path (overwrite) reads the COPY statement across its line break too.
-    await pg15.psql(`INSERT INTO public."new
-line" VALUES (99, 'a\\b')`, 'oddnames_copy');
+    await pg15.psql(
+      `INSERT INTO public."new
+line" VALUES (99, 'a\\b')`,
+      'oddnames_copy',
+    );
     const again = await restoreWith({
       'target-database-url': pg15.url('oddnames_copy'),
       storage: dir,
