@@ -66,6 +66,9 @@ async function attempt(
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body,
+      // A redirect is not followed: it could lead the message (and its details) anywhere,
+      // loopback and the runner's own network included. It counts as a failed post.
+      redirect: 'manual',
       signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())),
     });
     await response.body?.cancel().catch(() => undefined);

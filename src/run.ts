@@ -250,7 +250,7 @@ function cancelled(signal: AbortSignal): string {
 
 /** The post step: undoes what a killed main step left (journal, children, workspace); only warns. */
 export async function runPost(env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  const workspace = savedWorkspace();
+  const workspace = savedWorkspace(env);
   try {
     if (!workspace) return;
     const stopped = await stopChildren(workspace);

@@ -1,7 +1,7 @@
 import { appendFileSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import * as core from '@actions/core';
 import { ActionError } from './errors.js';
 
@@ -31,9 +31,20 @@ export async function removeWorkspace(dir: string | undefined): Promise<void> {
   });
 }
 
-/** The workspace the main step recorded, if any. */
-export function savedWorkspace(): string | undefined {
-  return core.getState(WORKSPACE) || undefined;
+/**
+ * The workspace the main step recorded, if any, and only when it is one: a `pg-backup-*`
+ * directory right under RUNNER_TEMP (or the system temp). The post step removes it recursively,
+ * so a state file naming any other path (a planted or damaged one) is refused with a warning.
+ */
+export function savedWorkspace(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const dir = core.getState(WORKSPACE) || undefined;
+  if (!dir) return undefined;
+  const base = resolve(env.RUNNER_TEMP || tmpdir());
+  if (dirname(resolve(dir)) === base && /^pg-backup-[A-Za-z0-9]+$/.test(basename(dir))) return dir;
+  core.warning(
+    `Cleanup: the saved temporary directory ${dir} is not one this action makes (pg-backup-* in ${base}); it was left alone.`,
+  );
+  return undefined;
 }
 
 /** Something a run made outside its workspace that must not outlive it unless it is kept. */

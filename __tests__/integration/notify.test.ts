@@ -1,6 +1,8 @@
 // webhook-url on real components: a local HTTP receiver, a real PostgreSQL server, the real
 // runMain in-process (inputs as INPUT_* variables, as @actions/core reads them), and postWebhook.
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -292,6 +294,23 @@ describe('postWebhook against a real receiver', () => {
     expect(hook.requests).toHaveLength(1);
     expect(JSON.parse(hook.requests[0]?.body ?? '')).toEqual(MESSAGE);
     expect(hook.requests[0]?.path).toBe(`/services/${WEBHOOK_TOKEN}`);
+  });
+
+  it('does not follow a redirect (to loopback or anywhere): it is a failed post', async () => {
+    const elsewhere = await receiver();
+    const server = createServer((_req, res) =>
+      res.writeHead(307, { location: elsewhere.url }).end(),
+    );
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const result = await postWebhook(`http://127.0.0.1:${port}/hook`, MESSAGE);
+      expect(result.delivered).toBe(false);
+      expect(elsewhere.requests).toHaveLength(0);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 
   it('retries 500 twice and is delivered on the third attempt', async () => {

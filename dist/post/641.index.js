@@ -363,9 +363,12 @@ async function abortMultipart(job, uploadId) {
 }
 function noop() { }
 
+// EXTERNAL MODULE: ./src/storage/store.ts
+var store = __webpack_require__(76336);
 // EXTERNAL MODULE: ./src/catalog/naming.ts
 var naming = __webpack_require__(73243);
 ;// CONCATENATED MODULE: ./src/storage/s3.ts
+
 
 
 
@@ -453,7 +456,12 @@ class S3Store {
     }
     async readSmall(fileName) {
         return this.call(fileName, async () => {
-            const { Body } = await this.client.send(this.getCommand(fileName));
+            const { Body, ContentLength = 0 } = await this.client.send(this.getCommand(fileName));
+            if (ContentLength > store/* MAX_SMALL_BYTES */.N2) {
+                if (Body instanceof external_node_stream_.Readable)
+                    Body.destroy();
+                throw (0,store/* tooLarge */.g$)(this.locationOf(fileName), ContentLength);
+            }
             return (await Body?.transformToString('utf8')) ?? '';
         });
     }

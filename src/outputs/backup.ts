@@ -199,15 +199,16 @@ export async function writeBackupSummary(r: BackupReport): Promise<void> {
 /** Names the `changes` output lists at most (a job output may hold 1 MB); the counts stay whole. */
 export const MAX_CHANGED_NAMES = 1000;
 
-/** The changes with tablesAdded / tablesRemoved cut to {@link MAX_CHANGED_NAMES}, and their counts. */
-export function cappedChanges(
-  c: Changes,
-): Changes & { tablesAddedCount: number; tablesRemovedCount: number } {
-  return {
-    ...c,
-    tablesAdded: c.tablesAdded.slice(0, MAX_CHANGED_NAMES),
-    tablesRemoved: c.tablesRemoved.slice(0, MAX_CHANGED_NAMES),
-    tablesAddedCount: c.tablesAdded.length,
-    tablesRemovedCount: c.tablesRemoved.length,
-  };
+/**
+ * The changes with tablesAdded / tablesRemoved cut to {@link MAX_CHANGED_NAMES}; a list that was
+ * cut gets its whole count beside it (`tablesAddedCount`, `tablesRemovedCount`).
+ */
+export function cappedChanges(c: Changes): Changes & Record<string, unknown> {
+  const capped: Changes & Record<string, unknown> = { ...c };
+  for (const field of ['tablesAdded', 'tablesRemoved'] as const) {
+    if (c[field].length <= MAX_CHANGED_NAMES) continue;
+    capped[field] = c[field].slice(0, MAX_CHANGED_NAMES);
+    capped[`${field}Count`] = c[field].length;
+  }
+  return capped;
 }

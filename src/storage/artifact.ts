@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -18,7 +18,7 @@ import {
   isArtifactNotFound,
 } from './artifact-errors.js';
 import { isManifestOf } from '../catalog/naming.js';
-import type { Committed, ObjectWriter, Store } from './store.js';
+import { readSmallFile, type Committed, type ObjectWriter, type Store } from './store.js';
 
 /** What an ArtifactStore needs besides its NAME. */
 export interface ArtifactStoreOptions {
@@ -142,7 +142,7 @@ export class ArtifactStore implements Store {
   async readSmall(fileName: string): Promise<string> {
     const { dir, file } = await this.download(fileName);
     try {
-      return await readFile(file, 'utf8');
+      return await readSmallFile(file, this.locationOf(fileName));
     } finally {
       await removeDir(dir);
     }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
-import { link, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { link, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
@@ -9,7 +9,13 @@ import { ActionError } from '../errors.js';
 import { claimName, isManifestOf } from '../catalog/naming.js';
 import { errnoCode, storageWriteError } from './local-errors.js';
 import { makeDirectory, openSpoolFile } from './local-files.js';
-import type { Committed, ObjectWriter, Store, StoredFile } from './store.js';
+import {
+  readSmallFile,
+  type Committed,
+  type ObjectWriter,
+  type Store,
+  type StoredFile,
+} from './store.js';
 
 /** A directory on the runner. Objects are written to a hidden spool file and linked into place. */
 export class LocalStore implements Store {
@@ -78,7 +84,8 @@ export class LocalStore implements Store {
   }
 
   async readSmall(fileName: string): Promise<string> {
-    return readFile(join(this.directory, fileName), 'utf8');
+    const path = join(this.directory, fileName);
+    return readSmallFile(path, path);
   }
 
   openReader(fileName: string): Promise<Readable> {

@@ -19,13 +19,15 @@ import { s3Url, type S3Location } from './s3-names.js';
 
 export type { S3Location } from './s3-names.js';
 import { S3Writer } from './s3-writer.js';
-import type {
-  Committed,
-  ObjectWriter,
-  RemoveFailure,
-  Store,
-  StoredFile,
-  WriteHints,
+import {
+  MAX_SMALL_BYTES,
+  tooLarge,
+  type Committed,
+  type ObjectWriter,
+  type RemoveFailure,
+  type Store,
+  type StoredFile,
+  type WriteHints,
 } from './store.js';
 import { claimName, isManifestOf } from '../catalog/naming.js';
 
@@ -117,7 +119,11 @@ export class S3Store implements Store {
 
   async readSmall(fileName: string): Promise<string> {
     return this.call(fileName, async () => {
-      const { Body } = await this.client.send(this.getCommand(fileName));
+      const { Body, ContentLength = 0 } = await this.client.send(this.getCommand(fileName));
+      if (ContentLength > MAX_SMALL_BYTES) {
+        if (Body instanceof Readable) Body.destroy();
+        throw tooLarge(this.locationOf(fileName), ContentLength);
+      }
       return (await Body?.transformToString('utf8')) ?? '';
     });
   }

@@ -1,3 +1,4 @@
+import { readFile, stat } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
 
 /** What committing an object produced. */
@@ -63,7 +64,7 @@ export interface Store {
   locationOf(fileName: string): string;
   /** File names of the manifests here (`*.manifest.json`), optionally only those of `<label>-…`. */
   listManifests(label?: string): Promise<string[]>;
-  /** Reads a small object (a manifest) whole. */
+  /** Reads a small object (a manifest) whole; refuses one over {@link MAX_SMALL_BYTES}. */
   readSmall(fileName: string): Promise<string>;
   /** Streams an object's bytes as stored. */
   openReader(fileName: string): Promise<Readable>;
@@ -78,4 +79,24 @@ export interface Store {
   listFiles?(prefix: string): Promise<StoredFile[]>;
   /** The object's path on this machine when the location is a directory here (read in place). */
   localPath(fileName: string): string | undefined;
+}
+
+/**
+ * The most a small object (a manifest) may hold: a manifest of 100,000 tables is about 8 MB, and
+ * a planted 200 MB "manifest" must not cost the run its memory.
+ */
+export const MAX_SMALL_BYTES = 32 * 1024 * 1024;
+
+/** Reads a local file holding a small object, refusing one over {@link MAX_SMALL_BYTES}. */
+export async function readSmallFile(path: string, location: string): Promise<string> {
+  const { size } = await stat(path);
+  if (size > MAX_SMALL_BYTES) throw tooLarge(location, size);
+  return readFile(path, 'utf8');
+}
+
+/** The error for a small object over {@link MAX_SMALL_BYTES}. */
+export function tooLarge(location: string, bytes: number): Error {
+  return new Error(
+    `${location} holds ${bytes} bytes, more than a manifest can (${MAX_SMALL_BYTES}): it is not a manifest`,
+  );
 }
