@@ -120,9 +120,11 @@ last="\${!#}"
 if [ $# -gt 0 ] && [ -f "$last" ]; then cat "$last"; else cat; fi
 `;
 
-// psql: copies stdin to psql.stdin, then exits with psql.exit (0 when absent).
+// psql: copies stdin to psql.stdin, then exits with psql.exit (0 when absent). It reports a
+// release that has \\restrict, which the restore requires of psql.
 const PSQL = `#!/usr/bin/env bash
 here="$(dirname "$0")"
+if [ "$1" = --version ]; then echo "psql (PostgreSQL) 18.1"; exit 0; fi
 printf '%s\\n' "$@" > "$here/psql.args"
 cat > "$here/psql.stdin"
 code="$(cat "$here/psql.exit" 2>/dev/null || echo 0)"

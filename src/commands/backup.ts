@@ -51,7 +51,7 @@ async function connect(settings: BackupSettings): Promise<ServerInfo> {
 async function warnLocks(c: BackupSettings['connection'], server: ServerInfo): Promise<void> {
   const { relations = 0, locks } = server;
   if (!locks || relations <= capacityOf(locks)) return;
-  if (await lockTableHolds(c, true, Math.ceil(relations * 1.1), 'database-url')) return;
+  if (await lockTableHolds(c, true, relations, 'database-url')) return;
   core.warning(
     `This database has ${relations} relations; a restore into a server like this one (one transaction) would run out of locks: ${lockProblem(relations, locks).replace(/^locks: /, '')}.`,
   );

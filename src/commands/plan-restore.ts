@@ -59,7 +59,7 @@ function plainPlan(p: RestoreInto, request: PlanRequest): PlannedRestore {
 /** Within the lock table's nominal size it fits; beyond, a probe of the real table decides. */
 async function locksFit(p: RestoreInto, plan: RestorePlan, facts: TargetFacts): Promise<boolean> {
   if (plan.locks <= capacityOf(facts.locks)) return true;
-  return lockTableHolds(p.target, p.state.exists, Math.ceil(plan.locks * 1.1));
+  return lockTableHolds(p.target, p.state.exists, plan.locks);
 }
 
 function databaseProblems(p: RestoreInto, f: TargetFacts): string[] {

@@ -4,6 +4,11 @@
  */
 const ADVICE: [RegExp, (m: RegExpMatchArray) => string][] = [
   [
+    /out of shared memory/,
+    () =>
+      "The restore's one transaction ran out of lock table slots: raise the server's max_locks_per_transaction (and restart it), restore into a new database with jobs: 2, or restore the schemas in parts.",
+  ],
+  [
     /canceling statement due to lock timeout/,
     () =>
       'Another session held a lock on an object the restore changes for longer than lock-wait-timeout (the log names it): end it or wait until it is done, or raise lock-wait-timeout.',
