@@ -5,7 +5,8 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { verifiedName } from '../../src/catalog/naming.js';
+import { serializeManifest } from '../../src/catalog/manifest.js';
+import { manifestName, verifiedName } from '../../src/catalog/naming.js';
 import type { VerificationRecord } from '../../src/catalog/verification.js';
 import { runCheck } from '../../src/commands/check.js';
 import { runPrune } from '../../src/commands/prune.js';
@@ -262,6 +263,43 @@ describe('post-restore-sql', () => {
       }),
     ).rejects.toThrow(/database this run created was dropped again: post-restore-sql failed/);
     expect(await exists('post_new')).toBe(false);
+  });
+
+  it('counts the rows inside the transaction before it: a difference rolls the restore back', async () => {
+    const store = await mkdtemp(join(tmpdir(), 'evidence-rows-'));
+    const { manifest } = await backupWith({ 'database-url': pg.url('app'), storage: store });
+    // Row counts edited in the manifest (its sha256 of the data object stays right).
+    const edited = structuredClone(manifest);
+    const orders = edited.tables.find((t) => t.schema === 'app' && t.name === 'orders');
+    if (!orders) throw new Error('the sample has app.orders');
+    orders.rows += 1;
+    await writeFile(join(store, manifestName(manifest.id)), serializeManifest(edited));
+    await expect(
+      restoreWith({
+        storage: store,
+        'target-database-url': pg.url('rows_differ'),
+        'post-restore-sql': MASK,
+      }),
+    ).rejects.toThrow(
+      /dropped again: Row counts differ from the manifest \(counted before post-restore-sql, in the restore's transaction\): 1 table\(s\) differ: app\.orders: \d+ restored, \d+ in the manifest/,
+    );
+    expect(await exists('rows_differ')).toBe(false);
+  });
+
+  it('fails the drill when it fails: the drill database is dropped, no record written', async () => {
+    const store = await mkdtemp(join(tmpdir(), 'evidence-drill-post-'));
+    await backupWith({ 'database-url': pg.url('app'), storage: store });
+    const before = await files(store);
+    const run = await verify({
+      storage: store,
+      'target-database-url': pg.url('drill_post_fails'),
+      'post-restore-sql': 'UPDATE app.customers SET no_such_column = 1',
+    });
+    expect(run.error?.message).toMatch(
+      /restore drill failed and the database it created was dropped: .*post-restore-sql failed at the statement ending on its line 1/,
+    );
+    expect(await exists('drill_post_fails')).toBe(false);
+    expect(await files(store)).toEqual(before);
   });
 
   it('runs in the drill before the assertions, which see the masked data', async () => {

@@ -4,20 +4,28 @@ import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { readPostRestoreSql } from '../../src/inputs/post-restore.js';
 import { readAssertSql } from '../../src/inputs/verify.js';
-import { checkPlainSql, rowCountCheckSql } from '../../src/postgres/post-restore.js';
+import {
+  checkPlainSql,
+  rowCountCheckSql,
+  STATEMENT_END,
+  userLines,
+} from '../../src/postgres/post-restore.js';
 import { scanSql } from '../../src/postgres/sql-text.js';
 import { readerOf } from '../helpers/repo.js';
 
 describe('post-restore-sql is plain SQL for the restore transaction', () => {
   it.each([
-    ['UPDATE app.customers SET email = NULL', 'UPDATE app.customers SET email = NULL\n;\n'],
+    [
+      'UPDATE app.customers SET email = NULL',
+      `UPDATE app.customers SET email = NULL${STATEMENT_END}\n`,
+    ],
     ["update t set x = 'a\\b';\n", "update t set x = 'a\\b';\n"],
     [
       'do $$ begin raise notice $q$\\x$q$; end $$;',
       'do $$ begin raise notice $q$\\x$q$; end $$;\n',
     ],
     ['-- \\set x\nselect 1 /* \\! ls */;', '-- \\set x\nselect 1 /* \\! ls */;\n'],
-    ['select "a\\b" from t -- trailing', 'select "a\\b" from t -- trailing\n;\n'],
+    ['select "a\\b" from t -- trailing', `select "a\\b" from t -- trailing${STATEMENT_END}\n`],
   ])('accepts %j', (text, sql) => {
     expect(checkPlainSql(text)).toEqual({ sql });
   });
@@ -33,6 +41,13 @@ describe('post-restore-sql is plain SQL for the restore transaction', () => {
   ])('refuses %j', (text, problem) => {
     const checked = checkPlainSql(text);
     expect('problem' in checked && checked.problem).toMatch(problem);
+  });
+
+  it("tells the user's own lines from an added statement end", () => {
+    const added = checkPlainSql('select 1\nselect 2');
+    expect('sql' in added && userLines(added.sql)).toBe(2);
+    const own = checkPlainSql('select 1;\nselect 2;\n');
+    expect('sql' in own && userLines(own.sql)).toBe(2);
   });
 
   it('counts statements, dollar quotes and identifiers with $ apart', () => {

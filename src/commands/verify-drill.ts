@@ -97,6 +97,7 @@ async function restoreAndCheck(
     comparison,
     amcheck,
     assertions,
+    postRestoreSql: how.checks.postRestoreSql !== undefined,
   };
 }
 

@@ -21,6 +21,8 @@ export interface DrillReport {
   amcheck: AmcheckReport;
   /** The assert-sql queries and their results, in order. */
   assertions: AssertionResult[];
+  /** True when post-restore-sql ran last in the drill's restore transaction (rows counted before it). */
+  postRestoreSql?: boolean;
 }
 
 /** What a finished verify reports. */
@@ -130,6 +132,7 @@ function drillRows(r: VerifyReport, d: DrillReport): [string, string][] {
     ],
     ['Timings', timingsText(timings)],
     ['Index check', amcheckText(d.amcheck)],
+    ...(d.postRestoreSql ? [['Post-restore SQL', POST_RESTORE_NOTE] as [string, string]] : []),
     ...d.assertions.map((a): [string, string] => [
       `Assertion: ${a.sql}`,
       a.passed ? '✅ passed (true)' : `❌ failed: ${a.detail ?? 'not true'}`,
@@ -137,6 +140,9 @@ function drillRows(r: VerifyReport, d: DrillReport): [string, string][] {
     ['Duration', `${r.durationSeconds.toFixed(1)} s`],
   ];
 }
+
+const POST_RESTORE_NOTE =
+  'ran last in the restore transaction, after the row counts were taken there, before the checks';
 
 /** `download 0.1 s, decrypt 0.0 s, …` in the order the phases ran. */
 function timingsText(t: Record<string, number>): string {
@@ -193,5 +199,8 @@ export function verifyResultLine(r: VerifyReport): string {
   const decrypted = r.manifest.encryption.scheme === 'none' ? '' : ', decryption';
   const base = `Verified ${r.manifest.id}: SHA-256${decrypted}, the whole archive and ${groupDigits(rows)} rows in ${r.archive.rows.length} tables match the manifest`;
   if (!r.drill) return `${base}.`;
-  return `${base}; restore drill into '${r.drill.database}' in ${r.drill.seconds.toFixed(1)} s (${amcheckText(r.drill.amcheck)}).`;
+  const asserted = r.drill.assertions.length
+    ? `, ${r.drill.assertions.length} assert-sql quer${r.drill.assertions.length === 1 ? 'y' : 'ies'} true`
+    : '';
+  return `${base}; restore drill into '${r.drill.database}' in ${r.drill.seconds.toFixed(1)} s (${amcheckText(r.drill.amcheck)}${asserted}).`;
 }

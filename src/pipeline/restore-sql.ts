@@ -3,7 +3,7 @@ import type { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as core from '@actions/core';
 import { ActionError } from '../errors.js';
-import { ROWS_MARK } from '../postgres/post-restore.js';
+import { ROWS_MARK, userLines } from '../postgres/post-restore.js';
 import type { RestoreSelection } from '../postgres/pg-restore.js';
 import { GUARD_AFTER, GUARD_BEFORE, guardFailure } from '../postgres/overwrite-guard.js';
 import { buildToSqlArgs, startPgRestore, startPsql } from '../postgres/pg-restore.js';
@@ -88,8 +88,9 @@ function ownFailure(
       `Row counts differ from the manifest (counted before post-restore-sql, in the restore's transaction): ${message.replace(/^ERROR: +\S+ /, '')}.`,
       { cause },
     );
-  const line = failed.line - archiveLines - epilogueOf(s).userStart + 1;
+  let line = failed.line - archiveLines - epilogueOf(s).userStart + 1;
   if (!s.postRestoreSql || line < 1) return undefined;
+  line = Math.min(line, userLines(s.postRestoreSql));
   return new ActionError(
     `post-restore-sql failed at the statement ending on its line ${line}: ${message}.`,
     { cause },

@@ -5,6 +5,15 @@ import { scanSql } from './sql-text.js';
 /** Marks the row-count check's error so the restore can explain it. */
 export const ROWS_MARK = 'pgba-row-counts';
 
+/** What ends a last statement that lacks its `;`: on a line of its own (the text may end in `--`). */
+export const STATEMENT_END = '\n; -- (end of the last statement)';
+
+/** The number of the user's own last line in the checked text (without an added statement end). */
+export function userLines(sql: string): number {
+  const lines = sql.split('\n').length - 1;
+  return sql.endsWith(`${STATEMENT_END}\n`) ? lines - 1 : lines;
+}
+
 /** Statements that would end the restore's one transaction early or read psql's input as data. */
 const REFUSED = [
   /^(BEGIN|COMMIT|END|ROLLBACK|ABORT|START TRANSACTION|PREPARE TRANSACTION)\b/i,
@@ -24,8 +33,7 @@ export function checkPlainSql(text: string): { sql: string } | { problem: string
     return {
       problem: `line ${refused.line} starts '${refused.head.slice(0, 40)}', which would end the restore's one transaction or read psql's input as data`,
     };
-  // On a line of its own: the text may end in a `--` comment.
-  return { sql: `${text.replace(/\s*$/, '')}${scan.open ? '\n;' : ''}\n` };
+  return { sql: `${text.replace(/\s*$/, '')}${scan.open ? STATEMENT_END : ''}\n` };
 }
 
 /** A table and the rows the manifest gives it. */
