@@ -178,6 +178,8 @@ export interface RestoreSettings {
   restoreGlobals: boolean;
   /** How long a statement of the restore waits for a lock on the target; `5min` when undefined. */
   lockWaitTimeout?: string;
+  /** Plain SQL run last in the restore's transaction, after the row counts are taken. */
+  postRestoreSql?: string;
 }
 
 /** Which backups a retention policy keeps (restic `forget` semantics, UTC, on createdAt). */
@@ -220,6 +222,8 @@ export interface CheckSettings {
   maxAgeMs?: number;
   /** Allowed size change against the previous backup, in percent; undefined = not checked. */
   sizeTolerance?: number;
+  /** Some backup of the label must have a verification record newer than this many milliseconds. */
+  maxUnverifiedAgeMs?: number;
 }
 
 /** Everything the verify command needs: the restore selection and keys, and an optional drill. */
@@ -240,4 +244,8 @@ export interface VerifySettings {
   tables: string[];
   noOwner: AutoBool;
   noPrivileges: AutoBool;
+  /** Plain SQL run last in the drill's restore transaction (as in restore). */
+  postRestoreSql?: string;
+  /** The user's checks of the drill: each query must return one row whose first column is true. */
+  assertSql: string[];
 }

@@ -5,7 +5,14 @@ import type { BackupChoice } from '../settings.js';
 import type { Store } from '../storage/store.js';
 import { futureWarning, isFutureDated } from './future.js';
 import { parseManifest, type Manifest } from './manifest.js';
-import { belongsTo, idOfManifest, manifestName, parseId, type ParsedId } from './naming.js';
+import {
+  belongsTo,
+  idOfManifest,
+  manifestName,
+  parseId,
+  verifiedName,
+  type ParsedId,
+} from './naming.js';
 
 /** A backup as its manifest file name tells it. */
 export interface ListedBackup extends ParsedId {
@@ -178,11 +185,13 @@ export async function readManifest(store: Store, manifestFile: string): Promise<
 }
 
 /**
- * The objects of a backup besides its manifest: its data object and its globals object when it
- * records one. Only names of this backup's own files inside the location are ever returned.
+ * The objects of a backup besides its manifest: its data object, its globals object when it
+ * records one, and its verification record (which may be absent: removing it is then a no-op).
+ * Only names of this backup's own files inside the location are ever returned.
  */
 export function objectsOf(manifest: Manifest): string[] {
-  return [manifest.object.key, manifest.globals?.key].filter(
+  const record = verifiedName(manifest.id);
+  return [manifest.object.key, manifest.globals?.key, record].filter(
     (key): key is string => key !== undefined && isObjectOf(key, manifest.id),
   );
 }

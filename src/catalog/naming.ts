@@ -6,10 +6,12 @@ const STAMP = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 const MANIFEST_SUFFIX = '.manifest.json';
 const CLAIM_SUFFIX = '.claim';
 const GLOBALS_INFIX = '.globals.sql';
+const VERIFIED_SUFFIX = '.verified.json';
 const ID_PARTS = /^(.+)-(\d{8}T\d{6}Z)(?:-(\d+))?$/;
 /** A backup's file other than its manifest: data object, globals, recovery document, verification. */
-const BACKUP_FILE =
-  /^(.+-\d{8}T\d{6}Z(?:-\d+)?)(?:(?:\.dump|\.tar|\.sql(?:\.gz|\.zst)?|\.globals\.sql(?:\.gz|\.zst)?)(?:\.age)?|\.recovery\.md|\.verified\.json)$/;
+const BACKUP_FILE = new RegExp(
+  String.raw`^(.+-\d{8}T\d{6}Z(?:-\d+)?)(?:(?:\.dump|\.tar|\.sql(?:\.gz|\.zst)?|\.globals\.sql(?:\.gz|\.zst)?)(?:\.age)?|\.recovery\.md|${VERIFIED_SUFFIX.replace(/\./g, '\\.')})$`,
+);
 
 /** A backup id as the user may write it: `<label>-<YYYYMMDDTHHMMSSZ>[-N]`. */
 export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*-\d{8}T\d{6}Z(-\d+)?$/;
@@ -79,6 +81,11 @@ export function isGlobalsOf(fileName: string, id: string): boolean {
   return /^\.globals\.sql(\.gz|\.zst)?(\.age)?$/.test(
     fileName.startsWith(id) ? fileName.slice(id.length) : '',
   );
+}
+
+/** The verification record's file name: `<id>.verified.json`, written by a passed verify. */
+export function verifiedName(id: string): string {
+  return `${id}${VERIFIED_SUFFIX}`;
 }
 
 /** The manifest's file name. */

@@ -5,8 +5,11 @@ import {
   newestUsable,
   presentNote,
   resolveLabel,
+  type ListedBackup,
 } from '../catalog/backups.js';
-import { assess } from '../catalog/health.js';
+import { assess, type Health } from '../catalog/health.js';
+import { unverifiedProblem } from '../catalog/verification.js';
+import { newestVerification } from './check-proof.js';
 import type { Manifest } from '../catalog/manifest.js';
 import { ActionError, InputError } from '../errors.js';
 import { INPUTS } from '../inputs/read.js';
@@ -37,9 +40,15 @@ export async function runCheck(settings: CheckSettings, ctx: RunContext): Promis
     throw new ActionError(message);
   }
   const health = assess(found.newest, found.previous, settings, ctx.now());
+  const label = found.label ?? found.newest.label;
+  const verifiedAt = await core.group('Find the last proof', () =>
+    newestVerification(store, label, found.own ?? []),
+  );
+  addProblems(health, unverifiedProblem(label, verifiedAt, settings.maxUnverifiedAgeMs, ctx.now()));
   const report: CheckReport = {
     where: store.description,
-    label: found.label ?? found.newest.label,
+    label,
+    verifiedAt,
     newest: found.newest,
     previous: found.previous,
     limits: settings,
@@ -49,6 +58,11 @@ export async function runCheck(settings: CheckSettings, ctx: RunContext): Promis
   await writeCheckSummary(report);
   if (!health.healthy) throw new UnhealthyError(report);
   return report;
+}
+
+function addProblems(health: Health, problems: string[]): void {
+  health.problems.push(...problems);
+  health.healthy = health.problems.length === 0;
 }
 
 /** The failure of an unhealthy check: one line naming every problem, and the report behind it. */
@@ -67,6 +81,8 @@ interface NewestTwo {
   note?: string;
   newest?: Manifest;
   previous?: Manifest;
+  /** The label's backups (with a manifest), newest first. */
+  own?: ListedBackup[];
 }
 
 /** The newest two of the label, passing over (with a warning) the future-dated. */
@@ -85,7 +101,7 @@ async function findNewestTwo(
   core.info(
     `Label '${label}' at ${store.description}: newest ${newest.id}, previous ${previous?.id ?? 'none'}.`,
   );
-  return { label, newest, previous };
+  return { label, newest, previous, own };
 }
 
 function nothingFound(store: Store, label: string | undefined): string {

@@ -26,7 +26,8 @@ import type { RestoreSettings } from '../settings.js';
 import type { Store } from '../storage/store.js';
 import { openStores, type RunContext } from './context.js';
 import { restoreGlobalsIfAsked } from './restore-globals.js';
-import { planInto } from './plan-restore.js';
+import { provenInTransaction, withPostRestoreSql } from './rows-in-transaction.js';
+import { planInto, type PlannedRestore } from './plan-restore.js';
 import type { PlanRequest, RestorePlan } from '../postgres/restore-plan.js';
 import {
   pickClient,
@@ -56,27 +57,44 @@ export async function runRestoreCommand(
   const env = libpqEnv(ctx.env, await writePgpass(ctx.workspace, settings.target), ctx.workspace);
   const into = intoOf(settings, { ...ctx, state: target, manifest, client, archivePath, env });
   const globals = await restoreGlobalsIfAsked(store, manifest, settings, ctx);
-  const plan = await core.group('Plan the restore (nothing is changed yet)', () =>
-    planInto(into, requestOf(settings)),
+  const request = requestOf(settings);
+  const plan = await core.group('Plan the restore (nothing is changed yet)', async () =>
+    withPostRestoreSql(await planInto(into, request), request, settings.postRestoreSql),
   );
   const dropped = await applyRestore(plan);
   const comparison = await core.group('Compare row counts with the manifest', () =>
-    compareRows(manifest, settings, plan.plan),
+    rowsOf(plan, request, settings),
   );
-  const report: RestoreReport = {
-    manifest,
-    comparison,
-    durationSeconds: (ctx.now().getTime() - started.getTime()) / 1000,
-    target: settings.target.database,
-    skipped: dropped.skipped,
-    ownership: plan.plan?.ownership,
-    leftOut: plan.plan?.skipped.map((x) => `${x.entry} (${x.reason})`),
-  };
+  const seconds = (ctx.now().getTime() - started.getTime()) / 1000;
+  const report = reportOf(settings, { manifest, comparison, seconds, plan, dropped });
   setRestoreOutputs(report);
   await writeRestoreSummary(report);
   await writeGlobalsSummary(globals);
   failOnMismatch(comparison);
   return report;
+}
+
+/** What the restore reports: the comparison, what the plan did and what it left out. */
+function reportOf(
+  settings: RestoreSettings,
+  r: {
+    manifest: Manifest;
+    comparison: Comparison;
+    seconds: number;
+    plan: PlannedRestore;
+    dropped: RestoreOutcome;
+  },
+): RestoreReport {
+  return {
+    manifest: r.manifest,
+    comparison: r.comparison,
+    durationSeconds: r.seconds,
+    target: settings.target.database,
+    skipped: r.dropped.skipped,
+    ownership: r.plan.plan?.ownership,
+    leftOut: r.plan.plan?.skipped.map((x) => `${x.entry} (${x.reason})`),
+    postRestoreSql: settings.postRestoreSql !== undefined,
+  };
 }
 
 /** Fetches the stored object, checks its SHA-256 and decrypts it: the local archive to restore. */
@@ -205,6 +223,12 @@ function requestOf(s: RestoreSettings): PlanRequest {
     noPrivileges: s.noPrivileges,
     clean: s.overwrite,
   };
+}
+
+/** The row comparison: proven inside the transaction with post-restore-sql, else counted now. */
+function rowsOf(plan: PlannedRestore, request: PlanRequest, s: RestoreSettings) {
+  if (s.postRestoreSql) return Promise.resolve(provenInTransaction(plan, request));
+  return compareRows(plan.manifest, s, plan.plan);
 }
 
 /** Counts the restored rows of every selected table and compares them with the manifest. */

@@ -7,6 +7,8 @@ import {
 } from '../catalog/manifest.js';
 import type { PlanRequest } from '../postgres/restore-plan.js';
 import { planInto, type PlannedRestore } from './plan-restore.js';
+import { provenInTransaction, withPostRestoreSql } from './rows-in-transaction.js';
+import { runAssertions } from '../postgres/assertions.js';
 import { ActionError } from '../errors.js';
 import type { DrillReport } from '../outputs/verify.js';
 import { checkBtreeIndexes, dropAmcheck, type AmcheckReport } from '../postgres/amcheck.js';
@@ -35,32 +37,30 @@ export async function inspectDrill(conn: Connection): Promise<TargetState> {
   return state;
 }
 
+/** The user's part of a drill: SQL run last in its restore transaction, and checks after it. */
+export interface DrillChecks {
+  postRestoreSql?: string;
+  assertSql: string[];
+}
+
 /**
- * Restores into the drill database, compares every restored table's rows with the manifest and
- * checks the B-tree indexes; a database the drill created is dropped afterwards, also on failure.
+ * Restores into the drill database, compares every restored table's rows with the manifest, runs
+ * the user's assertions and checks the B-tree indexes; a database the drill created is dropped
+ * afterwards, also on failure.
  */
 export async function runDrill(
   asked: RestoreInto,
   request: PlanRequest,
+  checks: DrillChecks,
   now: () => Date,
 ): Promise<DrillReport> {
   const started = now();
-  const p = await planInto(asked, request);
+  const p = withPostRestoreSql(await planInto(asked, request), request, checks.postRestoreSql);
   const created = await createIfMissing(p);
   let report: DrillReport;
   try {
-    const skipped = await restoreArchive(p, created !== undefined);
-    warnSkippedSettings(skipped, p);
-    const comparison = await compareRestored(p, request);
-    const seconds = (now().getTime() - started.getTime()) / 1000;
-    const amcheck = await checkIndexes(p, created !== undefined);
-    report = {
-      database: p.target.database,
-      created: created !== undefined,
-      seconds,
-      comparison,
-      amcheck,
-    };
+    report = await restoreAndCheck(p, { request, checks, created: created !== undefined }, now);
+    report.seconds = (now().getTime() - started.getTime()) / 1000 - report.checksSeconds;
   } catch (error) {
     if (created) await created.drop().catch(() => undefined);
     const undo = created ? 'the database it created was dropped' : 'the database is as it was';
@@ -70,6 +70,35 @@ export async function runDrill(
   }
   if (created) await dropAfter(created, p.target.database);
   return report;
+}
+
+/** The drill's restore, row comparison, then its checks (timed apart: the recovery time is without them). */
+async function restoreAndCheck(
+  p: PlannedRestore,
+  how: { request: PlanRequest; checks: DrillChecks; created: boolean },
+  now: () => Date,
+): Promise<DrillReport> {
+  const skipped = await restoreArchive(p, how.created);
+  warnSkippedSettings(skipped, p);
+  const comparison = how.checks.postRestoreSql
+    ? provenInTransaction(p, how.request)
+    : await compareRestored(p, how.request);
+  const checksStarted = now();
+  const assertions = await runAssertions(p.target, how.checks.assertSql);
+  for (const a of assertions)
+    core.info(`${a.passed ? 'passed' : 'FAILED'}: ${a.sql}${a.detail ? ` (${a.detail})` : ''}`);
+  const amcheck = await checkIndexes(p, how.created);
+  return {
+    database: p.target.database,
+    created: how.created,
+    server: p.state.server.version,
+    seconds: 0,
+    checksSeconds: (now().getTime() - checksStarted.getTime()) / 1000,
+    comparison,
+    amcheck,
+    assertions,
+    postRestoreSql: how.checks.postRestoreSql !== undefined,
+  };
 }
 
 async function dropAfter(created: CreatedDatabase, name: string): Promise<void> {

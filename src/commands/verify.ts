@@ -25,18 +25,21 @@ import { openStores, type RunContext } from './context.js';
 import { pickClient, type RestoreInto } from './restore-into.js';
 import type { PlanRequest } from '../postgres/restore-plan.js';
 import { inspectDrill, runDrill } from './verify-drill.js';
+import { writeRecord } from './verification-record.js';
 
 /**
  * The verify story: find the backup, check its SHA-256, decrypt, read the whole archive and compare
  * its rows with the manifest; with target-database-url, then a restore drill. Nothing is written to
- * the storage; only a drill database the run created is created (and dropped again).
+ * the storage but, once everything passed, the verification record `<id>.verified.json`; only a
+ * drill database the run created is created (and dropped again).
  */
 export async function runVerify(settings: VerifySettings, ctx: RunContext): Promise<VerifyReport> {
   const started = ctx.now();
   const [store] = openStores([settings.storage], settings, ctx);
   if (!store) throw new InputError(INPUTS.storage, 'is empty: give the location to verify.');
   const manifest = await core.group('Find the backup', () => findAndDescribe(store, settings, ctx));
-  const archivePath = await fetchAndDecrypt(store, manifest, settings, ctx);
+  const timings: Record<string, number> = {};
+  const archivePath = await fetchAndDecrypt(store, manifest, settings, { ...ctx, timings });
   const fetchSeconds = secondsSince(started, ctx);
   const drill = settings.drill;
   const state =
@@ -46,18 +49,19 @@ export async function runVerify(settings: VerifySettings, ctx: RunContext): Prom
   );
   const env = libpqEnv(ctx.env, drill && (await writePgpass(ctx.workspace, drill)), ctx.workspace);
   const local = { ...ctx, client, env, format: manifest.dump.format as DumpFormat };
-  const compared = await core.group('Read the whole archive', async () => {
-    const objectKey = plainName(manifest.object.key);
-    return compareArchive(
-      manifest,
-      await readWholeArchive({ ...local, path: archivePath, objectKey }),
-    );
-  });
+  const compared = await timed(timings, 'read', () =>
+    core.group('Read the whole archive', async () => {
+      const objectKey = plainName(manifest.object.key);
+      const read = await readWholeArchive({ ...local, path: archivePath, objectKey });
+      return compareArchive(manifest, read);
+    }),
+  );
   const report: VerifyReport = {
     ...compared,
     manifest,
     location: store.locationOf(manifest.object.key),
     fetchSeconds,
+    timings,
     durationSeconds: 0,
   };
   if (drill && state && client && !verifyProblems(report).length) {
@@ -66,7 +70,16 @@ export async function runVerify(settings: VerifySettings, ctx: RunContext): Prom
   }
   report.durationSeconds = secondsSince(started, ctx);
   await core.group('Report', () => report$(report));
+  await core.group('Write the verification record', () => writeRecord(store, report, ctx.now()));
   return report;
+}
+
+/** Times a phase into `timings` (seconds, one decimal). */
+async function timed<T>(timings: Record<string, number>, name: string, work: () => Promise<T>) {
+  const started = Date.now();
+  const result = await work();
+  timings[name] = Number(((Date.now() - started) / 1000).toFixed(1));
+  return result;
 }
 
 function secondsSince(started: Date, ctx: RunContext): number {
@@ -90,23 +103,26 @@ async function fetchAndDecrypt(
   store: Store,
   manifest: Manifest,
   settings: VerifySettings,
-  ctx: RunContext,
+  ctx: RunContext & { timings: Record<string, number> },
 ): Promise<string> {
-  const stored = await core.group('Check the SHA-256 of the stored object', async () => {
+  const stored = await timed(ctx.timings, 'download', () => fetchChecked(store, manifest, ctx));
+  return timed(ctx.timings, 'decrypt', () =>
+    core.group('Decrypt', async () => {
+      const keys = settings.keys;
+      const { path, decrypted } = await decryptIfNeeded(manifest, stored, keys, ctx.workspace);
+      core.info(decrypted ? 'Decrypted with age.' : 'The backup is not encrypted.');
+      return path;
+    }),
+  );
+}
+
+/** Downloads the stored object and checks its SHA-256 and size against the manifest. */
+function fetchChecked(store: Store, manifest: Manifest, ctx: RunContext): Promise<string> {
+  return core.group('Check the SHA-256 of the stored object', async () => {
     const path = await fetchVerifiedArchive(store, manifest.object, ctx.workspace);
     core.info(
       `sha256 ${manifest.object.sha256} and ${manifest.object.size} bytes match the manifest.`,
     );
-    return path;
-  });
-  return core.group('Decrypt', async () => {
-    const { path, decrypted } = await decryptIfNeeded(
-      manifest,
-      stored,
-      settings.keys,
-      ctx.workspace,
-    );
-    core.info(decrypted ? 'Decrypted with age.' : 'The backup is not encrypted.');
     return path;
   });
 }
@@ -153,7 +169,7 @@ function drillInto(
 ): Promise<DrillReport> {
   const into = { ...p, selection: asked(settings), jobs: settings.jobs };
   return core.group(`Restore drill into '${p.target.database}'`, () =>
-    runDrill(into, selectionOf(settings), ctx.now),
+    runDrill(into, selectionOf(settings), settings, ctx.now),
   );
 }
 

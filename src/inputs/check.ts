@@ -9,10 +9,11 @@ import { readStoreOptions } from './storage.js';
 export function readCheckSettings(read: Read, mask: Mask, cwd: string): CheckSettings {
   const maxAge = read(INPUTS.maxAge);
   const tolerance = read(INPUTS.sizeTolerance);
-  if (!maxAge && !tolerance) {
+  const unverified = read(INPUTS.maxUnverifiedAge);
+  if (!maxAge && !tolerance && !unverified) {
     throw new InputError(
-      `${INPUTS.maxAge}' and '${INPUTS.sizeTolerance}`,
-      'are both empty: check needs at least one, e.g. max-age: 26h (the newest backup finished at most 26 hours ago) and/or size-tolerance: 50 (its size within 50% of the previous one).',
+      `${INPUTS.maxAge}', '${INPUTS.sizeTolerance}' and '${INPUTS.maxUnverifiedAge}`,
+      'are all empty: check needs at least one, e.g. max-age: 26h (the newest backup finished at most 26 hours ago), size-tolerance: 50 (its size within 50% of the previous one) and/or max-unverified-age: 8d (a verify passed within 8 days).',
     );
   }
   const storage = firstStorage(read, cwd);
@@ -21,6 +22,7 @@ export function readCheckSettings(read: Read, mask: Mask, cwd: string): CheckSet
     label: readLabel(read, mask),
     maxAgeMs: maxAge ? parseDuration(INPUTS.maxAge, maxAge) : undefined,
     sizeTolerance: tolerance ? parseSizeTolerance(tolerance) : undefined,
+    maxUnverifiedAgeMs: unverified ? parseDuration(INPUTS.maxUnverifiedAge, unverified) : undefined,
   };
   return { ...settings, ...readStoreOptions(read, mask, [storage]) };
 }

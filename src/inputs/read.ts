@@ -61,6 +61,9 @@ export const INPUTS = {
   databases: 'databases',
   excludeDatabases: 'exclude-databases',
   restoreGlobals: 'restore-globals',
+  postRestoreSql: 'post-restore-sql',
+  assertSql: 'assert-sql',
+  maxUnverifiedAge: 'max-unverified-age',
 } as const;
 
 /** Reads one input's trimmed value, falling back to action.yml's default ('' when neither). */

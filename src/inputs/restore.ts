@@ -11,6 +11,7 @@ import {
 import { parseLockWaitTimeout } from './backup.js';
 import { readDecryptionKeys } from './encryption.js';
 import { INPUTS, parseAutoBool, parseBool, parseList, type Mask, type Read } from './read.js';
+import { readPostRestoreSql } from './post-restore.js';
 import { readStoreOptions } from './storage.js';
 
 /** All restore settings, validated; secrets are masked as they are read. */
@@ -41,6 +42,7 @@ export function readRestoreSettings(read: Read, mask: Mask, cwd: string): Restor
     keys: readDecryptionKeys(read, mask),
     restoreGlobals: parseBool(INPUTS.restoreGlobals, read(INPUTS.restoreGlobals)),
     lockWaitTimeout: parseLockWaitTimeout(read(INPUTS.lockWaitTimeout)),
+    postRestoreSql: readPostRestoreSql(read, cwd),
   };
   Object.assign(settings, readStoreOptions(read, mask, [settings.storage]));
   checkCombinations(settings);

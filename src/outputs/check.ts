@@ -21,8 +21,10 @@ export interface CheckReport {
   label: string;
   newest: Manifest;
   previous?: Manifest;
-  limits: HealthLimits;
+  limits: HealthLimits & { maxUnverifiedAgeMs?: number };
   health: Health;
+  /** The newest verification record's time among the label's backups. */
+  verifiedAt?: Date;
 }
 
 /** Sets the check outputs: backup-id, age (seconds since finishedAt), size and healthy. */
@@ -31,6 +33,7 @@ export function setCheckOutputs(r: CheckReport): void {
   core.setOutput(OUTPUTS.age, String(r.health.ageSeconds));
   core.setOutput(OUTPUTS.size, String(r.health.size));
   core.setOutput(OUTPUTS.healthy, String(r.health.healthy));
+  core.setOutput(OUTPUTS.verifiedAt, r.verifiedAt?.toISOString() ?? '');
 }
 
 /** The `webhook-url` message fields of a check, healthy or not. */
@@ -69,6 +72,7 @@ export async function writeCheckSummary(r: CheckReport): Promise<void> {
     ['Size', describeBytes(h.size)],
     ['Size against the previous backup', sizeRow(h.sizeCheck, r.limits.sizeTolerance)],
     ['Changes against the previous backup', escapeHtml(describeChanges(changes))],
+    ['Last verified (newest verification record)', proofRow(r)],
     ...h.problems.map((p): [string, string] => ['Problem', escapeHtml(p)]),
   ]);
   if (changes.tables.length)
@@ -93,6 +97,14 @@ export async function reportNothingFound(where: string, message: string): Promis
     ['Problem', escapeHtml(message)],
   ]);
   await flushSummary();
+}
+
+function proofRow(r: CheckReport): string {
+  const limit = r.limits.maxUnverifiedAgeMs;
+  const at = r.verifiedAt ? r.verifiedAt.toISOString() : 'never';
+  return limit === undefined
+    ? `${at}; max-unverified-age not set`
+    : `${at}; max-unverified-age ${describeSpan(limit)}`;
 }
 
 function ageRow(r: CheckReport): string {

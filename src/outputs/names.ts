@@ -20,4 +20,6 @@ export const OUTPUTS = {
   kept: 'kept',
   age: 'age',
   healthy: 'healthy',
+  assertions: 'assertions',
+  verifiedAt: 'verified-at',
 } as const;

@@ -16,6 +16,8 @@ export interface RestoreReport {
   ownership?: string;
   /** Archive entries the plan left out, with why. */
   leftOut?: string[];
+  /** True when post-restore-sql ran in the restore transaction (after the row counts). */
+  postRestoreSql?: boolean;
 }
 
 /** What no-owner / no-privileges left out, and what it means after a restore; undefined for none. */
@@ -37,32 +39,47 @@ export function setRestoreOutputs(r: RestoreReport): void {
   );
 }
 
-/** Writes the job summary: the restore and the per-table comparison. */
-export async function writeRestoreSummary(r: RestoreReport): Promise<void> {
+/** The summary rows of a restore, as field and value. */
+function restoreRows(r: RestoreReport): [string, string][] {
   const c = r.comparison;
   const verdict = !c.compared
     ? 'not compared (schema only)'
     : c.mismatches.length
       ? `${c.mismatches.length} table(s) differ`
       : 'all row counts equal the manifest';
+  const counted = r.postRestoreSql
+    ? ' (counted in the restore transaction, before post-restore-sql)'
+    : '';
+  const skipped = skippedNote(r.skipped);
+  return [
+    ['Backup', `${r.manifest.id} (${r.manifest.createdAt})`],
+    ['Target database', r.target],
+    ['Recovery time', `${r.durationSeconds.toFixed(1)} s`],
+    ['Verification', `${verdict}${counted}`],
+    ...optionalRow('Owners and privileges', r.ownership),
+    ...optionalRow('Left out', r.leftOut?.length ? capList(r.leftOut) : undefined),
+    ...optionalRow('Post-restore SQL', r.postRestoreSql ? POST_RESTORE_RAN : undefined),
+    ...optionalRow('Not applied', skipped),
+  ];
+}
+
+const POST_RESTORE_RAN = 'ran last in the restore transaction, before COMMIT';
+
+function optionalRow(field: string, value: string | undefined): [string, string][] {
+  return value ? [[field, value]] : [];
+}
+
+/** Writes the job summary: the restore and the per-table comparison. */
+export async function writeRestoreSummary(r: RestoreReport): Promise<void> {
   core.summary.addHeading(`PostgreSQL restore of ${escapeHtml(r.manifest.id)}`, 3);
   core.summary.addTable([
     [
       { data: 'Field', header: true },
       { data: 'Value', header: true },
     ],
-    ...(
-      [
-        ['Backup', `${r.manifest.id} (${r.manifest.createdAt})`],
-        ['Target database', r.target],
-        ['Recovery time', `${r.durationSeconds.toFixed(1)} s`],
-        ['Verification', verdict],
-        ...(r.ownership ? [['Owners and privileges', r.ownership]] : []),
-        ...(r.leftOut?.length ? [['Left out', capList(r.leftOut)]] : []),
-        ...notApplied(r),
-      ] as [string, string][]
-    ).map(([field, value]) => [field, escapeHtml(value)]),
+    ...restoreRows(r).map(([field, value]) => [field, escapeHtml(value)]),
   ]);
+  const c = r.comparison;
   if (c.rows.length) {
     // Differing tables first, then the largest: the cap never hides a mismatch behind others.
     const rest = c.rows.filter((row) => !c.mismatches.includes(row));
@@ -78,11 +95,6 @@ export async function writeRestoreSummary(r: RestoreReport): Promise<void> {
     );
   }
   await flushSummary();
-}
-
-function notApplied(r: RestoreReport): [string, string][] {
-  const skipped = skippedNote(r.skipped);
-  return skipped ? [['Not applied', skipped]] : [];
 }
 
 /** At most 20 items of a list, and how many more. */

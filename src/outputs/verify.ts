@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import type { Comparison, Manifest, RowComparison } from '../catalog/manifest.js';
 import type { AmcheckReport } from '../postgres/amcheck.js';
+import type { AssertionResult } from '../postgres/assertions.js';
 import { OUTPUTS } from './names.js';
 import { groupDigits } from './notification.js';
 import { capRows, escapeHtml, flushSummary, formatBytes } from './summary.js';
@@ -10,10 +11,18 @@ export interface DrillReport {
   database: string;
   /** True when the drill created the database (and dropped it afterwards). */
   created: boolean;
+  /** The drill server's version, e.g. `18.1`. */
+  server: string;
   /** Seconds from creating the database to the rows proven: the measured recovery time. */
   seconds: number;
+  /** Seconds of the checks after it: assert-sql and amcheck. */
+  checksSeconds: number;
   comparison: Comparison;
   amcheck: AmcheckReport;
+  /** The assert-sql queries and their results, in order. */
+  assertions: AssertionResult[];
+  /** True when post-restore-sql ran last in the drill's restore transaction (rows counted before it). */
+  postRestoreSql?: boolean;
 }
 
 /** What a finished verify reports. */
@@ -27,6 +36,8 @@ export interface VerifyReport {
   unlisted: string[];
   /** Seconds to download, check the SHA-256 of and decrypt the stored object. */
   fetchSeconds: number;
+  /** Seconds of each phase before the drill: download (with the SHA-256 check), decrypt, read. */
+  timings: Record<string, number>;
   /** Seconds the whole verify took. */
   durationSeconds: number;
   /** The restore drill, when target-database-url was given. */
@@ -54,6 +65,8 @@ export function verifyProblems(r: VerifyReport): string[] {
     );
   if (!r.drill) return problems;
   problems.push(...differ('The restored', r.drill.comparison.mismatches));
+  for (const a of r.drill.assertions.filter((x) => !x.passed))
+    problems.push(`assert-sql '${a.sql}' did not pass: ${a.detail ?? 'not true'}`);
   const amcheck = r.drill.amcheck;
   if (amcheck.available && amcheck.failures.length)
     problems.push(
@@ -74,6 +87,8 @@ export function setVerifyOutputs(r: VerifyReport): void {
   core.setOutput(OUTPUTS.tables, String(r.manifest.tables.length));
   core.setOutput(OUTPUTS.rows, String(rows));
   core.setOutput(OUTPUTS.duration, r.drill ? r.drill.seconds.toFixed(1) : '');
+  const assertions = r.drill?.assertions.map(({ sql, passed }) => ({ sql, passed })) ?? [];
+  core.setOutput(OUTPUTS.assertions, JSON.stringify(assertions));
 }
 
 /** The summary rows of a verify, as field and value. */
@@ -92,19 +107,48 @@ export function verifySummaryRows(r: VerifyReport): [string, string][] {
     ],
     ['Row counts', verdict(r.archive)],
   ];
-  if (!r.drill) return [...rows, ['Restore drill', 'none (set target-database-url to run one)']];
-  const d = r.drill;
+  if (!r.drill)
+    return [
+      ...rows,
+      ['Restore drill', 'none (set target-database-url to run one)'],
+      ['Timings', timingsText(r.timings)],
+      ['Duration', `${r.durationSeconds.toFixed(1)} s`],
+    ];
+  return [...rows, ...drillRows(r, r.drill)];
+}
+
+/** The drill's evidence: where, how long, and each check with its result. */
+function drillRows(r: VerifyReport, d: DrillReport): [string, string][] {
   const fate = d.created ? 'created, then dropped' : 'existed empty; the restored backup stays';
+  const timings = { ...r.timings, restore: d.seconds, checks: d.checksSeconds };
   return [
-    ...rows,
-    ['Restore drill', `into '${d.database}' (${fate}): ${verdict(d.comparison)}`],
+    [
+      'Restore drill',
+      `into '${d.database}' on PostgreSQL ${d.server} (${fate}): ${verdict(d.comparison)}`,
+    ],
     [
       'Recovery time',
       `${d.seconds.toFixed(1)} s restore (${(d.seconds + r.fetchSeconds).toFixed(1)} s with download and decryption)`,
     ],
+    ['Timings', timingsText(timings)],
     ['Index check', amcheckText(d.amcheck)],
+    ...(d.postRestoreSql ? [['Post-restore SQL', POST_RESTORE_NOTE] as [string, string]] : []),
+    ...d.assertions.map((a): [string, string] => [
+      `Assertion: ${a.sql}`,
+      a.passed ? '✅ passed (true)' : `❌ failed: ${a.detail ?? 'not true'}`,
+    ]),
     ['Duration', `${r.durationSeconds.toFixed(1)} s`],
   ];
+}
+
+const POST_RESTORE_NOTE =
+  'ran last in the restore transaction, after the row counts were taken there, before the checks';
+
+/** `download 0.1 s, decrypt 0.0 s, …` in the order the phases ran. */
+function timingsText(t: Record<string, number>): string {
+  return Object.entries(t)
+    .map(([phase, s]) => `${phase} ${s.toFixed(1)} s`)
+    .join(', ');
 }
 
 /** Writes the job summary: the verify and any tables whose rows differ. */
@@ -158,5 +202,8 @@ export function verifyResultLine(r: VerifyReport): string {
   const decrypted = r.manifest.encryption.scheme === 'none' ? '' : ', decryption';
   const base = `Verified ${r.manifest.id}: SHA-256${decrypted}, the whole archive and ${groupDigits(rows)} rows in ${r.archive.rows.length} tables match the manifest`;
   if (!r.drill) return `${base}.`;
-  return `${base}; restore drill into '${r.drill.database}' in ${r.drill.seconds.toFixed(1)} s (${amcheckText(r.drill.amcheck)}).`;
+  const asserted = r.drill.assertions.length
+    ? `, ${r.drill.assertions.length} assert-sql quer${r.drill.assertions.length === 1 ? 'y' : 'ies'} true`
+    : '';
+  return `${base}; restore drill into '${r.drill.database}' in ${r.drill.seconds.toFixed(1)} s (${amcheckText(r.drill.amcheck)}${asserted}).`;
 }

@@ -3,6 +3,8 @@ import type { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as core from '@actions/core';
 import { ActionError } from '../errors.js';
+import { ROWS_MARK, userLines } from '../postgres/post-restore.js';
+import type { RestoreSelection } from '../postgres/pg-restore.js';
 import { GUARD_AFTER, GUARD_BEFORE, guardFailure } from '../postgres/overwrite-guard.js';
 import { buildToSqlArgs, startPgRestore, startPsql } from '../postgres/pg-restore.js';
 import type { RunningProcess } from '../postgres/process.js';
@@ -33,8 +35,7 @@ export async function sqlRestore(job: RestoreJob, archive: string): Promise<Rest
   const { signal } = controller;
   const { psql, failure } = startSession(job, signal);
   const prelude = `${restrictLine(newRestrictKey())}BEGIN;\n${job.selection.clean ? GUARD_BEFORE : ''}${job.selection.preludeSql ?? ''}`;
-  const reset = job.selection.privilegeReset ?? '';
-  const epilogue = `${reset}${job.selection.clean ? GUARD_AFTER : ''}COMMIT;\n`;
+  const epilogue = epilogueOf(job.selection);
   const filter = filterFor(job, prelude.split('\n').length - 1);
   const { stages, reader } = sqlSource(job, archive, signal);
   const parts = [{ priority: 0, promise: psql.exited }];
@@ -44,7 +45,7 @@ export async function sqlRestore(job: RestoreJob, archive: string): Promise<Rest
     const meter = new ProgressMeter({ label: 'Restoring', verb: 'of SQL applied', log: core.info });
     await pipeline([...stages, meterStage(meter), filter, psql.stdin], { signal, end: false });
     await reader;
-    await endWith(psql.stdin, epilogue);
+    await endWith(psql.stdin, epilogue.text);
   };
   parts.push({ priority: 2, promise: applied() });
   try {
@@ -52,7 +53,8 @@ export async function sqlRestore(job: RestoreJob, archive: string): Promise<Rest
   } catch (error) {
     const failed = failure();
     if (!failed) throw error;
-    throw explainFailure(job, failed, filter.objectAt(failed.line), error);
+    const own = ownFailure(job.selection, failed, filter.lines, error);
+    throw own ?? explainFailure(job, failed, filter.objectAt(failed.line), error);
   }
   const plain = job.format === 'plain';
   return { settings: [...filter.dropped], skipped: plain ? { ...filter.counts } : undefined };
@@ -78,6 +80,40 @@ function startSession(
     },
   });
   return { psql, failure: () => failed };
+}
+
+/**
+ * What runs after the archive, before COMMIT: the row check (counts taken with the data in), the
+ * privilege reset, the overwrite guard's check, then the user's post-restore-sql, last.
+ */
+function epilogueOf(s: RestoreSelection): { text: string; userStart: number } {
+  const ours = `${s.rowCheck ?? ''}${s.privilegeReset ?? ''}${s.clean ? GUARD_AFTER : ''}`;
+  return {
+    text: `${ours}${s.postRestoreSql ?? ''}COMMIT;\n`,
+    userStart: ours.split('\n').length,
+  };
+}
+
+/** A failure of the epilogue's own SQL: the row check or post-restore-sql; undefined otherwise. */
+function ownFailure(
+  s: RestoreSelection,
+  failed: { line: number; message: string },
+  archiveLines: number,
+  cause: unknown,
+): ActionError | undefined {
+  const message = failed.message.replace(/\s+/g, ' ');
+  if (message.includes(`${ROWS_MARK}: `))
+    return new ActionError(
+      `Row counts differ from the manifest (counted before post-restore-sql, in the restore's transaction): ${message.replace(/^ERROR: +\S+ /, '')}.`,
+      { cause },
+    );
+  let line = failed.line - archiveLines - epilogueOf(s).userStart + 1;
+  if (!s.postRestoreSql || line < 1) return undefined;
+  line = Math.min(line, userLines(s.postRestoreSql));
+  return new ActionError(
+    `post-restore-sql failed at the statement ending on its line ${line}: ${message}.`,
+    { cause },
+  );
 }
 
 /** The filter of a restore's SQL; `lineOffset`: the lines psql read before it. */

@@ -31,7 +31,8 @@ export async function runRestore(job: RestoreJob): Promise<RestoreOutcome> {
       ? await unpack(job.archivePath, job.workspace, job.env)
       : job.archivePath;
   const skipped = job.format === 'plain' ? undefined : await countSkipped(job, archive);
-  if (job.jobs && job.format !== 'plain' && job.format !== 'tar') {
+  // post-restore-sql must run inside the restore's one transaction: never in parallel.
+  if (job.jobs && !job.selection.postRestoreSql && job.format !== 'plain' && job.format !== 'tar') {
     core.info(`pg_restore --jobs=${job.jobs} into the database this run created.`);
     return { settings: await parallelRestore(job, archive, job.jobs), skipped };
   }
@@ -48,7 +49,9 @@ export async function runRestore(job: RestoreJob): Promise<RestoreOutcome> {
 /**
  * Straight into the server: a custom or tar archive (read from stdin, so a killed action ends the
  * input and the transaction rolls back), no overwrite rewrite, and a server at least as new as
- * pg_restore (every SET it writes is known).
+ * pg_restore (every SET it writes is known). SQL of our own before COMMIT (the in-transaction row
+ * check and post-restore-sql) takes the SQL path: pg_restore --single-transaction commits itself,
+ * and the SQL path already feeds psql an epilogue before its COMMIT.
  */
 function directPossible(job: RestoreJob): boolean {
   return (
@@ -56,6 +59,8 @@ function directPossible(job: RestoreJob): boolean {
     !job.selection.clean &&
     !job.selection.privilegeReset &&
     !job.selection.preludeSql &&
+    !job.selection.rowCheck &&
+    !job.selection.postRestoreSql &&
     job.versions.server.major >= job.client.major
   );
 }

@@ -72,6 +72,11 @@ export class SqlFilter extends Transform {
     this.outLines = lineOffset;
   }
 
+  /** Lines passed on so far, `lineOffset` included. */
+  get lines(): number {
+    return this.outLines;
+  }
+
   /** The object whose statements the given output line belongs to, as `TYPE schema.name`. */
   objectAt(line: number): string | undefined {
     let found: string | undefined;

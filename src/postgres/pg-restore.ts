@@ -39,6 +39,10 @@ export interface RestoreSelection {
   privilegeReset?: string;
   /** SQL run first in the restore's transaction (after the overwrite guard's record). */
   preludeSql?: string;
+  /** SQL that checks the row counts inside the transaction (run before post-restore-sql). */
+  rowCheck?: string;
+  /** The user's post-restore-sql, checked plain SQL: the last thing before COMMIT. */
+  postRestoreSql?: string;
 }
 
 /** pg_restore's selection and safety options; pure. Qualified tables add their schema. */

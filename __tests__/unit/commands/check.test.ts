@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import type { Manifest } from '../../../src/catalog/manifest.js';
+import { verifiedName } from '../../../src/catalog/naming.js';
 import { ActionError } from '../../../src/errors.js';
 import { MemoryStore } from '../../helpers/memory-store.js';
 
@@ -16,7 +17,7 @@ jest.unstable_mockModule('../../../src/storage/create-store.js', () => ({
   createStore,
 }));
 // Imported after the mock: the kit's runCheck must open the in-memory store.
-const { checkWith, manifestOf, storedManifest } = await import('../../helpers/check-run.js');
+const { checkWith, manifestOf, NOW, storedManifest } = await import('../../helpers/check-run.js');
 
 let summaryFile = '';
 
@@ -45,6 +46,48 @@ const inputs = (extra: Record<string, string> = {}) => ({
   ...extra,
 });
 
+describe('check on the last proof', () => {
+  const recordOf = (m: Manifest, hoursAgo: number) =>
+    JSON.stringify({ id: m.id, verifiedAt: new Date(NOW.getTime() - hoursAgo * 3_600_000) });
+
+  it('reports the newest record of any backup of the label as verified-at', async () => {
+    const older = manifestOf('app', 50, 1000);
+    const newest = manifestOf('app', 1, 1000);
+    hold(older, newest);
+    store.put(verifiedName(older.id), recordOf(older, 30));
+    store.put(verifiedName(newest.id), recordOf(newest, 40));
+    const run = await checkWith(inputs({ 'max-unverified-age': '2d' }));
+    expect(run.error).toBeUndefined();
+    expect(run.outputs['verified-at']).toBe(new Date(NOW.getTime() - 30 * 3_600_000).toISOString());
+    expect(await readFile(summaryFile, 'utf8')).toContain('max-unverified-age 2d');
+  });
+
+  it('fails without a record newer than max-unverified-age, and without any record', async () => {
+    const newest = manifestOf('app', 1, 1000);
+    hold(newest);
+    store.put(verifiedName(newest.id), recordOf(newest, 9 * 24));
+    const stale = await checkWith(inputs({ 'max-unverified-age': '8d' }));
+    expect(stale.error?.message).toMatch(
+      /newest verification record of 'app' is from .*older than max-unverified-age 8d/,
+    );
+    expect(stale.outputs.healthy).toBe('false');
+    await store.remove(verifiedName(newest.id));
+    const none = await checkWith(inputs({ 'max-unverified-age': '8d' }));
+    expect(none.error?.message).toMatch(/No backup of 'app' has a verification record/);
+    expect(none.outputs['verified-at']).toBe('');
+  });
+
+  it('does not count a record of another label, nor a record without its manifest', async () => {
+    const app = manifestOf('app', 1, 1000);
+    const shop = manifestOf('shop', 1, 1000);
+    hold(app, shop);
+    store.put(verifiedName(shop.id), recordOf(shop, 1));
+    store.put(verifiedName(manifestOf('app', 5, 1).id), recordOf(app, 1));
+    const run = await checkWith(inputs({ label: 'app', 'max-unverified-age': '8d' }));
+    expect(run.error?.message).toMatch(/No backup of 'app' has a verification record/);
+  });
+});
+
 describe('check story', () => {
   it('reports a fresh backup of the only label as healthy', async () => {
     const previous = manifestOf('app', 25, 1000);
@@ -57,6 +100,7 @@ describe('check story', () => {
       age: '3600',
       size: '1100',
       healthy: 'true',
+      'verified-at': '',
     });
     expect(run.report?.previous?.id).toBe(previous.id);
     expect(store.events).toEqual([]);

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, beforeEach, describe, expect, it, jest } from '@jest/globals';
 import { serializeManifest } from '../../../src/catalog/manifest.js';
+import { verifiedName } from '../../../src/catalog/naming.js';
 import type { RunContext } from '../../../src/commands/context.js';
 import {
   filesOf,
@@ -86,7 +87,11 @@ describe('prune story', () => {
     expect(report.kept.every((k) => k.rules.includes('last'))).toBe(true);
     expect(store.events).toEqual([
       ...expired.map((b) => ({ op: 'remove', name: b.manifestFile })),
-      ...expired.map((b) => ({ op: 'remove', name: b.dataFile })),
+      ...expired.flatMap((b) => [
+        { op: 'remove', name: b.dataFile },
+        // The verification record goes with its backup (a missing one is no error).
+        { op: 'remove', name: verifiedName(b.manifest.id) },
+      ]),
     ]);
     expect(store.names()).toEqual(filesOf(backups.slice(0, 7)).sort());
     const out = await outputs();
@@ -104,7 +109,22 @@ describe('prune story', () => {
       { op: 'remove', name: withGlobals.manifestFile },
       { op: 'remove', name: withGlobals.dataFile },
       { op: 'remove', name: withGlobals.globals?.file },
+      { op: 'remove', name: verifiedName(withGlobals.manifest.id) },
     ]);
+  });
+
+  it('deletes the verification record with its backup and keeps the kept ones', async () => {
+    const backups = daily();
+    await seed(store, backups);
+    for (const b of backups) await store.writeSmall(verifiedName(b.manifest.id), '{}');
+    await runPrune(settings({ 'keep-last': '2' }), await context());
+    const records = store.names().filter((n) => n.endsWith('.verified.json'));
+    expect(records).toEqual(
+      backups
+        .slice(0, 2)
+        .map((b) => verifiedName(b.manifest.id))
+        .sort(),
+    );
   });
 
   it('in a dry run reports the same and deletes nothing', async () => {
