@@ -237,3 +237,34 @@ line" VALUES (99, 'a\\b')`,
     expect(again.comparison.mismatches).toEqual([]);
   });
 });
+
+describe('tables: naming a partitioned table', () => {
+  it('restores its partitions and their rows with it, not an empty shell', async () => {
+    await pg15.psql('CREATE DATABASE parts');
+    await pg15.psql(
+      `CREATE TABLE events (id int, at date NOT NULL, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+       CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+       CREATE TABLE events_2026 PARTITION OF events FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
+       INSERT INTO events SELECT g, DATE '2025-06-01' + g FROM generate_series(1, 400) g;
+       CREATE TABLE other (x int)`,
+      'parts',
+    );
+    const dir = await mkdtemp(join(tmpdir(), 'plan-parts-'));
+    await backupWith({ 'database-url': pg15.url('parts'), storage: dir });
+    const report = await restoreWith({
+      'target-database-url': pg15.url('parts_copy'),
+      storage: dir,
+      tables: 'public.events',
+    });
+    expect(report.comparison.rows.map((r) => [r.table, r.restored])).toEqual([
+      ['public.events_2025', 213],
+      ['public.events_2026', 187],
+    ]);
+    expect(report.comparison.mismatches).toEqual([]);
+    const tables = await pg15.psql(
+      `SELECT string_agg(relname, ',' ORDER BY relname) FROM pg_class WHERE relkind IN ('r', 'p') AND relnamespace = 'public'::regnamespace`,
+      'parts_copy',
+    );
+    expect(tables.trim()).toBe('events,events_2025,events_2026');
+  });
+});
