@@ -125,6 +125,18 @@ export interface BackupSettings {
   globals: boolean;
   /** Several databases of the server, each its own backup; undefined = the database of the URL. */
   databases?: DatabaseSelection;
+  /** What a comparison with the previous backup flags, and what a flag does (`anomaly` inputs). */
+  anomaly: AnomalyPolicy;
+}
+
+/**
+ * `anomaly`: `warn` flags and holds retention, `fail` also fails the step after storing, `accept`
+ * records the flags but ends any hold (the change was intended), `off` compares nothing.
+ */
+export interface AnomalyPolicy {
+  mode: 'warn' | 'fail' | 'accept' | 'off';
+  /** `anomaly-row-drop`: total rows falling by more than this percentage is flagged. */
+  rowDrop: number;
 }
 
 /** The `databases` and `exclude-databases` inputs: every connectable database, or a list. */

@@ -25,7 +25,6 @@ function keysOf(block: 'inputs' | 'outputs'): string[] {
 }
 
 const PENDING = new Set([
-  'anomaly-row-drop',
   's3-object-lock-mode',
   's3-object-lock-days',
   'post-restore-sql',

@@ -108,6 +108,8 @@ describe('retention after a backup', () => {
       storage: dir,
       'keep-last': '1',
       'exclude-tables': 'public.t',
+      // Without t this run has no row: compared, it would be flagged and hold retention.
+      anomaly: 'off',
     });
     await holder;
     const slow = await nightly;

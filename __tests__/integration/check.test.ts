@@ -126,6 +126,7 @@ describe.each([
       age: String(2 * 3600),
       size: '5000',
       healthy: 'true',
+      hold: '',
     });
   });
 

@@ -37,6 +37,8 @@ const SPEC_FIELDS = [
   'location',
   'healthy',
   'error',
+  'anomalies',
+  'hold',
 ];
 let cluster: PgCluster;
 const receiver = useReceivers();

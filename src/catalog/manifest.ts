@@ -1,6 +1,7 @@
 import { ActionError } from '../errors.js';
 import type { TableRows } from '../pipeline/row-count.js';
 import type { SchemaFingerprint } from '../pipeline/schema-hash.js';
+import type { Anomaly, Hold } from './anomalies.js';
 import { belongsTo, ID_PATTERN, isGlobalsOf } from './naming.js';
 
 /** The manifest written last, next to the data object (`manifestVersion` 1). */
@@ -24,6 +25,10 @@ export interface Manifest {
   labels: Record<string, string>;
   /** Roles and tablespaces (pg_dumpall --globals-only), when the backup has them. */
   globals?: GlobalsObject;
+  /** What the comparison with the previous backup flagged; absent when nothing was compared. */
+  anomalies?: Anomaly[];
+  /** The retention hold this backup carries: while the newest backup has one, nothing expires. */
+  hold?: Hold;
 }
 
 /** The globals object of a backup; `rolePasswords` false when they were left out (no pg_authid). */
@@ -112,6 +117,19 @@ const CHECKS: Check[] = [
   [
     'globals is not {key, size, sha256, rolePasswords}, or its key is not a globals file of this backup',
     (m) => m.globals === undefined || isGlobals(m.globals, String(m.id)),
+  ],
+  [
+    'anomalies is not a list of {kind, detail}',
+    (m) =>
+      m.anomalies === undefined ||
+      (Array.isArray(m.anomalies) &&
+        m.anomalies.every((a) => isText(field(a, 'kind')) && isText(field(a, 'detail')))),
+  ],
+  [
+    'hold is not {since: a backup id, reason}',
+    (m) =>
+      m.hold === undefined ||
+      (ID_PATTERN.test(String(field(m.hold, 'since'))) && isText(field(m.hold, 'reason'))),
   ],
 ];
 

@@ -14,6 +14,7 @@ import type { ServerInfo } from '../postgres/server.js';
 import type { BackupSettings } from '../settings.js';
 import type { Committed, Store } from '../storage/store.js';
 import { dumpGlobals, type GlobalsDumped } from './backup-globals.js';
+import { judgeBackup } from './backup-anomalies.js';
 import { buildManifest } from './backup-manifest.js';
 import { previousBackup } from './changes.js';
 import { claimId, whileClaimed, type ClaimedId } from './claim.js';
@@ -48,7 +49,7 @@ export async function backupDatabase(run: DatabaseRun, ctx: RunContext): Promise
   ]);
   const fileName = dataObjectName(id, plan.extension);
   const { workspace, signal } = ctx;
-  const job = { ...run, plan, id, fileName, workspace, signal };
+  const job = { ...run, plan, id, fileName, workspace, signal, previous };
   const { dumped, manifest, manifests } = await whileClaimed(release, () =>
     dumpAndRecord(job, ctx.now),
   );
@@ -101,6 +102,8 @@ interface DumpJob extends DatabaseRun {
   id: string;
   fileName: string;
   workspace: string;
+  /** The previous backup of the label at the first location: what this one is judged against. */
+  previous?: Manifest;
 }
 
 /** What the dump produced: the stream's result, pg_dump's recorded args, the committed objects. */
@@ -163,7 +166,8 @@ async function dumpAndRecord(
       )
     : undefined;
   const parts = { ...job, ...dumped, started: job.started, finished: now() };
-  const manifest = buildManifest({ ...parts, globals: globals?.object });
+  const built = buildManifest({ ...parts, globals: globals?.object });
+  const manifest = judgeBackup(built, job.previous, job.settings.anomaly);
   const manifests = await core.group('Write the manifest', async () => {
     const written = await writeManifests(job.stores, manifest, job.fileName).catch(
       removingAfter(job.stores, globalsKeys(globals)),

@@ -32,9 +32,13 @@ export async function runPrune(settings: PruneSettings, ctx: RunContext): Promis
   const { policy, dryRun } = settings;
   const job = { label, policy, dryRun, now, journal: ctx.journal, signal: ctx.signal };
   const outcome = await selectAndDelete(store, job);
-  const orphans = await core.group('Look for objects without a manifest', () =>
-    sweepOrphans(store, { label, now, dryRun }),
-  );
+  const { hold } = outcome.selection;
+  // While a hold lasts prune deletes nothing at all, not even objects without a manifest.
+  const orphans = hold
+    ? undefined
+    : await core.group('Look for objects without a manifest', () =>
+        sweepOrphans(store, { label, now, dryRun }),
+      );
   const kept = outcome.selection.kept.map(({ backup, rules }) => ({
     id: backup.id,
     createdAt: backup.createdAt,
@@ -42,7 +46,15 @@ export async function runPrune(settings: PruneSettings, ctx: RunContext): Promis
   }));
   const { deleted: pruned, unreadable } = outcome;
   const where = { label, location: store.description };
-  return report({ ...base, ...where, kept, pruned, unreadable, orphans });
+  return report({
+    ...base,
+    ...where,
+    kept,
+    pruned,
+    unreadable,
+    orphans,
+    ...(hold ? { hold } : {}),
+  });
 }
 
 function selectAndDelete(store: Store, job: RetentionJob): Promise<RetentionOutcome> {

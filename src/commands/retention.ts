@@ -2,6 +2,7 @@
 // manifests are read, the policy selects, the expired backups are deleted oldest first.
 import * as core from '@actions/core';
 import { listBackups, readManifestOf, type ListedBackup } from '../catalog/backups.js';
+import { describeHold } from '../catalog/anomalies.js';
 import { futureWarning, isAfterSkew } from '../catalog/future.js';
 import type { Manifest } from '../catalog/manifest.js';
 import { manifestName } from '../catalog/naming.js';
@@ -46,6 +47,10 @@ export async function applyPolicy(store: Store, job: RetentionJob): Promise<Rete
   for (const { backup, rules } of selection.kept)
     if (rules.includes('future'))
       core.warning(futureWarning(backup, job.now, 'Retention kept it and did not count it.'));
+  if (selection.hold)
+    core.warning(
+      `Retention deleted nothing at ${store.description}: the newest backup of '${job.label}' carries a hold. ${describeHold(selection.hold)}`,
+    );
   const expired = [...selection.expired].reverse();
   if (job.dryRun) for (const m of expired) core.info(`Would delete ${m.id} (${m.createdAt}).`);
   const deletion = { journal: job.journal, storage: job.storage ?? 0, signal: job.signal };

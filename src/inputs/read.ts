@@ -61,6 +61,8 @@ export const INPUTS = {
   databases: 'databases',
   excludeDatabases: 'exclude-databases',
   restoreGlobals: 'restore-globals',
+  anomaly: 'anomaly',
+  anomalyRowDrop: 'anomaly-row-drop',
 } as const;
 
 /** Reads one input's trimmed value, falling back to action.yml's default ('' when neither). */

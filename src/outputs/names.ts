@@ -20,4 +20,6 @@ export const OUTPUTS = {
   kept: 'kept',
   age: 'age',
   healthy: 'healthy',
+  anomalies: 'anomalies',
+  hold: 'hold',
 } as const;

@@ -1,4 +1,5 @@
 import * as core from '@actions/core';
+import { describeHold, type Hold } from '../catalog/anomalies.js';
 import type { RetentionRule } from '../catalog/retention.js';
 import { OUTPUTS } from './names.js';
 import { escapeHtml, flushSummary } from './summary.js';
@@ -30,12 +31,15 @@ export interface PruneReport {
   orphans?: { deleted: string[]; left: string[] };
   /** Set when retention does not apply at the location (artifact storage): why. */
   notApplied?: string;
+  /** The retention hold of the label (the newest backup carries it): nothing was deleted. */
+  hold?: Hold;
 }
 
 /** Sets the prune outputs. */
 export function setPruneOutputs(r: PruneReport): void {
   core.setOutput(OUTPUTS.pruned, JSON.stringify(r.pruned));
   core.setOutput(OUTPUTS.kept, JSON.stringify(r.kept.map((k) => k.id)));
+  core.setOutput(OUTPUTS.hold, r.hold?.since ?? '');
 }
 
 /** A rule as the user wrote it, e.g. `keep-daily`. */
@@ -47,13 +51,15 @@ const SPECIAL_RULES: Partial<Record<RetentionRule, string>> = {
   newest: 'newest (always kept)',
   own: "this run's backup (always kept)",
   future: 'dated in the future (suspect: kept, see the warning)',
+  hold: 'retention hold (an anomaly: kept, see the warning)',
 };
 
 /** The one line that states the result. */
 export function pruneResultLine(r: PruneReport): string {
   if (r.notApplied) return r.notApplied;
   const verb = r.dryRun ? 'would delete' : 'deleted';
-  return `Prune of '${r.label}' at ${r.location} (${r.policy}${r.dryRun ? ', dry run' : ''}): kept ${r.kept.length}, ${verb} ${r.pruned.length}.`;
+  const held = r.hold ? ` (retention on hold since ${r.hold.since})` : '';
+  return `Prune of '${r.label}' at ${r.location} (${r.policy}${r.dryRun ? ', dry run' : ''}): kept ${r.kept.length}, ${verb} ${r.pruned.length}${held}.`;
 }
 
 /** Rows for the objects found without a manifest, when there were any. */
@@ -86,6 +92,7 @@ export async function writePruneSummary(r: PruneReport): Promise<void> {
     ...(r.unreadable.length ? [['Left alone (unreadable)', r.unreadable.join('<br>')]] : []),
     ...orphanRows(r),
     ...(r.notApplied ? [['Note', escapeHtml(r.notApplied)]] : []),
+    ...(r.hold ? [['Retention hold', escapeHtml(describeHold(r.hold))]] : []),
   ]);
   if (r.kept.length) {
     core.summary.addTable([

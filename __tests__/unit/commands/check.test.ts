@@ -57,6 +57,7 @@ describe('check story', () => {
       age: '3600',
       size: '1100',
       healthy: 'true',
+      hold: '',
     });
     expect(run.report?.previous?.id).toBe(previous.id);
     expect(store.events).toEqual([]);
