@@ -141,6 +141,11 @@ describe('a database wiped on night 3 of 14, keep-daily 7', () => {
     // Retention applies again: keep-daily 7 keeps the newest of each of the last 7 days.
     // Night 13 shares its day with the accepted backup; nights 0-6 are older than the 7 days.
     expect(accepted.report?.pruned).toEqual([...ids.slice(0, 7), ids[13]]);
+    // Each pruned backup went whole: data object, manifest and recovery document.
+    const left = await readdir(dir);
+    for (const id of accepted.report?.pruned ?? [])
+      expect(left.filter((f) => f.startsWith(`${id}.`))).toEqual([]);
+    expect(left).toContain(`${ids[12]}.recovery.md`);
     const fine = await checkWith({ storage: dir, label: 'shop', 'max-age': '26h' });
     expect(fine.error).toBeUndefined();
     expect(fine.outputs).toMatchObject({ healthy: 'true', hold: '' });
@@ -207,6 +212,18 @@ describe('anomaly inputs on one night', () => {
     const off = await backupAt({ ...inputs, anomaly: 'off' }, night(2));
     expect(off.report?.manifest.anomalies).toBeUndefined();
     expect(off.report?.manifest.hold?.since).toBe(held.report?.manifest.id);
+  }, 120_000);
+
+  it('applies no retention after a backup whose previous manifest cannot be read', async () => {
+    const dir = await fresh('damaged');
+    const inputs = { 'database-url': cluster.url('damaged'), storage: dir };
+    const first = await backupAt(inputs, night(0));
+    const second = await backupAt(inputs, night(1));
+    const file = join(dir, `${second.report?.manifest.id}.manifest.json`);
+    await writeFile(file, '{"damaged": ');
+    const third = await backupAt({ ...inputs, 'keep-last': '1' }, night(2));
+    expect(third.report?.pruned).toEqual([]);
+    expect(await manifestsIn(dir)).toContain(`${first.report?.manifest.id}.manifest.json`);
   }, 120_000);
 
   it('with several databases only the wiped one is held; the other is pruned as usual', async () => {

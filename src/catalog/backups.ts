@@ -178,11 +178,12 @@ export async function readManifest(store: Store, manifestFile: string): Promise<
 }
 
 /**
- * The objects of a backup besides its manifest: its data object and its globals object when it
- * records one. Only names of this backup's own files inside the location are ever returned.
+ * The objects of a backup besides its manifest: its data object, its globals object and recovery
+ * document when it records them. Only names of this backup's own files inside the location are ever
+ * returned.
  */
 export function objectsOf(manifest: Manifest): string[] {
-  return [manifest.object.key, manifest.globals?.key].filter(
+  return [manifest.object.key, manifest.globals?.key, manifest.recovery?.key].filter(
     (key): key is string => key !== undefined && isObjectOf(key, manifest.id),
   );
 }

@@ -2,7 +2,7 @@ import { ActionError } from '../errors.js';
 import type { TableRows } from '../pipeline/row-count.js';
 import type { SchemaFingerprint } from '../pipeline/schema-hash.js';
 import type { Anomaly, Hold } from './anomalies.js';
-import { belongsTo, ID_PATTERN, isGlobalsOf } from './naming.js';
+import { belongsTo, ID_PATTERN, isGlobalsOf, recoveryName } from './naming.js';
 
 /** The manifest written last, next to the data object (`manifestVersion` 1). */
 export interface Manifest {
@@ -27,8 +27,17 @@ export interface Manifest {
   globals?: GlobalsObject;
   /** What the comparison with the previous backup flagged; absent when nothing was compared. */
   anomalies?: Anomaly[];
+  /** The recovery document beside the backup (absent in older manifests). */
+  recovery?: StoredObject;
   /** The retention hold this backup carries: while the newest backup has one, nothing expires. */
   hold?: Hold;
+}
+
+/** A small object of a backup as stored: its name, bytes and SHA-256. */
+export interface StoredObject {
+  key: string;
+  size: number;
+  sha256: string;
 }
 
 /** The globals object of a backup; `rolePasswords` false when they were left out (no pg_authid). */
@@ -117,6 +126,14 @@ const CHECKS: Check[] = [
   [
     'globals is not {key, size, sha256, rolePasswords}, or its key is not a globals file of this backup',
     (m) => m.globals === undefined || isGlobals(m.globals, String(m.id)),
+  ],
+  [
+    "recovery is not {key, size, sha256} of this backup's recovery document",
+    (m) =>
+      m.recovery === undefined ||
+      (field(m.recovery, 'key') === recoveryName(String(m.id)) &&
+        isCount(field(m.recovery, 'size')) &&
+        /^[0-9a-f]{64}$/.test(String(field(m.recovery, 'sha256')))),
   ],
   [
     'anomalies is not a list of {kind, detail}',

@@ -6,6 +6,7 @@ const STAMP = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 const MANIFEST_SUFFIX = '.manifest.json';
 const CLAIM_SUFFIX = '.claim';
 const GLOBALS_INFIX = '.globals.sql';
+const RECOVERY_SUFFIX = '.recovery.md';
 const ID_PARTS = /^(.+)-(\d{8}T\d{6}Z)(?:-(\d+))?$/;
 /** A backup's file other than its manifest: data object, globals, recovery document, verification. */
 const BACKUP_FILE =
@@ -79,6 +80,11 @@ export function isGlobalsOf(fileName: string, id: string): boolean {
   return /^\.globals\.sql(\.gz|\.zst)?(\.age)?$/.test(
     fileName.startsWith(id) ? fileName.slice(id.length) : '',
   );
+}
+
+/** The recovery document's file name: `<id>.recovery.md`. */
+export function recoveryName(id: string): string {
+  return `${id}${RECOVERY_SUFFIX}`;
 }
 
 /** The manifest's file name. */
