@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { shellQuote } from '../../src/catalog/recovery-steps.js';
 import { backupWith } from '../helpers/backup-run.js';
 import { loadSample, schemaDump, tableRowCounts } from '../helpers/db-compare.js';
-import { startCluster, type PgCluster } from '../helpers/pg-cluster.js';
+import { clientBinDirFor, startCluster, type PgCluster } from '../helpers/pg-cluster.js';
 import {
   awsBinary,
   awsCli,
@@ -61,7 +61,7 @@ async function follow(page: string, fill: Record<string, string>) {
     script = script.split(placeholder).join(value);
   const cwd = await mkdtemp(join(tmpdir(), 'recovery-run-'));
   const env = {
-    PATH: `/usr/lib/postgresql/15/bin:${dirname(awsBinary())}:${process.env.PATH ?? ''}`,
+    PATH: `${clientBinDirFor(15)}:${dirname(awsBinary())}:${process.env.PATH ?? ''}`,
     HOME: process.env.HOME,
     ...S3_CREDENTIALS,
     AWS_DEFAULT_REGION: 'us-east-1',
