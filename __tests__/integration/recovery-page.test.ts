@@ -13,7 +13,12 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { shellQuote } from '../../src/catalog/recovery-steps.js';
 import { backupWith } from '../helpers/backup-run.js';
 import { loadSample, schemaDump, tableRowCounts } from '../helpers/db-compare.js';
-import { clientBinDirFor, startCluster, type PgCluster } from '../helpers/pg-cluster.js';
+import {
+  clientBinDir,
+  clientBinDirFor,
+  startCluster,
+  type PgCluster,
+} from '../helpers/pg-cluster.js';
 import {
   awsBinary,
   awsCli,
@@ -61,7 +66,7 @@ async function follow(page: string, fill: Record<string, string>) {
     script = script.split(placeholder).join(value);
   const cwd = await mkdtemp(join(tmpdir(), 'recovery-run-'));
   const env = {
-    PATH: `${clientBinDirFor(15)}:${dirname(awsBinary())}:${process.env.PATH ?? ''}`,
+    PATH: `${clientBinDir(15) ?? clientBinDirFor(15)}:${dirname(awsBinary())}:${process.env.PATH ?? ''}`,
     HOME: process.env.HOME,
     ...S3_CREDENTIALS,
     AWS_DEFAULT_REGION: 'us-east-1',

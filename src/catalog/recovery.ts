@@ -68,7 +68,7 @@ function needs(f: RecoveryFacts): string[] {
         ? names.map((n) => `\`${n}\``).join(', ')
         : none;
   return [
-    `A PostgreSQL server of major ${m.server.version.split('.')[0]} or newer, and pg_restore and psql of version ${major} or newer (the pg_dump that wrote it was ${m.client.pgDumpVersion}).`,
+    `A PostgreSQL server of major ${m.server.version.split('.')[0]} or newer, and the pg_restore and psql of that server's own major, at least ${major} (the pg_dump that wrote it was ${m.client.pgDumpVersion}; pg_restore 17 and newer sends SET transaction_timeout, which servers before 17 reject).`,
     `Extensions the archive creates (installed on that server): ${list(f.needs?.extensions, 'none')}.`,
     `Roles its ownership and grants name (create them first, or restore with --no-owner --no-privileges): ${list(f.needs?.roles, 'none')}.`,
     ...(m.encryption.scheme === 'age'
