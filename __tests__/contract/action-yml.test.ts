@@ -25,8 +25,6 @@ function keysOf(block: 'inputs' | 'outputs'): string[] {
 }
 
 const PENDING = new Set([
-  's3-object-lock-mode',
-  's3-object-lock-days',
   'post-restore-sql',
   'assert-sql',
   'max-unverified-age',

@@ -2,6 +2,7 @@ import { ActionError } from '../errors.js';
 import type { TableRows } from '../pipeline/row-count.js';
 import type { SchemaFingerprint } from '../pipeline/schema-hash.js';
 import type { Anomaly, Hold } from './anomalies.js';
+import type { BackupLock } from './lock.js';
 import { belongsTo, ID_PATTERN, isGlobalsOf, recoveryName } from './naming.js';
 
 /** The manifest written last, next to the data object (`manifestVersion` 1). */
@@ -29,6 +30,8 @@ export interface Manifest {
   anomalies?: Anomaly[];
   /** The recovery document beside the backup (absent in older manifests). */
   recovery?: StoredObject;
+  /** The S3 Object Lock every object of the backup was written with. */
+  lock?: BackupLock;
   /** The retention hold this backup carries: while the newest backup has one, nothing expires. */
   hold?: Hold;
 }
@@ -134,6 +137,13 @@ const CHECKS: Check[] = [
       (field(m.recovery, 'key') === recoveryName(String(m.id)) &&
         isCount(field(m.recovery, 'size')) &&
         /^[0-9a-f]{64}$/.test(String(field(m.recovery, 'sha256')))),
+  ],
+  [
+    'lock is not {mode: GOVERNANCE | COMPLIANCE, retainUntil: a time}',
+    (m) =>
+      m.lock === undefined ||
+      (['GOVERNANCE', 'COMPLIANCE'].includes(String(field(m.lock, 'mode'))) &&
+        isTime(field(m.lock, 'retainUntil'))),
   ],
   [
     'anomalies is not a list of {kind, detail}',

@@ -30,7 +30,8 @@ export async function runPrune(settings: PruneSettings, ctx: RunContext): Promis
   const label = await core.group('Find the label', () => findLabel(store, settings.label));
   const now = ctx.now();
   const { policy, dryRun } = settings;
-  const job = { label, policy, dryRun, now, journal: ctx.journal, signal: ctx.signal };
+  const locks = settings.storage.kind === 's3';
+  const job = { label, policy, dryRun, now, journal: ctx.journal, signal: ctx.signal, locks };
   const outcome = await selectAndDelete(store, job);
   const { hold } = outcome.selection;
   // While a hold lasts prune deletes nothing at all, not even objects without a manifest.
@@ -44,7 +45,7 @@ export async function runPrune(settings: PruneSettings, ctx: RunContext): Promis
     createdAt: backup.createdAt,
     rules,
   }));
-  const { deleted: pruned, unreadable } = outcome;
+  const { deleted: pruned, unreadable, locked } = outcome;
   const where = { label, location: store.description };
   return report({
     ...base,
@@ -52,6 +53,7 @@ export async function runPrune(settings: PruneSettings, ctx: RunContext): Promis
     kept,
     pruned,
     unreadable,
+    locked,
     orphans,
     ...(hold ? { hold } : {}),
   });
@@ -77,7 +79,7 @@ function notApplied(
   const note = artifactRetentionNote(settings.storage);
   core.warning(note);
   const location = `artifact://${settings.storage.kind === 'artifact' ? settings.storage.name : ''}`;
-  const empty = { label: '', location, kept: [], pruned: [], unreadable: [] };
+  const empty = { label: '', location, kept: [], pruned: [], unreadable: [], locked: [] };
   return report({ ...base, ...empty, notApplied: note });
 }
 

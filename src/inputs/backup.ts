@@ -12,6 +12,7 @@ import { readEncryptionKeys } from './encryption.js';
 import { checkExtraArgs, splitArgs } from './extra-args.js';
 import { INPUTS, oneOf, parseBool, parseList, type Mask, type Read } from './read.js';
 import { readRetentionPolicy } from './retention.js';
+import { readObjectLock } from './object-lock.js';
 import { readStoreOptions } from './storage.js';
 
 const FORMATS: readonly DumpFormat[] = ['custom', 'plain', 'directory', 'tar'];
@@ -50,7 +51,7 @@ export function readBackupSettings(read: Read, mask: Mask, cwd: string): BackupS
   };
   if (settings.schemaOnly && settings.dataOnly)
     throw new InputError(INPUTS.dataOnly, 'schema-only and data-only cannot both be true.');
-  Object.assign(settings, readStoreOptions(read, mask, settings.storage));
+  Object.assign(settings, readBackupStoreOptions(read, mask, settings.storage));
   settings.extraArgs = checkExtraArgs(
     INPUTS.extraArgs,
     splitArgs(INPUTS.extraArgs, read(INPUTS.extraArgs)),
@@ -67,6 +68,17 @@ function readFilters(read: Read): BackupSettings['filters'] {
     excludeTables: parseList(read(INPUTS.excludeTables)),
     excludeTableData: parseList(read(INPUTS.excludeTableData)),
   };
+}
+
+/** The storage options of a backup: the common ones plus S3 Object Lock. */
+function readBackupStoreOptions(
+  read: Read,
+  mask: Mask,
+  storage: BackupSettings['storage'],
+): Pick<BackupSettings, 's3' | 'artifact'> {
+  const options = readStoreOptions(read, mask, storage);
+  const objectLock = readObjectLock(read, storage);
+  return objectLock && options.s3 ? { ...options, s3: { ...options.s3, objectLock } } : options;
 }
 
 /** What guards the label's backups after this one: retention and the anomaly policy. */

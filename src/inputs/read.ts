@@ -63,6 +63,8 @@ export const INPUTS = {
   restoreGlobals: 'restore-globals',
   anomaly: 'anomaly',
   anomalyRowDrop: 'anomaly-row-drop',
+  s3ObjectLockMode: 's3-object-lock-mode',
+  s3ObjectLockDays: 's3-object-lock-days',
 } as const;
 
 /** Reads one input's trimmed value, falling back to action.yml's default ('' when neither). */

@@ -22,4 +22,5 @@ export const OUTPUTS = {
   healthy: 'healthy',
   anomalies: 'anomalies',
   hold: 'hold',
+  locked: 'locked',
 } as const;

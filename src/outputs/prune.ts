@@ -27,6 +27,8 @@ export interface PruneReport {
   pruned: string[];
   /** Manifest files of the label that could not be read and were left alone. */
   unreadable: string[];
+  /** Ids the policy let expire, kept because their objects are under an S3 Object Lock. */
+  locked: string[];
   /** The label's objects without a manifest: deleted (older than 24 h) and left. */
   orphans?: { deleted: string[]; left: string[] };
   /** Set when retention does not apply at the location (artifact storage): why. */
@@ -40,6 +42,7 @@ export function setPruneOutputs(r: PruneReport): void {
   core.setOutput(OUTPUTS.pruned, JSON.stringify(r.pruned));
   core.setOutput(OUTPUTS.kept, JSON.stringify(r.kept.map((k) => k.id)));
   core.setOutput(OUTPUTS.hold, r.hold?.since ?? '');
+  core.setOutput(OUTPUTS.locked, JSON.stringify(r.locked));
 }
 
 /** A rule as the user wrote it, e.g. `keep-daily`. */
@@ -59,7 +62,8 @@ export function pruneResultLine(r: PruneReport): string {
   if (r.notApplied) return r.notApplied;
   const verb = r.dryRun ? 'would delete' : 'deleted';
   const held = r.hold ? ` (retention on hold since ${r.hold.since})` : '';
-  return `Prune of '${r.label}' at ${r.location} (${r.policy}${r.dryRun ? ', dry run' : ''}): kept ${r.kept.length}, ${verb} ${r.pruned.length}${held}.`;
+  const locked = r.locked.length ? `, ${r.locked.length} kept under S3 Object Lock` : '';
+  return `Prune of '${r.label}' at ${r.location} (${r.policy}${r.dryRun ? ', dry run' : ''}): kept ${r.kept.length}, ${verb} ${r.pruned.length}${locked}${held}.`;
 }
 
 /** Rows for the objects found without a manifest, when there were any. */
@@ -90,6 +94,7 @@ export async function writePruneSummary(r: PruneReport): Promise<void> {
     ['Kept', String(r.kept.length)],
     [r.dryRun ? 'Would delete' : 'Deleted', String(r.pruned.length)],
     ...(r.unreadable.length ? [['Left alone (unreadable)', r.unreadable.join('<br>')]] : []),
+    ...(r.locked.length ? [['Kept under S3 Object Lock', r.locked.join('<br>')]] : []),
     ...orphanRows(r),
     ...(r.notApplied ? [['Note', escapeHtml(r.notApplied)]] : []),
     ...(r.hold ? [['Retention hold', escapeHtml(describeHold(r.hold))]] : []),
