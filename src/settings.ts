@@ -43,6 +43,13 @@ export interface ArtifactSettings {
   token?: string;
 }
 
+/** S3 Object Lock of every object a backup writes (`s3-object-lock-mode`, `s3-object-lock-days`). */
+export interface ObjectLock {
+  mode: 'GOVERNANCE' | 'COMPLIANCE';
+  /** The retain-until date is the backup's createdAt plus this many days. */
+  days: number;
+}
+
 /** How `s3://` storage connects and writes (the s3-* inputs). */
 export interface S3Settings {
   /** Custom endpoint URL (R2, B2, MinIO, ...); undefined = AWS S3. */
@@ -57,6 +64,8 @@ export interface S3Settings {
   sse?: 'AES256' | 'aws:kms';
   /** KMS key id or ARN for `sse: aws:kms`; undefined = the AWS managed key. */
   kmsKeyId?: string;
+  /** Object Lock of the objects a backup writes (backup only); undefined = none. */
+  objectLock?: ObjectLock;
   /** When requests carry checksums; `auto` = when-required with a custom endpoint, else when-supported. */
   checksum: 'auto' | 'when-required' | 'when-supported';
 }
@@ -125,6 +134,18 @@ export interface BackupSettings {
   globals: boolean;
   /** Several databases of the server, each its own backup; undefined = the database of the URL. */
   databases?: DatabaseSelection;
+  /** What a comparison with the previous backup flags, and what a flag does (`anomaly` inputs). */
+  anomaly: AnomalyPolicy;
+}
+
+/**
+ * `anomaly`: `warn` flags and holds retention, `fail` also fails the step after storing, `accept`
+ * records the flags but ends any hold (the change was intended), `off` compares nothing.
+ */
+export interface AnomalyPolicy {
+  mode: 'warn' | 'fail' | 'accept' | 'off';
+  /** `anomaly-row-drop`: total rows falling by more than this percentage is flagged. */
+  rowDrop: number;
 }
 
 /** The `databases` and `exclude-databases` inputs: every connectable database, or a list. */

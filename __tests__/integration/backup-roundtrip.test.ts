@@ -71,7 +71,7 @@ describe.each(CASES)('PostgreSQL $major, format $format, compression $compressio
     expect(m.verification.archive).toBe('passed');
     expect(await sha256File(report.locations[0] ?? '')).toBe(m.object.sha256);
     expect((await readdir(dir)).sort()).toEqual(
-      [`${m.id}${c.ext}`, `${m.id}.manifest.json`].sort(),
+      [`${m.id}${c.ext}`, `${m.id}.manifest.json`, `${m.id}.recovery.md`].sort(),
     );
     expect(await readManifest(report.manifestLocation)).toEqual(m);
 

@@ -127,6 +127,7 @@ describe.each([
       size: '5000',
       healthy: 'true',
       'verified-at': '',
+      hold: '',
     });
   });
 

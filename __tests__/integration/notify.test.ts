@@ -39,6 +39,8 @@ const SPEC_FIELDS = [
   'location',
   'healthy',
   'error',
+  'anomalies',
+  'hold',
 ];
 let cluster: PgCluster;
 const receiver = useReceivers();

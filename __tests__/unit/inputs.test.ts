@@ -75,6 +75,7 @@ describe('readBackupSettings', () => {
   it('reads the action.yml defaults into a complete settings object', () => {
     const { settings } = settingsOf({});
     expect(settings).toEqual({
+      anomaly: { mode: 'warn', rowDrop: 50 },
       connection: {
         host: 'db.example.com',
         port: 6543,

@@ -32,6 +32,7 @@ function settings(overrides: Partial<BackupSettings> = {}): BackupSettings {
     verify: 'archive',
     labels: {},
     globals: false,
+    anomaly: { mode: 'warn', rowDrop: 50 },
     ...overrides,
   };
 }

@@ -185,13 +185,13 @@ export async function readManifest(store: Store, manifestFile: string): Promise<
 }
 
 /**
- * The objects of a backup besides its manifest: its data object, its globals object when it
- * records one, and its verification record (which may be absent: removing it is then a no-op).
- * Only names of this backup's own files inside the location are ever returned.
+ * The objects of a backup besides its manifest: its data object, its globals object and recovery
+ * document when it records them, and its verification record (which may be absent: removing it is
+ * then a no-op). Only names of this backup's own files inside the location are ever returned.
  */
 export function objectsOf(manifest: Manifest): string[] {
   const record = verifiedName(manifest.id);
-  return [manifest.object.key, manifest.globals?.key, record].filter(
+  return [manifest.object.key, manifest.globals?.key, manifest.recovery?.key, record].filter(
     (key): key is string => key !== undefined && isObjectOf(key, manifest.id),
   );
 }

@@ -1,4 +1,5 @@
 import { formatBytes } from '../outputs/summary.js';
+import { describeHold, type Hold } from './anomalies.js';
 import type { Manifest } from './manifest.js';
 
 /** What the check command holds a backup to (at least one is set). */
@@ -34,9 +35,14 @@ export interface Health {
   ageChecked: boolean;
   /** The size comparison, or why there was none. */
   sizeCheck: SizeCheck;
+  /** The retention hold the newest backup carries: unhealthy while it lasts. */
+  hold?: Hold;
 }
 
-/** Judges the newest backup by age (from its finishedAt) and by size against the previous one. */
+/**
+ * Judges the newest backup by age (from its finishedAt), by size against the previous one, and by
+ * its retention hold (a backup flagged by an anomaly, not yet accepted, is a problem whatever else).
+ */
 export function assess(
   newest: Manifest,
   previous: Manifest | undefined,
@@ -48,6 +54,9 @@ export function assess(
   const problems = [
     ...ageProblem(newest, ageMs, limits.maxAgeMs),
     ...sizeProblem(newest, size, limits.sizeTolerance),
+    ...(newest.hold
+      ? [`The newest backup ${newest.id} carries a hold. ${describeHold(newest.hold)}`]
+      : []),
   ];
   return {
     healthy: problems.length === 0,
@@ -56,6 +65,7 @@ export function assess(
     size: newest.object.size,
     ageChecked: limits.maxAgeMs !== undefined,
     sizeCheck: size,
+    ...(newest.hold ? { hold: newest.hold } : {}),
   };
 }
 

@@ -1,7 +1,9 @@
 import { ActionError } from '../errors.js';
 import type { TableRows } from '../pipeline/row-count.js';
 import type { SchemaFingerprint } from '../pipeline/schema-hash.js';
-import { belongsTo, ID_PATTERN, isGlobalsOf } from './naming.js';
+import type { Anomaly, Hold } from './anomalies.js';
+import type { BackupLock } from './lock.js';
+import { belongsTo, ID_PATTERN, isGlobalsOf, recoveryName } from './naming.js';
 
 /** The manifest written last, next to the data object (`manifestVersion` 1). */
 export interface Manifest {
@@ -24,6 +26,21 @@ export interface Manifest {
   labels: Record<string, string>;
   /** Roles and tablespaces (pg_dumpall --globals-only), when the backup has them. */
   globals?: GlobalsObject;
+  /** What the comparison with the previous backup flagged; absent when nothing was compared. */
+  anomalies?: Anomaly[];
+  /** The recovery document beside the backup (absent in older manifests). */
+  recovery?: StoredObject;
+  /** The S3 Object Lock every object of the backup was written with. */
+  lock?: BackupLock;
+  /** The retention hold this backup carries: while the newest backup has one, nothing expires. */
+  hold?: Hold;
+}
+
+/** A small object of a backup as stored: its name, bytes and SHA-256. */
+export interface StoredObject {
+  key: string;
+  size: number;
+  sha256: string;
 }
 
 /** The globals object of a backup; `rolePasswords` false when they were left out (no pg_authid). */
@@ -112,6 +129,34 @@ const CHECKS: Check[] = [
   [
     'globals is not {key, size, sha256, rolePasswords}, or its key is not a globals file of this backup',
     (m) => m.globals === undefined || isGlobals(m.globals, String(m.id)),
+  ],
+  [
+    "recovery is not {key, size, sha256} of this backup's recovery document",
+    (m) =>
+      m.recovery === undefined ||
+      (field(m.recovery, 'key') === recoveryName(String(m.id)) &&
+        isCount(field(m.recovery, 'size')) &&
+        /^[0-9a-f]{64}$/.test(String(field(m.recovery, 'sha256')))),
+  ],
+  [
+    'lock is not {mode: GOVERNANCE | COMPLIANCE, retainUntil: a time}',
+    (m) =>
+      m.lock === undefined ||
+      (['GOVERNANCE', 'COMPLIANCE'].includes(String(field(m.lock, 'mode'))) &&
+        isTime(field(m.lock, 'retainUntil'))),
+  ],
+  [
+    'anomalies is not a list of {kind, detail}',
+    (m) =>
+      m.anomalies === undefined ||
+      (Array.isArray(m.anomalies) &&
+        m.anomalies.every((a) => isText(field(a, 'kind')) && isText(field(a, 'detail')))),
+  ],
+  [
+    'hold is not {since: a backup id, reason}',
+    (m) =>
+      m.hold === undefined ||
+      (ID_PATTERN.test(String(field(m.hold, 'since'))) && isText(field(m.hold, 'reason'))),
   ],
 ];
 

@@ -7,6 +7,7 @@ const MANIFEST_SUFFIX = '.manifest.json';
 const CLAIM_SUFFIX = '.claim';
 const GLOBALS_INFIX = '.globals.sql';
 const VERIFIED_SUFFIX = '.verified.json';
+const RECOVERY_SUFFIX = '.recovery.md';
 const ID_PARTS = /^(.+)-(\d{8}T\d{6}Z)(?:-(\d+))?$/;
 /** A backup's file other than its manifest: data object, globals, recovery document, verification. */
 const BACKUP_FILE = new RegExp(
@@ -86,6 +87,11 @@ export function isGlobalsOf(fileName: string, id: string): boolean {
 /** The verification record's file name: `<id>.verified.json`, written by a passed verify. */
 export function verifiedName(id: string): string {
   return `${id}${VERIFIED_SUFFIX}`;
+}
+
+/** The recovery document's file name: `<id>.recovery.md`. */
+export function recoveryName(id: string): string {
+  return `${id}${RECOVERY_SUFFIX}`;
 }
 
 /** The manifest's file name. */

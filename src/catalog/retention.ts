@@ -1,6 +1,7 @@
 // Which backups a retention policy keeps: restic's `forget` bucketing, in UTC, on createdAt.
 // Pure: no clock, no storage, no time zone but UTC.
 import type { RetentionPolicy } from '../settings.js';
+import type { Hold } from './anomalies.js';
 import { isFutureDated } from './future.js';
 import { parseId } from './naming.js';
 
@@ -9,15 +10,26 @@ export interface Dated {
   id: string;
   /** ISO-8601 time. */
   createdAt: string;
+  /** The retention hold the backup carries (an anomaly since that id), when it has one. */
+  hold?: Hold;
 }
 
 /**
  * A rule that keeps backups: a policy field, `newest` (the newest backup is always kept), `own` (the
- * running backup's own, never deleted by its retention) or `future` (dated in the future: suspect,
- * never deleted by retention).
+ * running backup's own, never deleted by its retention), `future` (dated in the future: suspect,
+ * never deleted by retention) or `hold` (the newest backup carries a retention hold: nothing expires).
  */
 export type RetentionRule =
-  'last' | 'daily' | 'weekly' | 'monthly' | 'yearly' | 'within' | 'newest' | 'own' | 'future';
+  | 'last'
+  | 'daily'
+  | 'weekly'
+  | 'monthly'
+  | 'yearly'
+  | 'within'
+  | 'newest'
+  | 'own'
+  | 'future'
+  | 'hold';
 
 /** What a selection needs besides the backups and the policy. */
 export interface SelectionContext {
@@ -33,13 +45,17 @@ export interface KeptBackup<T> {
   rules: RetentionRule[];
 }
 
-/** The outcome of a policy: kept (newest first, with their rules) and expired (newest first). */
+/**
+ * The outcome of a policy: kept (newest first, with their rules) and expired (newest first); `hold`
+ * when the newest backup carries one (then nothing expires).
+ */
 export interface Selection<T> {
   kept: KeptBackup<T>[];
   expired: T[];
+  hold?: Hold;
 }
 
-type BucketRule = Exclude<RetentionRule, 'within' | 'newest' | 'own' | 'future'>;
+type BucketRule = Exclude<RetentionRule, 'within' | 'newest' | 'own' | 'future' | 'hold'>;
 
 /** The bucket of each counted rule; a backup is kept when its bucket differs from the last kept. */
 const BUCKETS: Record<BucketRule, (at: Date, index: number) => string> = {
@@ -59,7 +75,7 @@ const RULES: BucketRule[] = ['last', 'daily', 'weekly', 'monthly', 'yearly'];
  * when its bucket (day, ISO week, month, year; each backup its own for `last`) differs from the
  * bucket last kept by that rule, until the rule has kept N; `within` keeps those created at most
  * that long before the newest; the newest and the `own` ids are always kept. A policy without rules
- * keeps everything.
+ * keeps everything. While the newest backup carries a hold, every backup is kept (rule `hold`).
  */
 export function selectExpired<T extends Dated>(
   backups: T[],
@@ -71,12 +87,15 @@ export function selectExpired<T extends Dated>(
   const sorted = newestFirst(backups.filter((b) => !future.includes(b)));
   const rules = rulesOf(sorted, policy, new Set(context.own));
   const anyRule = hasRules(policy);
+  const hold = sorted[0]?.hold;
   const selection: Selection<T> = {
     kept: newestFirst(future).map((backup) => ({ backup, rules: ['future'] })),
     expired: [],
+    ...(hold ? { hold } : {}),
   };
   sorted.forEach((backup, i) => {
     const kept = rules[i] ?? [];
+    if (hold && anyRule && !kept.length) kept.push('hold');
     if (kept.length || !anyRule) selection.kept.push({ backup, rules: kept });
     else selection.expired.push(backup);
   });

@@ -4,6 +4,7 @@ import * as core from '@actions/core';
 import { compareWith } from '../catalog/changes.js';
 import type { Manifest } from '../catalog/manifest.js';
 import { backupId, dataObjectName } from '../catalog/naming.js';
+import type { RecoveryLocation } from '../catalog/recovery-steps.js';
 import type { BackupReport } from '../outputs/backup.js';
 import { runBackupStream, type BackupStreamResult } from '../pipeline/backup.js';
 import { planStages, type StagePlan } from '../pipeline/compression.js';
@@ -14,8 +15,10 @@ import type { ServerInfo } from '../postgres/server.js';
 import type { BackupSettings } from '../settings.js';
 import type { Committed, Store } from '../storage/store.js';
 import { dumpGlobals, type GlobalsDumped } from './backup-globals.js';
+import { judgeBackup } from './backup-anomalies.js';
 import { buildManifest } from './backup-manifest.js';
-import { previousBackup } from './changes.js';
+import { recoveryLocations, writeRecovery, type RecoveryJob } from './backup-recovery.js';
+import { readPrevious } from './changes.js';
 import { claimId, whileClaimed, type ClaimedId } from './claim.js';
 import type { RunContext } from './context.js';
 import { commitAll, openWriters, writeManifests } from './publish.js';
@@ -42,13 +45,14 @@ export async function backupDatabase(run: DatabaseRun, ctx: RunContext): Promise
   const { settings, stores, client, started } = run;
   const encrypted = settings.encryption !== undefined;
   const plan = planStages(settings.format, settings.compression, client.major, encrypted);
-  const [{ id, release }, previous] = await Promise.all([
+  const [{ id, release }, { previous, unknown }] = await Promise.all([
     chooseId(settings, stores, started),
-    previousBackup(stores[0], settings.label, started),
+    readPrevious(stores[0], settings.label, started),
   ]);
   const fileName = dataObjectName(id, plan.extension);
   const { workspace, signal } = ctx;
-  const job = { ...run, plan, id, fileName, workspace, signal };
+  const locations = recoveryLocations(settings, ctx.env);
+  const job = { ...run, plan, id, fileName, workspace, signal, previous, locations };
   const { dumped, manifest, manifests } = await whileClaimed(release, () =>
     dumpAndRecord(job, ctx.now),
   );
@@ -60,8 +64,16 @@ export async function backupDatabase(run: DatabaseRun, ctx: RunContext): Promise
   if (run.server.databaseSize && dumped.result.dumpSeconds > 0)
     report.databaseBytesPerSecond = run.server.databaseSize / dumped.result.dumpSeconds;
   const retention = { own: [id], now: ctx.now(), signal: ctx.signal, journal: ctx.journal };
-  Object.assign(report, await retainAfterBackup(settings, stores, retention));
+  // Without the previous manifest, a hold it may carry is unknown: nothing may expire on a guess.
+  if (unknown && settings.retention) warnHoldUnknown(settings.label);
+  else Object.assign(report, await retainAfterBackup(settings, stores, retention));
   return report;
+}
+
+function warnHoldUnknown(label: string): void {
+  core.warning(
+    `Retention was not applied after this backup: the previous backup of '${label}' could not be read, so whether it holds retention (an anomaly) is unknown. Check that manifest before the next prune.`,
+  );
 }
 
 function reportOf(
@@ -101,6 +113,10 @@ interface DumpJob extends DatabaseRun {
   id: string;
   fileName: string;
   workspace: string;
+  /** The previous backup of the label at the first location: what this one is judged against. */
+  previous?: Manifest;
+  /** Every location as the recovery document names it. */
+  locations: RecoveryLocation[];
 }
 
 /** What the dump produced: the stream's result, pg_dump's recorded args, the committed objects. */
@@ -163,15 +179,32 @@ async function dumpAndRecord(
       )
     : undefined;
   const parts = { ...job, ...dumped, started: job.started, finished: now() };
-  const manifest = buildManifest({ ...parts, globals: globals?.object });
+  const built = buildManifest({ ...parts, globals: globals?.object });
+  const judged = judgeBackup(built, job.previous, job.settings.anomaly);
+  const recovery = await core.group('Write the recovery document', () =>
+    writeRecovery(recoveryJob(job, dumped), judged).catch(
+      removingAfter(job.stores, [job.fileName, ...globalsKeys(globals)]),
+    ),
+  );
+  const manifest = { ...judged, recovery };
   const manifests = await core.group('Write the manifest', async () => {
     const written = await writeManifests(job.stores, manifest, job.fileName).catch(
-      removingAfter(job.stores, globalsKeys(globals)),
+      removingAfter(job.stores, [...globalsKeys(globals), recovery.key]),
     );
     for (const m of written) core.info(`Manifest written: ${m.location}`);
     return written;
   });
   return { dumped, manifest, manifests };
+}
+
+function recoveryJob(job: DumpJob, dumped: Dumped): RecoveryJob {
+  const rls = job.settings.extraArgs.includes('--enable-row-security');
+  return {
+    stores: job.stores,
+    locations: job.locations,
+    needs: dumped.result.needs,
+    rlsHidden: rls ? job.server.rlsHidden : undefined,
+  };
 }
 
 function globalsKeys(globals: GlobalsDumped | undefined): string[] {

@@ -1,3 +1,4 @@
+import { lockOf } from '../catalog/lock.js';
 import type { GlobalsObject, Manifest } from '../catalog/manifest.js';
 import type { BackupStreamResult } from '../pipeline/backup.js';
 import type { StagePlan } from '../pipeline/compression.js';
@@ -52,7 +53,14 @@ export function buildManifest(p: ManifestParts): Manifest {
     verification: { archive: p.result.tables ? 'passed' : 'skipped' },
     labels: p.settings.labels,
     ...(p.globals ? { globals: p.globals } : {}),
+    ...lockRecord(p),
   };
+}
+
+/** The Object Lock the backup's objects were written with (S3 locations only). */
+function lockRecord(p: ManifestParts): Pick<Manifest, 'lock'> {
+  const lock = lockOf(p.id, p.settings.s3?.objectLock);
+  return lock ? { lock } : {};
 }
 
 function manifestEncryption(settings: BackupSettings): Manifest['encryption'] {

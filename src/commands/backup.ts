@@ -6,7 +6,8 @@ import { capacityOf, lockProblem } from '../postgres/lock-budget.js';
 import { readServerInfo, type ServerInfo } from '../postgres/server.js';
 import { lockTableHolds } from '../postgres/target-facts.js';
 import type { BackupSettings } from '../settings.js';
-import { backupDatabase } from './backup-database.js';
+import { failOnAnomalies } from './backup-anomalies.js';
+import { backupDatabase, type DatabaseRun } from './backup-database.js';
 import { backupEach, selectDatabases } from './backup-server.js';
 import { openStores, type RunContext } from './context.js';
 
@@ -31,7 +32,12 @@ export async function runBackup(settings: BackupSettings, ctx: RunContext): Prom
     ctx.workspace,
   );
   const run = { settings, stores, client, env, server, globals: settings.globals, started };
-  if (databases) return backupEach(run, databases, ctx);
+  const report = databases ? await backupEach(run, databases, ctx) : await backupOnly(run, ctx);
+  failOnAnomalies(settings.anomaly, report);
+  return report;
+}
+
+async function backupOnly(run: DatabaseRun, ctx: RunContext): Promise<BackupReport> {
   const report = await backupDatabase(run, ctx);
   await core.group('Report', () => reportBackups([report], [], report.durationSeconds));
   return report;

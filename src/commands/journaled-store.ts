@@ -1,5 +1,11 @@
 import type { Readable } from 'node:stream';
-import { belongsTo, claimName, idOfManifest } from '../catalog/naming.js';
+import {
+  belongsTo,
+  claimName,
+  idOfBackupFile,
+  idOfManifest,
+  recoveryName,
+} from '../catalog/naming.js';
 import type { Journal } from '../state.js';
 import { removeAll } from '../storage/remove-all.js';
 import type {
@@ -55,7 +61,13 @@ export class JournaledStore implements Store {
   }
 
   async writeSmall(fileName: string, body: string): Promise<Committed> {
-    const committed = await this.store.writeSmall(fileName, body);
+    // A recovery document is a leftover until its manifest is written, like the data object.
+    const backupFile = recoveryName(idOfBackupFile(fileName) ?? '') === fileName;
+    const done = backupFile ? this.record('object', fileName) : undefined;
+    const committed = await this.store
+      .writeSmall(fileName, body)
+      .catch(undoing(done ?? (() => {})));
+    if (done) this.objects.set(fileName, done);
     const id = idOfManifest(fileName);
     // The manifest makes the backup whole: its data object is no longer a leftover.
     for (const [name, done] of this.objects) if (id && belongsTo(name, id)) done();

@@ -30,19 +30,33 @@ export async function runPrune(settings: PruneSettings, ctx: RunContext): Promis
   const label = await core.group('Find the label', () => findLabel(store, settings.label));
   const now = ctx.now();
   const { policy, dryRun } = settings;
-  const job = { label, policy, dryRun, now, journal: ctx.journal, signal: ctx.signal };
+  const locks = settings.storage.kind === 's3';
+  const job = { label, policy, dryRun, now, journal: ctx.journal, signal: ctx.signal, locks };
   const outcome = await selectAndDelete(store, job);
-  const orphans = await core.group('Look for objects without a manifest', () =>
-    sweepOrphans(store, { label, now, dryRun }),
-  );
+  const { hold } = outcome.selection;
+  // While a hold lasts prune deletes nothing at all, not even objects without a manifest.
+  const orphans = hold
+    ? undefined
+    : await core.group('Look for objects without a manifest', () =>
+        sweepOrphans(store, { label, now, dryRun }),
+      );
   const kept = outcome.selection.kept.map(({ backup, rules }) => ({
     id: backup.id,
     createdAt: backup.createdAt,
     rules,
   }));
-  const { deleted: pruned, unreadable } = outcome;
+  const { deleted: pruned, unreadable, locked } = outcome;
   const where = { label, location: store.description };
-  return report({ ...base, ...where, kept, pruned, unreadable, orphans });
+  return report({
+    ...base,
+    ...where,
+    kept,
+    pruned,
+    unreadable,
+    locked,
+    orphans,
+    ...(hold ? { hold } : {}),
+  });
 }
 
 function selectAndDelete(store: Store, job: RetentionJob): Promise<RetentionOutcome> {
@@ -65,7 +79,7 @@ function notApplied(
   const note = artifactRetentionNote(settings.storage);
   core.warning(note);
   const location = `artifact://${settings.storage.kind === 'artifact' ? settings.storage.name : ''}`;
-  const empty = { label: '', location, kept: [], pruned: [], unreadable: [] };
+  const empty = { label: '', location, kept: [], pruned: [], unreadable: [], locked: [] };
   return report({ ...base, ...empty, notApplied: note });
 }
 

@@ -2,7 +2,9 @@
 // manifests are read, the policy selects, the expired backups are deleted oldest first.
 import * as core from '@actions/core';
 import { listBackups, readManifestOf, type ListedBackup } from '../catalog/backups.js';
+import { describeHold } from '../catalog/anomalies.js';
 import { futureWarning, isAfterSkew } from '../catalog/future.js';
+import { isLocked } from '../catalog/lock.js';
 import type { Manifest } from '../catalog/manifest.js';
 import { manifestName } from '../catalog/naming.js';
 import { describePolicy, selectExpired, type Selection } from '../catalog/retention.js';
@@ -19,6 +21,8 @@ export interface RetentionOutcome {
   deleted: string[];
   /** Manifest files of the label that could not be read: left untouched, not counted. */
   unreadable: string[];
+  /** Ids the policy let expire but kept: their objects are under an S3 Object Lock (newest first). */
+  locked: string[];
 }
 
 /** How a policy is applied. */
@@ -34,6 +38,8 @@ export interface RetentionJob {
   journal?: Journal;
   storage?: number;
   signal?: AbortSignal;
+  /** The location is S3: a backup whose manifest records a lock that still holds is never deleted. */
+  locks?: boolean;
 }
 
 /** The policy over `label`'s backups at one location; nothing of other labels is read or touched. */
@@ -46,13 +52,22 @@ export async function applyPolicy(store: Store, job: RetentionJob): Promise<Rete
   for (const { backup, rules } of selection.kept)
     if (rules.includes('future'))
       core.warning(futureWarning(backup, job.now, 'Retention kept it and did not count it.'));
-  const expired = [...selection.expired].reverse();
+  if (selection.hold)
+    core.warning(
+      `Retention deleted nothing at ${store.description}: the newest backup of '${job.label}' carries a hold. ${describeHold(selection.hold)}`,
+    );
+  const locked = job.locks ? selection.expired.filter((m) => isLocked(m, job.now)) : [];
+  for (const m of locked)
+    core.info(
+      `Kept ${m.id}: its objects are under S3 Object Lock (${m.lock?.mode}) until ${m.lock?.retainUntil}; retention does not try to delete it.`,
+    );
+  const expired = selection.expired.filter((m) => !locked.includes(m)).reverse();
   if (job.dryRun) for (const m of expired) core.info(`Would delete ${m.id} (${m.createdAt}).`);
   const deletion = { journal: job.journal, storage: job.storage ?? 0, signal: job.signal };
   const deleted = job.dryRun
     ? expired.map((m) => m.id)
     : await deleteBackups(store, expired, deletion);
-  return { selection, deleted, unreadable };
+  return { selection, deleted, unreadable, locked: locked.map((m) => m.id) };
 }
 
 /**
@@ -138,7 +153,11 @@ async function retainAtEvery(
       continue;
     }
     if (await clockIsAhead(store, job)) continue;
-    const outcome = await applyPolicy(store, { ...job, storage: i });
+    const outcome = await applyPolicy(store, {
+      ...job,
+      storage: i,
+      locks: location?.kind === 's3',
+    });
     const { kept } = outcome.selection;
     core.info(`${store.description}: kept ${kept.length}, deleted ${outcome.deleted.length}.`);
     for (const id of outcome.deleted) ids.add(id);

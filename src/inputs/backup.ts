@@ -1,11 +1,18 @@
 import { InputError } from '../errors.js';
 import { checkLabel, labelFromDatabase } from '../catalog/naming.js';
-import type { BackupSettings, Compression, DatabaseSelection, DumpFormat } from '../settings.js';
+import type {
+  AnomalyPolicy,
+  BackupSettings,
+  Compression,
+  DatabaseSelection,
+  DumpFormat,
+} from '../settings.js';
 import { readClientRequest, readDatabaseUrl, readJobCount, readStorage } from './common.js';
 import { readEncryptionKeys } from './encryption.js';
 import { checkExtraArgs, splitArgs } from './extra-args.js';
 import { INPUTS, oneOf, parseBool, parseList, type Mask, type Read } from './read.js';
 import { readRetentionPolicy } from './retention.js';
+import { readObjectLock } from './object-lock.js';
 import { readStoreOptions } from './storage.js';
 
 const FORMATS: readonly DumpFormat[] = ['custom', 'plain', 'directory', 'tar'];
@@ -39,12 +46,12 @@ export function readBackupSettings(read: Read, mask: Mask, cwd: string): BackupS
     verify: oneOf(INPUTS.verify, read(INPUTS.verify), ['archive', 'none'] as const),
     labels: parseLabels(read(INPUTS.labels)),
     encryption: readEncryptionKeys(read, mask),
-    retention: readRetentionPolicy(read),
+    ...readSafeguards(read),
     ...readScope(read),
   };
   if (settings.schemaOnly && settings.dataOnly)
     throw new InputError(INPUTS.dataOnly, 'schema-only and data-only cannot both be true.');
-  Object.assign(settings, readStoreOptions(read, mask, settings.storage));
+  Object.assign(settings, readBackupStoreOptions(read, mask, settings.storage));
   settings.extraArgs = checkExtraArgs(
     INPUTS.extraArgs,
     splitArgs(INPUTS.extraArgs, read(INPUTS.extraArgs)),
@@ -61,6 +68,36 @@ function readFilters(read: Read): BackupSettings['filters'] {
     excludeTables: parseList(read(INPUTS.excludeTables)),
     excludeTableData: parseList(read(INPUTS.excludeTableData)),
   };
+}
+
+/** The storage options of a backup: the common ones plus S3 Object Lock. */
+function readBackupStoreOptions(
+  read: Read,
+  mask: Mask,
+  storage: BackupSettings['storage'],
+): Pick<BackupSettings, 's3' | 'artifact'> {
+  const options = readStoreOptions(read, mask, storage);
+  const objectLock = readObjectLock(read, storage);
+  return objectLock && options.s3 ? { ...options, s3: { ...options.s3, objectLock } } : options;
+}
+
+/** What guards the label's backups after this one: retention and the anomaly policy. */
+function readSafeguards(read: Read): Pick<BackupSettings, 'retention' | 'anomaly'> {
+  return { retention: readRetentionPolicy(read), anomaly: readAnomalyPolicy(read) };
+}
+
+/** `anomaly` (warn, fail, accept, off) and `anomaly-row-drop` (a percentage above 0). */
+export function readAnomalyPolicy(read: Read): AnomalyPolicy {
+  const modes = ['warn', 'fail', 'accept', 'off'] as const;
+  const mode = oneOf(INPUTS.anomaly, read(INPUTS.anomaly), modes);
+  const raw = read(INPUTS.anomalyRowDrop);
+  const rowDrop = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw) || rowDrop <= 0 || rowDrop > 100)
+    throw new InputError(
+      INPUTS.anomalyRowDrop,
+      `'${raw}' is not a percentage above 0 and at most 100: e.g. 50 flags a backup with less than half the rows of the previous one.`,
+    );
+  return { mode, rowDrop };
 }
 
 /** What besides one database is backed up: `globals`, `databases`, `exclude-databases`. */

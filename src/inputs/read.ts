@@ -64,6 +64,10 @@ export const INPUTS = {
   postRestoreSql: 'post-restore-sql',
   assertSql: 'assert-sql',
   maxUnverifiedAge: 'max-unverified-age',
+  anomaly: 'anomaly',
+  anomalyRowDrop: 'anomaly-row-drop',
+  s3ObjectLockMode: 's3-object-lock-mode',
+  s3ObjectLockDays: 's3-object-lock-days',
 } as const;
 
 /** Reads one input's trimmed value, falling back to action.yml's default ('' when neither). */

@@ -1,4 +1,5 @@
 import * as core from '@actions/core';
+import { describeHold } from '../catalog/anomalies.js';
 import type { Changes } from '../catalog/changes.js';
 import type { Manifest } from '../catalog/manifest.js';
 import { changesTableHtml, describeChanges } from './changes.js';
@@ -127,9 +128,28 @@ export function setBackupOutputs(r: BackupReport): void {
     [OUTPUTS.verified, String(m.verification.archive === 'passed')],
     [OUTPUTS.pruned, JSON.stringify(r.pruned)],
   ];
+  values.push(...anomalyOutputs(r.backups ?? [r]));
   if (r.artifactId !== undefined) values.push([OUTPUTS.artifactId, String(r.artifactId)]);
   if (r.changes) values.push([OUTPUTS.changes, JSON.stringify(cappedChanges(r.changes))]);
   for (const [name, value] of values) core.setOutput(name, value);
+}
+
+/**
+ * `anomalies` (every backup's flags; with several databases each detail names its label) and `hold`
+ * (the first backup's hold that is set, or empty).
+ */
+function anomalyOutputs(reports: BackupReport[]): [string, string][] {
+  const several = reports.length > 1;
+  const anomalies = reports.flatMap((r) =>
+    (r.manifest.anomalies ?? []).map((a) =>
+      several ? { ...a, detail: `${r.manifest.label}: ${a.detail}` } : a,
+    ),
+  );
+  const hold = reports.find((r) => r.manifest.hold)?.manifest.hold?.since ?? '';
+  return [
+    [OUTPUTS.anomalies, JSON.stringify(anomalies)],
+    [OUTPUTS.hold, hold],
+  ];
 }
 
 /** The job summary rows of a backup, also printed to the log. */
@@ -161,7 +181,22 @@ export function backupSummaryRows(r: BackupReport): [string, string][] {
     ...globalsBackupRows(m),
     ...prunedRow(r),
     ...(r.changes ? [['Changes', describeChanges(r.changes)] as [string, string]] : []),
+    ...anomalyRows(m),
   ];
+}
+
+/** The "Anomalies" row (when compared) and the "Retention hold" row (when one lasts). */
+function anomalyRows(m: Manifest): [string, string][] {
+  const rows: [string, string][] = [];
+  if (m.anomalies)
+    rows.push([
+      'Anomalies',
+      m.anomalies.length
+        ? m.anomalies.map((a) => `${a.kind}: ${escapeHtml(a.detail)}`).join('<br>')
+        : 'none',
+    ]);
+  if (m.hold) rows.push(['Retention hold', escapeHtml(describeHold(m.hold))]);
+  return rows;
 }
 
 /** The "Pruned" row, only when retention ran after the backup. */

@@ -34,6 +34,7 @@ export function setCheckOutputs(r: CheckReport): void {
   core.setOutput(OUTPUTS.size, String(r.health.size));
   core.setOutput(OUTPUTS.healthy, String(r.health.healthy));
   core.setOutput(OUTPUTS.verifiedAt, r.verifiedAt?.toISOString() ?? '');
+  core.setOutput(OUTPUTS.hold, r.health.hold?.since ?? '');
 }
 
 /** The `webhook-url` message fields of a check, healthy or not. */
@@ -43,6 +44,7 @@ export function checkNotice(r: CheckReport): NoticeFields {
     backupId: r.newest.id,
     size: r.health.size,
     healthy: r.health.healthy,
+    ...(r.health.hold ? { hold: r.health.hold.since } : {}),
     facts: [`finished ${describeSpan(r.health.ageSeconds * 1000)} ago`],
   };
 }
@@ -73,6 +75,7 @@ export async function writeCheckSummary(r: CheckReport): Promise<void> {
     ['Size against the previous backup', sizeRow(h.sizeCheck, r.limits.sizeTolerance)],
     ['Changes against the previous backup', escapeHtml(describeChanges(changes))],
     ['Last verified (newest verification record)', proofRow(r)],
+    ...(h.hold ? [['Retention hold', `since ${h.hold.since} (${escapeHtml(h.hold.reason)})`]] : []),
     ...h.problems.map((p): [string, string] => ['Problem', escapeHtml(p)]),
   ]);
   if (changes.tables.length)

@@ -22,4 +22,7 @@ export const OUTPUTS = {
   healthy: 'healthy',
   assertions: 'assertions',
   verifiedAt: 'verified-at',
+  anomalies: 'anomalies',
+  hold: 'hold',
+  locked: 'locked',
 } as const;

@@ -1,6 +1,8 @@
+import type { Anomaly } from '../catalog/anomalies.js';
 import type { Command } from '../settings.js';
 import type { BackupReport } from './backup.js';
 import type { RestoreReport } from './restore.js';
+import { anomalyFacts } from './anomalies.js';
 import { formatBytes } from './summary.js';
 
 /** What a command's result contributes to its notification; fields that do not apply stay unset. */
@@ -19,6 +21,10 @@ export interface NoticeFields {
   location?: string;
   /** The watchdog's verdict (check). */
   healthy?: boolean;
+  /** What the backup's comparison with the previous one flagged (backup). */
+  anomalies?: Anomaly[];
+  /** The id whose anomaly holds retention of the label (backup, check, prune). */
+  hold?: string;
   /** Short facts for the one-line text only, e.g. `25 000 rows`, `verified`; not message fields. */
   facts?: string[];
 }
@@ -102,7 +108,10 @@ export function backupNotice(r: BackupReport): NoticeFields {
       ...(m.encryption.scheme === 'none' ? [] : ['encrypted']),
       m.verification.archive === 'passed' ? 'verified' : 'not verified',
       ...(r.pruned.length ? [`${r.pruned.length} pruned`] : []),
+      ...anomalyFacts(m),
     ],
+    ...(m.anomalies ? { anomalies: m.anomalies } : {}),
+    ...(m.hold ? { hold: m.hold.since } : {}),
   };
 }
 
@@ -156,5 +165,6 @@ export function genericNotice(report: unknown): NoticeFields {
     duration: num(r.duration) ?? num(r.durationSeconds),
     location: text(r.location),
     healthy: typeof r.healthy === 'boolean' ? r.healthy : undefined,
+    hold: text(r.hold),
   };
 }

@@ -1,4 +1,5 @@
 import * as core from '@actions/core';
+import { describeHold, type Hold } from '../catalog/anomalies.js';
 import type { RetentionRule } from '../catalog/retention.js';
 import { OUTPUTS } from './names.js';
 import { escapeHtml, flushSummary } from './summary.js';
@@ -26,16 +27,22 @@ export interface PruneReport {
   pruned: string[];
   /** Manifest files of the label that could not be read and were left alone. */
   unreadable: string[];
+  /** Ids the policy let expire, kept because their objects are under an S3 Object Lock. */
+  locked: string[];
   /** The label's objects without a manifest: deleted (older than 24 h) and left. */
   orphans?: { deleted: string[]; left: string[] };
   /** Set when retention does not apply at the location (artifact storage): why. */
   notApplied?: string;
+  /** The retention hold of the label (the newest backup carries it): nothing was deleted. */
+  hold?: Hold;
 }
 
 /** Sets the prune outputs. */
 export function setPruneOutputs(r: PruneReport): void {
   core.setOutput(OUTPUTS.pruned, JSON.stringify(r.pruned));
   core.setOutput(OUTPUTS.kept, JSON.stringify(r.kept.map((k) => k.id)));
+  core.setOutput(OUTPUTS.hold, r.hold?.since ?? '');
+  core.setOutput(OUTPUTS.locked, JSON.stringify(r.locked));
 }
 
 /** A rule as the user wrote it, e.g. `keep-daily`. */
@@ -47,13 +54,16 @@ const SPECIAL_RULES: Partial<Record<RetentionRule, string>> = {
   newest: 'newest (always kept)',
   own: "this run's backup (always kept)",
   future: 'dated in the future (suspect: kept, see the warning)',
+  hold: 'retention hold (an anomaly: kept, see the warning)',
 };
 
 /** The one line that states the result. */
 export function pruneResultLine(r: PruneReport): string {
   if (r.notApplied) return r.notApplied;
   const verb = r.dryRun ? 'would delete' : 'deleted';
-  return `Prune of '${r.label}' at ${r.location} (${r.policy}${r.dryRun ? ', dry run' : ''}): kept ${r.kept.length}, ${verb} ${r.pruned.length}.`;
+  const held = r.hold ? ` (retention on hold since ${r.hold.since})` : '';
+  const locked = r.locked.length ? `, ${r.locked.length} kept under S3 Object Lock` : '';
+  return `Prune of '${r.label}' at ${r.location} (${r.policy}${r.dryRun ? ', dry run' : ''}): kept ${r.kept.length}, ${verb} ${r.pruned.length}${locked}${held}.`;
 }
 
 /** Rows for the objects found without a manifest, when there were any. */
@@ -84,8 +94,10 @@ export async function writePruneSummary(r: PruneReport): Promise<void> {
     ['Kept', String(r.kept.length)],
     [r.dryRun ? 'Would delete' : 'Deleted', String(r.pruned.length)],
     ...(r.unreadable.length ? [['Left alone (unreadable)', r.unreadable.join('<br>')]] : []),
+    ...(r.locked.length ? [['Kept under S3 Object Lock', r.locked.join('<br>')]] : []),
     ...orphanRows(r),
     ...(r.notApplied ? [['Note', escapeHtml(r.notApplied)]] : []),
+    ...(r.hold ? [['Retention hold', escapeHtml(describeHold(r.hold))]] : []),
   ]);
   if (r.kept.length) {
     core.summary.addTable([

@@ -1,5 +1,6 @@
 // The one ungrouped line that ends a successful run (and its `::notice::`), for the commands whose
 // own output file does not have one: backup and restore.
+import { anomalyFacts } from './anomalies.js';
 import type { BackupReport } from './backup.js';
 import { groupDigits } from './notification.js';
 import type { RestoreReport } from './restore.js';
@@ -15,6 +16,7 @@ export function backupResultLine(r: BackupReport): string {
     ...(m.encryption.scheme === 'none' ? [] : ['encrypted']),
     m.verification.archive === 'passed' ? 'verified' : 'not verified (verify: none)',
     ...(r.retention === undefined ? [] : [`${r.pruned.length} pruned`]),
+    ...anomalyFacts(m),
   ];
   const where = r.locations.length > 1 ? `${r.locations.length} locations` : r.locations[0];
   return `Backed up ${m.id}: ${facts.join(', ')}, at ${where ?? '-'} (${r.durationSeconds.toFixed(1)} s).`;
@@ -29,7 +31,13 @@ function serverResultLine(r: BackupReport): string {
     ? `; ${r.failed.length} failed: ${r.failed.map((f) => f.database).join(', ')}`
     : '';
   const ids = all.map((b) => b.manifest.id).join(', ');
-  return `Backed up ${all.length} databases (${ids}): ${formatBytes(size)}, ${groupDigits(rows)} rows${failed} (${r.durationSeconds.toFixed(1)} s).`;
+  const flagged = all.flatMap((b) =>
+    anomalyFacts(b.manifest).length
+      ? [`${b.manifest.label}: ${anomalyFacts(b.manifest).join(', ')}`]
+      : [],
+  );
+  const flags = flagged.length ? `; ${flagged.join('; ')}` : '';
+  return `Backed up ${all.length} databases (${ids}): ${formatBytes(size)}, ${groupDigits(rows)} rows${failed}${flags} (${r.durationSeconds.toFixed(1)} s).`;
 }
 
 /** `Restored app-… into 'app_copy': 25 000 rows in 12 tables match the manifest (8.1 s).` */

@@ -5,6 +5,7 @@ import type { PgClient } from '../postgres/install/installer.js';
 import { startArchiveRead } from '../postgres/pg-restore.js';
 import type { DumpFormat } from '../settings.js';
 import { RowCounter, type TableRows } from './row-count.js';
+import type { ArchiveNeeds } from './archive-needs.js';
 import type { SchemaFingerprint } from './schema-hash.js';
 
 /** A running full read of an archive: feed `input` (unless it reads a path), await `done`. */
@@ -72,6 +73,11 @@ export function checkedTables(check: ArchiveCheck): TableRows[] {
 /** The schema fingerprint of a finished check (call after {@link checkedTables} passed). */
 export function checkedSchema(check: ArchiveCheck): SchemaFingerprint {
   return check.counter.schema.fingerprint();
+}
+
+/** The extensions and roles the archive names (call after {@link checkedTables} passed). */
+export function checkedNeeds(check: ArchiveCheck): ArchiveNeeds {
+  return check.counter.needs.needs();
 }
 
 /** Fails when pg_restore goes silent for `ms` after the whole archive was handed to it. */

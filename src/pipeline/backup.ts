@@ -8,6 +8,7 @@ import type { PgClient } from '../postgres/install/installer.js';
 import { startPgDump } from '../postgres/pg-dump.js';
 import type { DumpFormat } from '../settings.js';
 import {
+  checkedNeeds,
   checkedSchema,
   checkedTables,
   startArchiveCheck,
@@ -18,6 +19,7 @@ import { createCompressor, type StagePlan } from './compression.js';
 import { fanOut } from './fan-out.js';
 import { ProgressMeter } from './progress.js';
 import type { TableRows } from './row-count.js';
+import type { ArchiveNeeds } from './archive-needs.js';
 import type { SchemaFingerprint } from './schema-hash.js';
 import { childController, runTogether } from './run-together.js';
 import { Tap } from './tap.js';
@@ -57,6 +59,8 @@ export interface BackupStreamResult extends Measured {
   tables?: TableRows[];
   /** The schema fingerprint, when the archive was verified. */
   schema?: SchemaFingerprint;
+  /** The extensions and roles a restore needs, when the archive was verified. */
+  needs?: ArchiveNeeds;
   /** Seconds from pg_dump's start to the last byte stored: the summary's throughput divides by it. */
   dumpSeconds: number;
 }
@@ -159,5 +163,6 @@ function finish(
   if (measured.size === 0)
     throw new ActionError('pg_dump produced an empty archive; the backup was not stored.');
   if (!verifier) return measured;
-  return { ...measured, tables: checkedTables(verifier), schema: checkedSchema(verifier) };
+  const tables = checkedTables(verifier);
+  return { ...measured, tables, schema: checkedSchema(verifier), needs: checkedNeeds(verifier) };
 }

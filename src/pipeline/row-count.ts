@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import { NeedsCollector } from './archive-needs.js';
 import { SchemaHash } from './schema-hash.js';
 
 /** Rows of one table's data entry in an archive. */
@@ -32,6 +33,8 @@ export class RowCounter extends Writable {
   readonly tables: TableRows[] = [];
   /** The schema fingerprint of the non-data statements. */
   readonly schema = new SchemaHash();
+  /** The extensions and roles the non-data statements name. */
+  readonly needs = new NeedsCollector();
   private state: State = 'scan';
   private carry: Buffer[] = [];
   private carryLength = 0;
@@ -114,6 +117,7 @@ export class RowCounter extends Writable {
 
   private onSqlLine(line: string): void {
     this.schema.line(line);
+    this.needs.line(line);
     if (line === DUMP_COMPLETE) {
       this.complete = true;
     } else if (line.startsWith(DATA_HEADER)) {

@@ -11,6 +11,7 @@ import {
   type PutObjectCommandInput,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { lockParams } from './s3-lock.js';
 import { ActionError } from '../errors.js';
 import type { S3Settings } from '../settings.js';
 import { createS3Client, partSizeFor, regionFor, s3ClientConfig } from './s3-client.js';
@@ -227,6 +228,7 @@ export class S3Store implements Store {
       ContentType: 'application/octet-stream',
       ServerSideEncryption: this.settings.sse,
       SSEKMSKeyId: this.settings.kmsKeyId,
+      ...lockParams(fileName, this.settings.objectLock),
     };
   }
 

@@ -110,7 +110,11 @@ describe('backup ids and cleanup on real directories', () => {
     ]);
     const ids = runs.map((r) => r.manifest.id).sort();
     expect(ids).toEqual([ID, `${ID}-2`]);
-    const expected = runs.flatMap((r) => [r.manifest.object.key, `${r.manifest.id}.manifest.json`]);
+    const expected = runs.flatMap((r) => [
+      r.manifest.object.key,
+      `${r.manifest.id}.manifest.json`,
+      `${r.manifest.id}.recovery.md`,
+    ]);
     for (const dir of where) expect(await listing(dir)).toEqual(expected.sort());
   });
 
@@ -121,7 +125,7 @@ describe('backup ids and cleanup on real directories', () => {
     const report = await runBackup(settingsWith([dir]), await context());
     expect(report.manifest.id).toBe(`${ID}-2`);
     expect(await listing(dir)).toEqual(
-      [`.${ID}.claim`, `${ID}-2.manifest.json`, `${ID}-2.sql.gz`].sort(),
+      [`.${ID}.claim`, `${ID}-2.manifest.json`, `${ID}-2.recovery.md`, `${ID}-2.sql.gz`].sort(),
     );
   });
 

@@ -83,8 +83,9 @@ describe('backup story', () => {
     const s = store();
     const data = `${ID}.sql.gz`;
     const manifestFile = `${ID}.manifest.json`;
-    expect(s.names()).toEqual([data, manifestFile].sort());
-    expect(s.writeOrder()).toEqual([data, manifestFile]);
+    const recovery = `${ID}.recovery.md`;
+    expect(s.names()).toEqual([data, manifestFile, recovery].sort());
+    expect(s.writeOrder()).toEqual([data, recovery, manifestFile]);
     expect(s.openWriters()).toEqual([]);
 
     const stored = s.get(data);
@@ -142,7 +143,7 @@ describe('backup story', () => {
     expect(second.manifest.id).toBe(`${ID}-2`);
     expect(second.manifest.object.key).toBe(`${ID}-2.sql.gz`);
     expect(store().names()).toEqual(
-      [...before.keys(), `${ID}-2.sql.gz`, `${ID}-2.manifest.json`].sort(),
+      [...before.keys(), `${ID}-2.sql.gz`, `${ID}-2.manifest.json`, `${ID}-2.recovery.md`].sort(),
     );
     for (const [name, body] of before) expect(store().get(name).equals(body)).toBe(true);
   });
@@ -152,6 +153,7 @@ describe('backup story', () => {
     expect(store().events).toEqual([
       { op: 'claim', name: claimName(ID) },
       { op: 'commit', name: `${ID}.sql.gz` },
+      { op: 'writeSmall', name: `${ID}.recovery.md` },
       { op: 'writeSmall', name: `${ID}.manifest.json` },
       { op: 'release', name: claimName(ID) },
     ]);
@@ -161,17 +163,20 @@ describe('backup story', () => {
     storeFor({ kind: 'local', directory: '/mem/b' }).put(claimName(ID), '');
     const report = await runBackup(settingsWith({ storage: '/mem/a\n/mem/b' }), await context());
     expect(report.manifest.id).toBe(`${ID}-2`);
-    expect(store('/mem/a').names()).toEqual([`${ID}-2.manifest.json`, `${ID}-2.sql.gz`]);
-    expect(store('/mem/b').names()).toEqual(
-      [claimName(ID), `${ID}-2.manifest.json`, `${ID}-2.sql.gz`].sort(),
-    );
+    const own = [`${ID}-2.manifest.json`, `${ID}-2.recovery.md`, `${ID}-2.sql.gz`];
+    expect(store('/mem/a').names()).toEqual(own);
+    expect(store('/mem/b').names()).toEqual([claimName(ID), ...own].sort());
   });
 
   it('takes the next id when any one location holds an object of the id', async () => {
     storeFor({ kind: 'local', directory: '/mem/b' }).put(`${ID}.sql.gz`, 'someone else');
     const report = await runBackup(settingsWith({ storage: '/mem/a\n/mem/b' }), await context());
     expect(report.manifest.id).toBe(`${ID}-2`);
-    expect(store('/mem/a').names()).toEqual([`${ID}-2.manifest.json`, `${ID}-2.sql.gz`]);
+    expect(store('/mem/a').names()).toEqual([
+      `${ID}-2.manifest.json`,
+      `${ID}-2.recovery.md`,
+      `${ID}-2.sql.gz`,
+    ]);
     expect(store('/mem/b').get(`${ID}.sql.gz`).toString()).toBe('someone else');
   });
 

@@ -101,6 +101,7 @@ describe('check story', () => {
       size: '1100',
       healthy: 'true',
       'verified-at': '',
+      hold: '',
     });
     expect(run.report?.previous?.id).toBe(previous.id);
     expect(store.events).toEqual([]);
