@@ -44,7 +44,11 @@ describe('backup to artifact:// with dist/index.js', () => {
     const id = o['backup-id'] ?? '';
     expect(id).toMatch(/^app-\d{8}T\d{6}Z$/);
     const artifacts = service.artifacts().filter((a) => a.name.startsWith(id));
-    expect(artifacts.map((a) => a.name).sort()).toEqual([`${id}.dump`, `${id}.manifest.json`]);
+    expect(artifacts.map((a) => a.name).sort()).toEqual([
+      `${id}.dump`,
+      `${id}.manifest.json`,
+      `${id}.recovery.md`,
+    ]);
     const data = artifacts.find((a) => a.name === `${id}.dump`)!;
     const manifestArtifact = artifacts.find((a) => a.name === `${id}.manifest.json`)!;
     expect(data.mimeType).not.toBe('application/zip');

@@ -65,7 +65,7 @@ async function judge(pair: Pair): Promise<{ observed: object; expected: object }
   const base = second(ids.find(Boolean)) ?? '?';
   const expectedFiles = runs.flatMap((r, i) => {
     const id = r.outputs['backup-id'] ?? `${base}?`;
-    return [`${id}${EXT[formats[i] ?? ''] ?? '?'}`, `${id}.manifest.json`];
+    return [`${id}${EXT[formats[i] ?? ''] ?? '?'}`, `${id}.recovery.md`, `${id}.manifest.json`];
   });
   const problems: string[] = [];
   for (const [i, r] of runs.entries()) {
