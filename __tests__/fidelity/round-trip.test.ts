@@ -124,20 +124,33 @@ describe('regression database round trip', () => {
     },
   );
 
-  it('restored with the defaults, only ownership and privilege lines differ, and the report and summary count what was skipped', async () => {
+  it('restored with the defaults (no-owner/no-privileges auto, every role exists): equal to the source, owners and privileges kept', async () => {
+    const report = await restore('custom', 'rt_auto');
+    const copy = await timed('dump rt_auto', () =>
+      adjustedDump(server, 'rt_auto', { original: false }),
+    );
+    expect(formatDiff(differing('defaults full dump', source.full, copy))).toBe('');
+    expect(await exactRowCounts(server, 'rt_auto')).toEqual(sourceCounts);
+    expect(report.ownership).toMatch(/^owners kept .*; privileges kept /);
+  });
+
+  it('restored with no-owner and no-privileges true, only ownership and privilege lines differ, and the report and summary count what was skipped', async () => {
     const summaryFile = join(store, '..', `fidelity-summary-${process.pid}.md`);
     await writeFile(summaryFile, '');
     process.env.GITHUB_STEP_SUMMARY = summaryFile;
     let report: RestoreReport;
     try {
-      report = await restore('custom', 'rt_defaults');
+      report = await restore('custom', 'rt_defaults', {
+        'no-owner': 'true',
+        'no-privileges': 'true',
+      });
     } finally {
       delete process.env.GITHUB_STEP_SUMMARY;
     }
     const copy = await timed('dump rt_defaults', () =>
       adjustedDump(server, 'rt_defaults', { original: false }),
     );
-    const diff = differing('defaults full dump', source.full, copy);
+    const diff = differing('no-owner full dump', source.full, copy);
     expect(diff.length).toBeGreaterThan(0);
     expect(formatDiff(diff.filter((d) => !isOwnershipOrPrivilegeLine(d.line)))).toBe('');
     const [a, b] = [source.full, copy].map(withoutOwnershipAndPrivileges);
@@ -147,7 +160,7 @@ describe('regression database round trip', () => {
     const custom = backupOf('custom');
     const script = await restoreScript(join(store, custom.manifest.object.key), ['-s']);
     const expected = countOwnershipAndPrivileges(script);
-    console.log(`[fidelity] skipped by the defaults: ${JSON.stringify(expected)}`);
+    console.log(`[fidelity] skipped by no-owner/no-privileges: ${JSON.stringify(expected)}`);
     const skipped = (report as RestoreReport & { skipped?: unknown }).skipped;
     expect(skipped).toEqual(expected);
     const summary = await readFile(summaryFile, 'utf8');
