@@ -99,6 +99,7 @@ describe('backup to s3:// with dist/index.js', () => {
     expect(await listedKeys(BUCKET, 'nightly/', s3.endpoint)).toEqual([
       `nightly/${id}.dump`,
       `nightly/${id}.manifest.json`,
+      `nightly/${id}.recovery.md`,
     ]);
     expect(await pendingUploads(BUCKET, s3.endpoint)).toEqual([]);
     expect(run.summary).toContain(`s3://${BUCKET}/nightly/${id}.dump`);
