@@ -23,7 +23,7 @@ check typecheck npx tsc -p .
 check workflows npm run --silent lint:workflows
 check docs node scripts/docs.mjs --check
 check import-circles bash -c 'out=$(npx madge --circular --extensions ts src 2>&1); echo "$out" | tail -3; echo "$out" | grep -q "No circular dependency found"'
-check check-dist bash -c 'npm run build >/dev/null && git diff --exit-code --stat -- dist/'
+check check-dist bash -c 'npm run build >/dev/null && git diff --exit-code --stat -- dist/ && test -z "$(git status --porcelain -- dist/)"'
 # The README's first command, as a newcomer runs it.
 check demo bash -c 'npm run --silent demo > .tmp/demo.log 2>&1 || { tail -40 .tmp/demo.log; exit 1; }; tail -3 .tmp/demo.log'
 
