@@ -63,7 +63,8 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  s3rver?.kill('SIGTERM');
+  // The whole process group: bash, npx and the s3rver node process it starts.
+  if (s3rver?.pid) process.kill(-s3rver.pid, 'SIGTERM');
   await cluster?.stop();
   await rm(dataDir, { recursive: true, force: true });
 });
