@@ -1,7 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { backupWith, restoreWith } from '../helpers/backup-run.js';
 import { startCluster, type PgCluster } from '../helpers/pg-cluster.js';
 
@@ -197,6 +197,24 @@ describe('restore plan on a provider-shaped database', () => {
     const dir = await mkdtemp(join(tmpdir(), 'plan-rls-'));
     await expect(backupWith({ 'database-url': url, storage: dir })).rejects.toThrow(
       /row-level security policy for table "orders".*give it BYPASSRLS/,
+    );
+    // With --enable-row-security the backup succeeds with the rows the user sees, and says so.
+    const lines: string[] = [];
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    try {
+      await backupWith({
+        'database-url': url,
+        storage: dir,
+        'extra-args': '--enable-row-security',
+      });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(lines.join('')).toMatch(
+      /::warning::Row-level security may hide rows from this backup: public\.orders \(the user is not their owner, a superuser or BYPASSRLS/,
     );
   });
 });
