@@ -3,6 +3,7 @@ import type { TableRows } from '../pipeline/row-count.js';
 import type { SchemaFingerprint } from '../pipeline/schema-hash.js';
 import type { Anomaly, Hold } from './anomalies.js';
 import type { BackupLock } from './lock.js';
+import { tableKey } from '../postgres/archive-toc.js';
 import { belongsTo, ID_PATTERN, isGlobalsOf, recoveryName } from './naming.js';
 
 /** The manifest written last, next to the data object (`manifestVersion` 1). */
@@ -198,8 +199,8 @@ export function plannedTables(
   manifest: Manifest,
   plan: { tables: { schema: string; name: string }[] },
 ): TableRows[] {
-  const wanted = new Set(plan.tables.map((t) => `${t.schema}\u0000${t.name}`));
-  return manifest.tables.filter((t) => wanted.has(`${t.schema}\u0000${t.name}`));
+  const wanted = new Set(plan.tables.map((t) => tableKey(t.schema, t.name)));
+  return manifest.tables.filter((t) => wanted.has(tableKey(t.schema, t.name)));
 }
 
 /** One table's rows: as the manifest recorded them and as the target has them now. */

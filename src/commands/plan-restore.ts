@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as core from '@actions/core';
 import { ActionError } from '../errors.js';
-import { readArchiveToc } from '../postgres/archive-toc.js';
+import { readArchiveToc, tableKey } from '../postgres/archive-toc.js';
 import type { RestoreSelection } from '../postgres/pg-restore.js';
 import { planRestore, type PlanRequest, type RestorePlan } from '../postgres/restore-plan.js';
 import { capacityOf, lockProblem } from '../postgres/lock-budget.js';
@@ -24,7 +24,7 @@ export async function planInto(p: RestoreInto, request: PlanRequest): Promise<Pl
   if (p.manifest.dump.format === 'plain') return plainPlan(p, request);
   const toc = await readArchiveToc(p.archivePath);
   const facts = await readTargetFacts(p.target, p.state.exists);
-  const rows = new Map(p.manifest.tables.map((t) => [`${t.schema}\u0000${t.name}`, t.rows]));
+  const rows = new Map(p.manifest.tables.map((t) => [tableKey(t.schema, t.name), t.rows]));
   const parallel = !p.state.exists && p.jobs !== undefined && p.manifest.dump.format !== 'tar';
   const plan = planRestore(toc, { ...request, parallel }, facts, rows);
   const problems = [...databaseProblems(p, facts), ...plan.problems];

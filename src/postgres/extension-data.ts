@@ -1,7 +1,7 @@
-import type { TocEntry } from './archive-toc.js';
+import { tableKey, type TocEntry } from './archive-toc.js';
 import type { TargetFacts } from './target-facts.js';
 
-/** Rows per table in the archive (`schema\u0000name`), as the manifest counted them. */
+/** Rows per table in the archive (keys of tableKey), as the manifest counted them. */
 export type ArchiveRows = Map<string, number>;
 
 /**
@@ -15,16 +15,16 @@ export function withoutEmptyExtensionData(
   rows: ArchiveRows,
 ): Set<number> {
   for (const e of extensionData(toc))
-    if (rows.get(`${e.namespace}\u0000${e.tag}`) === 0) selected.delete(e.dumpId);
+    if (rows.get(tableKey(e.namespace, e.tag)) === 0) selected.delete(e.dumpId);
   return selected;
 }
 
 /** TABLE DATA of tables the archive does not create: extensions' configuration tables. */
 export function extensionData(toc: TocEntry[]): TocEntry[] {
   const tables = new Set(
-    toc.filter((t) => t.desc === 'TABLE').map((t) => `${t.namespace}\u0000${t.tag}`),
+    toc.filter((t) => t.desc === 'TABLE').map((t) => tableKey(t.namespace, t.tag)),
   );
-  return toc.filter((e) => e.desc === 'TABLE DATA' && !tables.has(`${e.namespace}\u0000${e.tag}`));
+  return toc.filter((e) => e.desc === 'TABLE DATA' && !tables.has(tableKey(e.namespace, e.tag)));
 }
 
 /** Kept extension configuration data whose table the target has: its rows are replaced. */
@@ -36,7 +36,7 @@ export function replacedExtensionData(
   return extensionData(toc)
     .filter((e) => kept.has(e.dumpId))
     .flatMap((e) => {
-      const filter = f.extensionTables.get(`${e.namespace}\u0000${e.tag}`);
+      const filter = f.extensionTables.get(tableKey(e.namespace, e.tag));
       return filter === undefined ? [] : [{ schema: e.namespace, name: e.tag, filter }];
     });
 }
@@ -48,7 +48,7 @@ export function leftOut(toc: TocEntry[], selected: Set<number>, rows: ArchiveRow
   if (lo.length && !lo.some((e) => selected.has(e.dumpId))) out.push('large objects');
   const extData = extensionData(toc);
   const missed = extData
-    .filter((e) => !selected.has(e.dumpId) && rows.get(`${e.namespace}\u0000${e.tag}`) !== 0)
+    .filter((e) => !selected.has(e.dumpId) && rows.get(tableKey(e.namespace, e.tag)) !== 0)
     .map((e) => `${e.namespace}.${e.tag}`);
   if (missed.length) out.push(`extension configuration data (${missed.join(', ')})`);
   return out;

@@ -1,6 +1,7 @@
 import type { AutoBool } from '../settings.js';
 import type { TocEntry } from './archive-toc.js';
 import { grantRoles, policyRoles } from './toc-roles.js';
+import { tableKey } from './archive-toc.js';
 import type { TargetFacts } from './target-facts.js';
 
 /** Entries whose data, not definition, they are; and entries pg_restore writes no owner for. */
@@ -130,12 +131,12 @@ export function resolvePrivileges(kept: TocEntry[], asked: AutoBool, f: TargetFa
  */
 function extensionSchemas(kept: TocEntry[], byId: Map<number, TocEntry>): Set<string> {
   const tables = new Set(
-    kept.filter((t) => t.desc === 'TABLE').map((t) => `${t.namespace}\u0000${t.tag}`),
+    kept.filter((t) => t.desc === 'TABLE').map((t) => tableKey(t.namespace, t.tag)),
   );
   const schemas = new Set<string>();
   for (const e of kept) {
     const onExtension = e.deps.some((d) => byId.get(d)?.desc === 'EXTENSION');
-    const extensionData = e.desc === 'TABLE DATA' && !tables.has(`${e.namespace}\u0000${e.tag}`);
+    const extensionData = e.desc === 'TABLE DATA' && !tables.has(tableKey(e.namespace, e.tag));
     if (onExtension || extensionData) schemas.add(e.namespace);
   }
   return schemas;

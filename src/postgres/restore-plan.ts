@@ -1,4 +1,4 @@
-import type { TocEntry } from './archive-toc.js';
+import { tableKey, type TocEntry } from './archive-toc.js';
 import { actingRoles } from './toc-roles.js';
 import { locksNeeded } from './lock-budget.js';
 import {
@@ -11,20 +11,18 @@ import { missingForEntries, resolveOwners, resolvePrivileges } from './restore-n
 import type { TargetFacts } from './target-facts.js';
 
 import type { AutoBool } from '../settings.js';
+import type { RestoreSelection } from './pg-restore.js';
 
-/** What the user asked to restore, as the plan reads it. */
-export interface PlanRequest {
-  schemas: string[];
-  tables: string[];
-  schemaOnly: boolean;
-  dataOnly: boolean;
+/** What the user asked to restore, as the plan reads it: the selection, with `auto` unresolved. */
+export type PlanRequest = Pick<
+  RestoreSelection,
+  'schemas' | 'tables' | 'schemaOnly' | 'dataOnly' | 'clean'
+> & {
   noOwner: AutoBool;
   noPrivileges: AutoBool;
-  /** overwrite: the listed entries are dropped first. */
-  clean: boolean;
   /** pg_restore --jobs into a new database: not one transaction, so no lock budget. */
   parallel?: boolean;
-}
+};
 
 export type { ArchiveRows } from './extension-data.js';
 
@@ -240,7 +238,7 @@ function routineReason(e: TocEntry, { f, clean }: Context): string | undefined {
   if (!ROUTINES.has(e.desc) || !schema || e.namespace === 'public') return undefined;
   const paren = e.tag.indexOf('(');
   const name = paren < 0 ? e.tag : e.tag.slice(0, paren);
-  if (f.routines.has(`${e.namespace}\u0000${name}`) && (!clean || !f.actsAs(e.owner)))
+  if (f.routines.has(tableKey(e.namespace, name)) && (!clean || !f.actsAs(e.owner)))
     return 'already exists on the target (used as it is)';
   if (!f.superuser && !schema.create)
     return `this user may not create objects in schema ${e.namespace}`;

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { Connection } from './connection.js';
 import { LOCK_CAPACITY_SQL, probeSql, type LockCapacity } from './lock-budget.js';
 import { withConnection } from './server.js';
+import { tableKey } from './archive-toc.js';
 import { EXTENSION_TABLES } from './target.js';
 
 /** What the restore plan needs to know of the target: the user, roles, extensions, schemas. */
@@ -22,7 +23,7 @@ export interface TargetFacts {
   available: Map<string, { trusted: boolean }>;
   /** Schemas of the target, and whether this user owns them (or is a member of the owner). */
   schemas: Map<string, { mine: boolean; create: boolean }>;
-  /** Functions and procedures of the target outside the system schemas (`schema\u0000name`). */
+  /** Functions and procedures of the target outside the system schemas (keys of tableKey). */
   routines: Set<string>;
   /** Event triggers of the target (a provider's). */
   eventTriggers: Set<string>;
@@ -79,7 +80,7 @@ async function readRows(client: pg.Client, exists: boolean): Promise<Record<stri
   };
 }
 
-const keyOf = (r: Row) => `${String(r.schema)}\u0000${String(r.name)}`;
+const keyOf = (r: Row) => tableKey(String(r.schema), String(r.name));
 const names = (rows: Row[] = []) => new Set(rows.map((r) => String(r.name)));
 
 async function factsOf(client: pg.Client, exists: boolean): Promise<TargetFacts> {

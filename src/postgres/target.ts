@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { ActionError } from '../errors.js';
 import type { Connection } from './connection.js';
+import { tableKey } from './archive-toc.js';
 import { readInfo, withConnection, type ServerInfo } from './server.js';
 
 const WHAT = 'target-database-url';
@@ -71,7 +72,7 @@ export async function countRows(
     const filters = await extensionFilters(client);
     const counts: number[] = [];
     for (const t of tables) {
-      const filter = filters.get(`${t.schema}\u0000${t.name}`) ?? '';
+      const filter = filters.get(tableKey(t.schema, t.name)) ?? '';
       const sql = `SELECT count(*)::bigint AS n FROM ONLY ${quoteIdent(t.schema)}.${quoteIdent(t.name)} ${filter}`;
       counts.push(await scalar(client, sql).catch(() => -1));
     }
@@ -83,7 +84,7 @@ async function extensionFilters(client: pg.Client): Promise<Map<string, string>>
   const { rows } = await client.query<{ schema: string; name: string; cond: string | null }>(
     EXTENSION_TABLES,
   );
-  return new Map(rows.map((r) => [`${r.schema}\u0000${r.name}`, r.cond ?? '']));
+  return new Map(rows.map((r) => [tableKey(r.schema, r.name), r.cond ?? '']));
 }
 
 /** Runs `work` over the target server's maintenance database (`postgres`, else `template1`). */

@@ -19,17 +19,12 @@ function splitRoles(list: string): string[] {
 
 /** The roles the grants of an ACL or DEFAULT ACL entry name (grantees, FOR ROLE, grantors). */
 export function grantRoles(entry: TocEntry): string[] {
-  const roles: string[] = [];
-  for (const statement of entry.defn.split(/;\n/)) {
-    const s = statement.trim();
-    if (!/^(GRANT|REVOKE|ALTER DEFAULT PRIVILEGES|SET SESSION AUTHORIZATION)\b/.test(s)) continue;
-    const grantees = /^(GRANT|REVOKE)\s.*?\bON\b/s.test(s) ? [...s.matchAll(ROLE_LIST)] : [];
-    const granteesOfDefault = /^ALTER DEFAULT PRIVILEGES/.test(s) ? [...s.matchAll(ROLE_LIST)] : [];
-    for (const m of [...grantees, ...granteesOfDefault]) roles.push(...splitRoles(m[1] ?? ''));
-    for (const m of s.matchAll(FOR_ROLE)) roles.push(...splitRoles(m[1] ?? ''));
-    for (const m of s.matchAll(SESSION_ROLE)) roles.push(...splitRoles(m[1] ?? ''));
-  }
-  return [...new Set(roles)];
+  const grantees = entry.defn
+    .split(/;\n/)
+    .map((statement) => statement.trim())
+    .filter((s) => /^(GRANT|REVOKE)\s.*?\bON\b/s.test(s) || /^ALTER DEFAULT PRIVILEGES/.test(s))
+    .flatMap((s) => [...s.matchAll(ROLE_LIST)].flatMap((m) => splitRoles(m[1] ?? '')));
+  return [...new Set([...grantees, ...actingRoles(entry)])];
 }
 
 /** The roles of `ALTER DEFAULT PRIVILEGES FOR ROLE …` and `SET SESSION AUTHORIZATION …`: acted as. */
