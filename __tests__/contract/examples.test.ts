@@ -56,6 +56,12 @@ describe('examples/iam-policy.json', () => {
   };
   const allowed = new Set(policy.Statement.flatMap((s) => s.Action));
 
+  it('is quoted as it is in docs/storage.md', () => {
+    const doc = readFileSync(join(REPO, 'docs', 'storage.md'), 'utf8');
+    const quoted = /```json\n([\s\S]*?)```/.exec(doc)?.[1];
+    expect(quoted).toBe(readFileSync(join(EXAMPLES, 'iam-policy.json'), 'utf8'));
+  });
+
   it('allows exactly the S3 actions the action calls', () => {
     const calls = s3Calls();
     expect(calls.length).toBeGreaterThan(5);
