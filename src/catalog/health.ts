@@ -1,5 +1,5 @@
 import { durationBefore, formatDuration, type Duration } from '../inputs/duration.js';
-import { formatBytes } from '../outputs/summary.js';
+import { formatBytes, plural } from '../outputs/summary.js';
 import { describeHold, type Hold } from './anomalies.js';
 import type { Manifest } from './manifest.js';
 
@@ -103,7 +103,7 @@ function sizeProblem(newest: Manifest, size: SizeCheck, tolerance?: number): str
 
 /** `12.3 MiB (12897484 bytes)`. */
 export function describeBytes(bytes: number): string {
-  return bytes < 1024 ? `${bytes} bytes` : `${formatBytes(bytes)} (${bytes} bytes)`;
+  return bytes < 1024 ? plural(bytes, 'byte') : `${formatBytes(bytes)} (${bytes} bytes)`;
 }
 
 /** A size change as `60.0%`; `∞%` for growth from an empty backup. */

@@ -10,6 +10,7 @@ import { readServerInfo, withConnection } from '../postgres/server.js';
 import type { BackupSettings, DatabaseSelection } from '../settings.js';
 import { backupDatabase, type DatabaseRun } from './backup-database.js';
 import type { RunContext } from './context.js';
+import { plural } from '../outputs/summary.js';
 
 /** The databases a selection names: every connectable one but the excluded, or the list as given. */
 export async function selectDatabases(
@@ -101,11 +102,11 @@ function failure(
 ): ActionError {
   const names = failed.map((f) => `'${f.database}'`).join(', ');
   const done = reports.length
-    ? ` The other ${reports.length} backup(s) finished and are stored (${reports.map((r) => r.manifest.id).join(', ')}).`
+    ? ` The other ${plural(reports.length, 'backup')} ${reports.length === 1 ? 'finished and is' : 'finished and are'} stored (${reports.map((r) => r.manifest.id).join(', ')}).`
     : '';
   const first = failed[0];
   const error = new ActionError(
-    `The backup of ${failed.length} database(s) failed: ${names} (${first?.database}: ${first?.error}).${done}`,
+    `The backup of ${plural(failed.length, 'database')} failed: ${names} (${first?.database}: ${first?.error}).${done}`,
   );
   return Object.assign(error, { report });
 }

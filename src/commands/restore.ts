@@ -16,7 +16,7 @@ import {
   type RestoreReport,
 } from '../outputs/restore.js';
 import { writeGlobalsSummary } from '../outputs/globals.js';
-import { formatBytes } from '../outputs/summary.js';
+import { formatBytes, plural } from '../outputs/summary.js';
 import { decryptIfNeeded, fetchVerifiedArchive } from '../pipeline/fetch.js';
 import { libpqEnv, writePgpass } from '../postgres/connection.js';
 import type { RestoreOutcome } from '../pipeline/restore.js';
@@ -137,7 +137,7 @@ function failOnMismatch(comparison: Comparison): void {
         `${m.table}: ${m.restored < 0 ? 'table missing' : `${m.restored} restored`}, ${m.expected} in the manifest`,
     );
   throw new ActionError(
-    `Row counts differ from the manifest for ${comparison.mismatches.length} table(s) (${first.join('; ')}).`,
+    `Row counts differ from the manifest for ${plural(comparison.mismatches.length, 'table')} (${first.join('; ')}).`,
   );
 }
 
@@ -148,7 +148,7 @@ async function findAndDescribe(
 ): Promise<Manifest> {
   const manifest = await findBackup(store, settings, ctx.now());
   core.info(
-    `Backup ${manifest.id}: ${manifest.dump.format}, ${formatBytes(manifest.object.size)}, created ${manifest.createdAt}, ${manifest.totalRows} rows.`,
+    `Backup ${manifest.id}: ${manifest.dump.format}, ${formatBytes(manifest.object.size)}, created ${manifest.createdAt}, ${plural(manifest.totalRows, 'row')}.`,
   );
   return manifest;
 }
@@ -186,7 +186,7 @@ async function inspectAndCheck(settings: RestoreSettings): Promise<TargetState> 
   }
   if (target.exists && target.userTables > 0 && !settings.overwrite) {
     throw new ActionError(
-      `The target database '${name}' already has ${target.userTables} user table(s); nothing was changed. Restore into an empty database, or set overwrite: true and confirm: ${name} to drop the archive's objects first.`,
+      `The target database '${name}' already has ${plural(target.userTables, 'user table')}; nothing was changed. Restore into an empty database, or set overwrite: true and confirm: ${name} to drop the archive's objects first.`,
     );
   }
   core.info(
@@ -242,7 +242,7 @@ async function compareRows(
   const comparison = compareCounts(tables, await countRows(s.target, tables));
   const { rows, mismatches } = comparison;
   core.info(
-    `${rows.length - mismatches.length} of ${rows.length} tables have the manifest's row counts.`,
+    `${rows.length - mismatches.length} of ${plural(rows.length, 'table')} ${rows.length - mismatches.length === 1 ? 'has' : 'have'} the manifest's row counts.`,
   );
   return comparison;
 }

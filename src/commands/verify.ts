@@ -4,7 +4,7 @@ import { compareCounts, type Comparison, type Manifest } from '../catalog/manife
 import { plainName } from '../catalog/naming.js';
 import { ActionError, InputError } from '../errors.js';
 import { INPUTS } from '../inputs/read.js';
-import { formatBytes } from '../outputs/summary.js';
+import { formatBytes, plural } from '../outputs/summary.js';
 import {
   setVerifyOutputs,
   verifyProblems,
@@ -93,7 +93,7 @@ async function findAndDescribe(
 ): Promise<Manifest> {
   const manifest = await findBackup(store, settings, ctx.now());
   core.info(
-    `Backup ${manifest.id}: ${manifest.dump.format}, ${formatBytes(manifest.object.size)}, created ${manifest.createdAt}, ${manifest.totalRows} rows in ${manifest.tables.length} tables.`,
+    `Backup ${manifest.id}: ${manifest.dump.format}, ${formatBytes(manifest.object.size)}, created ${manifest.createdAt}, ${plural(manifest.totalRows, 'row')} in ${plural(manifest.tables.length, 'table')}.`,
   );
   return manifest;
 }
@@ -156,7 +156,7 @@ function compareArchive(
   const unlisted = counted.map(key).filter((name) => !listed.has(name));
   const { rows, mismatches } = archive;
   core.info(
-    `${rows.length - mismatches.length} of ${rows.length} tables in the archive have the manifest's row counts.`,
+    `${rows.length - mismatches.length} of ${plural(rows.length, 'table')} in the archive ${rows.length - mismatches.length === 1 ? 'has' : 'have'} the manifest's row counts.`,
   );
   return { archive, unlisted };
 }

@@ -113,7 +113,7 @@ function proofRow(r: CheckReport): string {
 }
 
 function ageRow(r: CheckReport): string {
-  const age = `${describeSpan(r.health.ageSeconds * 1000)} (${r.health.ageSeconds} s)`;
+  const age = describeSpan(r.health.ageSeconds * 1000);
   const limit = r.limits.maxAge;
   return limit === undefined
     ? `${age}; max-age not set`

@@ -13,6 +13,19 @@ export function formatBytes(bytes: number): string {
   return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
+/**
+ * A count and its noun, singular for exactly one: `1 table`, `2 tables`, `1 index`, `3 indexes`.
+ * `shown` is the count as printed (e.g. digit-grouped); the plain count by default.
+ */
+export function plural(
+  count: number,
+  one: string,
+  many = `${one}s`,
+  shown = String(count),
+): string {
+  return `${shown} ${count === 1 ? one : many}`;
+}
+
 /** Writes the buffered job summary where the runner provides a summary file; drops it elsewhere. */
 export async function flushSummary(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   if (!env.GITHUB_STEP_SUMMARY) {
