@@ -19,7 +19,7 @@ import { readVerifySettings } from './inputs/verify.js';
 import { checkNotice, checkResultLine } from './outputs/check.js';
 import { pruneResultLine } from './outputs/prune.js';
 import { backupResultLine, restoreResultLine } from './outputs/result.js';
-import { writeStatusSummary } from './outputs/summary.js';
+import { plural, writeStatusSummary } from './outputs/summary.js';
 import { verifyResultLine } from './outputs/verify.js';
 import { postWebhook } from './notify.js';
 import {
@@ -217,7 +217,7 @@ async function notify(facts: RunFacts, ending: Ending): Promise<void> {
   if (result.delivered) core.info(`Notification: ${ending.status} message posted to webhook-url.`);
   else
     core.warning(
-      `Notification: the webhook-url post failed after ${result.attempts} attempt(s) (${result.problem ?? 'unknown error'}); the step's result is unchanged.`,
+      `Notification: the webhook-url post failed after ${plural(result.attempts, 'attempt')} (${result.problem ?? 'unknown error'}); the step's result is unchanged.`,
     );
 }
 
@@ -254,7 +254,8 @@ export async function runPost(env: NodeJS.ProcessEnv = process.env): Promise<voi
   try {
     if (!workspace) return;
     const stopped = await stopChildren(workspace);
-    if (stopped) core.info(`Cleanup: stopped ${stopped} client program(s) the main step left.`);
+    if (stopped)
+      core.info(`Cleanup: stopped ${plural(stopped, 'client program')} the main step left.`);
     const pending = Journal.in(workspace).pending();
     const ctx = {
       read: createReader(),

@@ -1,5 +1,6 @@
 import type { Connection } from './postgres/connection.js';
 import type { DecryptionKeys, EncryptionKeys } from './pipeline/encryption.js';
+import type { Duration } from './duration.js';
 
 /** `auto`, or a forced true/false. */
 export type AutoBool = boolean | 'auto';
@@ -218,8 +219,8 @@ export interface RetentionPolicy {
   monthly?: number;
   /** The same per calendar year. */
   yearly?: number;
-  /** Keep backups created within this many milliseconds of the newest backup (inclusive). */
-  withinMs?: number;
+  /** Keep backups created within this duration of the newest backup (inclusive). */
+  within?: Duration;
 }
 
 /** Everything the prune command needs. */
@@ -232,12 +233,12 @@ export interface PruneSettings extends Location {
 
 /** Everything the check command needs. */
 export interface CheckSettings extends Location {
-  /** The newest backup must have finished less than this many milliseconds ago. */
-  maxAgeMs?: number;
+  /** The newest backup must have finished at most this long ago. */
+  maxAge?: Duration;
   /** Allowed size change against the previous backup, in percent; undefined = not checked. */
   sizeTolerance?: number;
-  /** Some backup of the label must have a verification record newer than this many milliseconds. */
-  maxUnverifiedAgeMs?: number;
+  /** Some backup of the label must have a verification record at most this old. */
+  maxUnverifiedAge?: Duration;
 }
 
 /** Everything the verify command needs: the restore selection and keys, and an optional drill. */

@@ -16,3 +16,16 @@ export function formatBytes(bytes: number): string {
 export function secondsBetween(start: Date, end: Date): number {
   return (end.getTime() - start.getTime()) / 1000;
 }
+
+/**
+ * A count and its noun, singular for exactly one: `1 table`, `2 tables`, `1 index`, `3 indexes`.
+ * `shown` is the count as printed (e.g. digit-grouped); the plain count by default.
+ */
+export function plural(
+  count: number,
+  one: string,
+  many = `${one}s`,
+  shown = String(count),
+): string {
+  return `${shown} ${count === 1 ? one : many}`;
+}

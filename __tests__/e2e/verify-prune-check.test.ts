@@ -60,6 +60,34 @@ describe('verify, prune and check with dist/index.js', () => {
     expect(late.errors[0]).toMatch(/max-age|1 ?s/);
   });
 
+  it('reads every duration input in one grammar: months, years and m as minutes', async () => {
+    const check = await runAction({
+      command: 'check',
+      storage: dir,
+      'max-age': '1mo',
+      'max-unverified-age': '1y2w',
+    });
+    expect(check.errors).toEqual([]);
+    expect(check.outputs.healthy).toBe('true');
+    for (const within of ['90m', '1mo', '1y']) {
+      const dry = await runAction({
+        command: 'prune',
+        storage: dir,
+        'keep-within': within,
+        'dry-run': 'true',
+      });
+      expect(dry.errors).toEqual([]);
+      expect(JSON.parse(dry.outputs.pruned ?? '')).toEqual([]);
+      expect(JSON.parse(dry.outputs.kept ?? '[]')).toHaveLength(3);
+    }
+    const refused = await runAction({ command: 'check', storage: dir, 'max-age': '1M' });
+    expect(refused.code).toBe(1);
+    expect(refused.errors).toHaveLength(1);
+    expect(refused.errors[0]).toMatch(
+      /Input 'max-age': '1M' is not a duration: .*mo \(calendar months\), y \(years\)/,
+    );
+  });
+
   it('prunes with a dry run first (nothing deleted), then keeps the newest only', async () => {
     const dry = await runAction({
       command: 'prune',

@@ -173,7 +173,7 @@ describe.each(cases)('changes on PostgreSQL $major, format $format', ({ major, f
     });
     expect(backupSummaryRows(report)).toContainEqual([
       'Changes',
-      `billing.Invoices 2026 +42, Audit Log −1, schema changed: 1 table added, 1 table removed (since ${last.manifest.id})`,
+      `billing.Invoices 2026 +42, Audit Log −1, schema changed: 1 table added (billing.Invoices 2026), 1 table removed (public.Audit Log) (since ${last.manifest.id})`,
     ]);
     last = report;
   }, 60_000);

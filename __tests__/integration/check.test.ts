@@ -111,7 +111,7 @@ describe.each([
     }
     const text = await readFile(summary, 'utf8');
     expect(text).toContain(
-      `<td>Changes against the previous backup</td><td>items +1 204, schema not compared: 1 table added (since ${previous.id})</td>`,
+      `<td>Changes against the previous backup</td><td>items +1 204, schema not compared: 1 table added (public.coupons) (since ${previous.id})</td>`,
     );
     expect(text).toContain('<td>public.items</td><td>3</td><td>1207</td><td>+1 204</td>');
   });

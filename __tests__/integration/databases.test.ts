@@ -120,7 +120,7 @@ describe('databases: a list, with one the user may not connect to', () => {
     });
     const error = (await run.catch((e: unknown) => e)) as Error & { report?: BackupReport };
     expect(error).toBeInstanceOf(Error);
-    expect(error.message).toMatch(/backup of 1 database\(s\) failed: 'locked'/);
+    expect(error.message).toMatch(/backup of 1 database failed: 'locked'/);
     expect(error.message).toMatch(/permission denied for database "?locked"?/);
     const entries = JSON.parse(await output('backups')) as BackupEntry[];
     expect(entries.map((e) => e.database)).toEqual([SALES, 'inventory']);

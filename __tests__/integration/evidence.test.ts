@@ -281,7 +281,7 @@ describe('post-restore-sql', () => {
         'post-restore-sql': MASK,
       }),
     ).rejects.toThrow(
-      /dropped again: Row counts differ from the manifest \(counted before post-restore-sql, in the restore's transaction\): 1 table\(s\) differ: app\.orders: \d+ restored, \d+ in the manifest/,
+      /dropped again: Row counts differ from the manifest \(counted before post-restore-sql, in the restore's transaction\): 1 table differs: app\.orders: \d+ restored, \d+ in the manifest/,
     );
     expect(await exists('rows_differ')).toBe(false);
   });

@@ -156,7 +156,7 @@ describe('assess: a hold', () => {
       ...manifestOf('app', 1, 1000),
       hold: { since: 'app-20260101T020000Z', reason: 'empty' },
     };
-    const health = assess(newest, undefined, { maxAgeMs: 26 * 3_600_000 }, NOW);
+    const health = assess(newest, undefined, { maxAge: { months: 0, ms: 26 * 3_600_000 } }, NOW);
     expect(health.healthy).toBe(false);
     expect(health.hold).toEqual(newest.hold);
     expect(health.problems.join(' ')).toMatch(

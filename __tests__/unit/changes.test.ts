@@ -69,7 +69,7 @@ describe('compareWith', () => {
       ],
     });
     expect(describeChanges(changes)).toBe(
-      `sessions −98 311, orders +1 204, old.gone −7, My "S".new.table +4, schema changed: 1 table added, 1 table removed (since ${previous.id})`,
+      `sessions −98 311, orders +1 204, old.gone −7, My "S".new.table +4, schema changed: 1 table added (My "S".new.table), 1 table removed (old.gone) (since ${previous.id})`,
     );
   });
 

@@ -26,7 +26,7 @@ describe('readCheckSettings', () => {
     expect(read({ 'max-age': '26h', 'size-tolerance': '50', label: 'app' })).toEqual({
       storage: { kind: 'local', directory: '/backups' },
       label: 'app',
-      maxAgeMs: 26 * 3_600_000,
+      maxAge: { months: 0, ms: 26 * 3_600_000 },
       sizeTolerance: 50,
     });
   });
@@ -34,7 +34,7 @@ describe('readCheckSettings', () => {
   it('leaves size-tolerance unset when empty, and max-age unset when only the size is checked', () => {
     expect(read({ 'max-age': '2d' }).sizeTolerance).toBeUndefined();
     expect(read({ 'size-tolerance': '12.5' })).toMatchObject({
-      maxAgeMs: undefined,
+      maxAge: undefined,
       sizeTolerance: 12.5,
     });
   });

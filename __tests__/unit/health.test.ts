@@ -3,7 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import { assess, describeSpan } from '../../src/catalog/health.js';
 import { InputError } from '../../src/errors.js';
 import { parseSizeTolerance } from '../../src/inputs/check.js';
-import { parseDuration } from '../../src/inputs/duration.js';
+import { parseDuration } from '../../src/duration.js';
 import { manifestOf, NOW } from '../helpers/check-run.js';
 
 const HOUR = 3_600_000;
@@ -16,7 +16,7 @@ describe('assess: age', () => {
     ['stale', 30, 26, false],
   ])('%s (%dh old, max-age %dh) → healthy %s', (_, hoursAgo, limitHours, healthy) => {
     const newest = manifestOf('app', hoursAgo, 1000);
-    const health = assess(newest, undefined, { maxAgeMs: limitHours * HOUR }, NOW);
+    const health = assess(newest, undefined, { maxAge: { months: 0, ms: limitHours * HOUR } }, NOW);
     expect(health.healthy).toBe(healthy);
     expect(health.ageSeconds).toBe(Math.round(hoursAgo * 3600));
     expect(health.problems).toHaveLength(healthy ? 0 : 1);
@@ -24,14 +24,41 @@ describe('assess: age', () => {
 
   it('names the age, when it finished and the limit', () => {
     const newest = manifestOf('app', 30.5, 1000);
-    const [problem] = assess(newest, undefined, { maxAgeMs: 26 * HOUR }, NOW).problems;
+    const [problem] = assess(
+      newest,
+      undefined,
+      { maxAge: { months: 0, ms: 26 * HOUR } },
+      NOW,
+    ).problems;
     expect(problem).toBe(
       `The newest backup ${newest.id} is 30h 30m old (finished ${newest.finishedAt}), older than max-age 26h.`,
     );
   });
 
+  it('measures max-age in calendar months back from now', () => {
+    const monthAgo = new Date(NOW.getTime());
+    monthAgo.setUTCMonth(monthAgo.getUTCMonth() - 1);
+    const hoursAgo = (NOW.getTime() - monthAgo.getTime()) / HOUR;
+    const oneMonth = { months: 1, ms: 0 };
+    expect(
+      assess(manifestOf('app', hoursAgo, 10), undefined, { maxAge: oneMonth }, NOW).healthy,
+    ).toBe(true);
+    const [problem] = assess(
+      manifestOf('app', hoursAgo + 1, 10),
+      undefined,
+      { maxAge: oneMonth },
+      NOW,
+    ).problems;
+    expect(problem).toMatch(/older than max-age 1mo\.$/);
+  });
+
   it('counts a backup that finished after now as age 0', () => {
-    const health = assess(manifestOf('app', -1, 10), undefined, { maxAgeMs: HOUR }, NOW);
+    const health = assess(
+      manifestOf('app', -1, 10),
+      undefined,
+      { maxAge: { months: 0, ms: HOUR } },
+      NOW,
+    );
     expect(health).toMatchObject({ healthy: true, ageSeconds: 0 });
   });
 
@@ -89,7 +116,12 @@ describe('assess: size', () => {
 
   it('skips the size without size-tolerance', () => {
     const previous = manifestOf('app', 25, 1_000_000);
-    const health = assess(manifestOf('app', 1, 1), previous, { maxAgeMs: 26 * HOUR }, NOW);
+    const health = assess(
+      manifestOf('app', 1, 1),
+      previous,
+      { maxAge: { months: 0, ms: 26 * HOUR } },
+      NOW,
+    );
     expect(health).toMatchObject({
       healthy: true,
       sizeCheck: { checked: false, reason: 'no tolerance' },
@@ -99,7 +131,12 @@ describe('assess: size', () => {
   it('reports both problems when stale and shrunk', () => {
     const previous = manifestOf('app', 80, 1000);
     const newest = manifestOf('app', 50, 10);
-    const health = assess(newest, previous, { maxAgeMs: 26 * HOUR, sizeTolerance: 50 }, NOW);
+    const health = assess(
+      newest,
+      previous,
+      { maxAge: { months: 0, ms: 26 * HOUR }, sizeTolerance: 50 },
+      NOW,
+    );
     expect(health.healthy).toBe(false);
     expect(health.problems).toHaveLength(2);
   });
@@ -117,7 +154,7 @@ describe('parseDuration', () => {
     ['1h30m', 90 * 60_000],
     [' 26h ', 26 * HOUR],
   ])('accepts %j', (raw, ms) => {
-    expect(parseDuration('max-age', raw)).toBe(ms);
+    expect(parseDuration('max-age', raw)).toEqual({ months: 0, ms });
   });
 
   it.each([
@@ -130,7 +167,7 @@ describe('parseDuration', () => {
     '0h',
     '0d0h',
     '26 h',
-    '2y',
+    '2Y',
     '1M',
     'P1D',
     '5mins',

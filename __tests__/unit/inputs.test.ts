@@ -207,7 +207,9 @@ describe('readBackupSettings', () => {
     ['schema-only', { 'schema-only': 'yes' }, "Input 'schema-only'"],
     ['data-only', { 'data-only': '1' }, "Input 'data-only'"],
     ['lock-wait-timeout', { 'lock-wait-timeout': 'soon' }, "Input 'lock-wait-timeout'"],
-    ['lock-wait-timeout', { 'lock-wait-timeout': '5m' }, "Input 'lock-wait-timeout'"],
+    ['lock-wait-timeout', { 'lock-wait-timeout': '1mo' }, "Input 'lock-wait-timeout'"],
+    ['lock-wait-timeout', { 'lock-wait-timeout': '30d' }, "Input 'lock-wait-timeout'"],
+    ['lock-wait-timeout', { 'lock-wait-timeout': '5M' }, "Input 'lock-wait-timeout'"],
     ['labels', { labels: 'novalue' }, "Input 'labels'"],
     ['label', { label: 'bad label' }, "Input 'label'"],
     ['storage', { storage: 'gs://bucket/x' }, "Input 'storage'"],
@@ -349,6 +351,11 @@ describe('readBackupSettings', () => {
     ['100ms', '100ms'],
     ['1h', '1h'],
     ['2d', '2d'],
+    ['5m', '5min'],
+    ['90m', '90min'],
+    ['1d12h', '36h'],
+    ['1m30s', '90s'],
+    ['24d', '24d'],
     ['', undefined],
   ])('reads lock-wait-timeout %j as %j', (raw, expected) => {
     expect(settingsOf({ 'lock-wait-timeout': raw }).settings.lockWaitTimeout).toBe(expected);

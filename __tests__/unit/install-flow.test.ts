@@ -230,6 +230,67 @@ describe('AptInstaller.install', () => {
   });
 });
 
+describe('AptInstaller.install of a major newer than it knows (19, 20)', () => {
+  const UPDATE_OWN = (major: number) =>
+    UPDATE_PGDG.replace('pgdg.sources', `pgdg-${major}.sources`);
+
+  it.each([19, 20])(
+    'adds PGDG with main and %i, and installs postgresql-client-N',
+    async (major) => {
+      const { tools, log } = aptMachine(major);
+      const { files, written } = fakeFiles([PGDG_KEYRING]);
+      await expect(new AptInstaller(host(), tools, files).install(major)).resolves.toMatchObject({
+        major,
+      });
+      expect(written.get('/t/pgdg/pgdg.sources')).toContain(`Components: main ${major}\n`);
+      expect(log).toEqual([
+        `apt-cache policy postgresql-client-${major}`,
+        'install -D -m 0644 /t/pgdg/pgdg.sources /etc/apt/sources.list.d/pgdg.sources',
+        UPDATE_PGDG,
+        `apt-cache policy postgresql-client-${major}`,
+        INSTALL(major),
+      ]);
+    },
+  );
+
+  it("beside an existing PGDG entry, adds the major's component alone and updates both lists", async () => {
+    const { tools, log } = aptMachine(19);
+    const { files, written } = fakeFiles([PGDG_KEYRING], '/etc/apt/sources.list.d/pgdg.list');
+    await new AptInstaller(host(), tools, files).install(19);
+    expect(written.get('/t/pgdg/pgdg-19.sources')).toContain('Components: 19\n');
+    expect(log).toEqual([
+      'apt-cache policy postgresql-client-19',
+      'install -D -m 0644 /t/pgdg/pgdg-19.sources /etc/apt/sources.list.d/pgdg-19.sources',
+      UPDATE_PGDG.replace('pgdg.sources', 'pgdg.list'),
+      UPDATE_OWN(19),
+      'apt-cache policy postgresql-client-19',
+      INSTALL(19),
+    ]);
+  });
+
+  it('fails naming the package, the suite and the components tried, and removes what it added', async () => {
+    const { tools, log } = aptMachine(20, { after: POLICY_NONE });
+    const install = new AptInstaller(host(), tools, fakeFiles([PGDG_KEYRING]).files).install(20);
+    await expect(install).rejects.toThrow(
+      'Neither Debian 12 nor PGDG has postgresql-client-20: bookworm-pgdg (main 20) has no postgresql-client-20. Set pg-version to another major, or install a client before this step and set pg-bin-dir.',
+    );
+    expect(log.at(-1)).toBe('rm -f /etc/apt/sources.list.d/pgdg.sources');
+  });
+
+  it('installClient: a 19 server with apt, when none has it, says what was found and tried', async () => {
+    const { tools } = aptMachine(19, { after: POLICY_NONE });
+    const installer = new AptInstaller(host(), tools, fakeFiles([PGDG_KEYRING]).files);
+    const error = await installClient({ pgVersion: 'auto' }, 19, [client(18, '/pg18/bin')], {
+      installer: () => Promise.resolve(installer),
+      now: Date.now,
+    }).catch((e: unknown) => e as Error);
+    expect(error).toBeInstanceOf(ActionError);
+    expect((error as Error).message).toBe(
+      'No pg_dump of major 19 or newer was found (found: 18.2 (/pg18/bin)), and installing one failed: Neither Debian 12 nor PGDG has postgresql-client-19: bookworm-pgdg (main 19) has no postgresql-client-19. Set pg-version to another major, or install a client before this step and set pg-bin-dir.',
+    );
+  });
+});
+
 describe('HomebrewInstaller.install', () => {
   const mac = host({ platform: 'darwin', arch: 'arm64', distro: undefined, isRoot: false });
 
@@ -348,7 +409,7 @@ describe('installClient', () => {
       now: Date.now,
     });
     await expect(install).rejects.toThrow(
-      /PostgreSQL 19 is not released: the newest major is 18\. Installable here with fake: 14, 15, 16, 17, 18/,
+      /PostgreSQL 19 is newer than the newest major this release knows \(18\), and fake has no build of it here\. Installable here with fake: 14, 15, 16, 17, 18/,
     );
     expect(calls).toEqual([]);
   });

@@ -2,6 +2,7 @@
 // the requests no installer can meet. Pure: nothing here runs a process or touches the network.
 import { describe, expect, it } from '@jest/globals';
 import {
+  AptInstaller,
   type AptPlan,
   isCandidateOf,
   parsePolicy,
@@ -153,6 +154,45 @@ describe('planApt', () => {
     expect(plan.pgdg?.sources).toContain(`Suites: ${suite}\n`);
   });
 
+  it.each([
+    [19, host(), 'bookworm-pgdg', []],
+    [20, host({ release: 'noble', isRoot: false }), 'noble-pgdg', ['sudo', '-n']],
+  ] as const)(
+    "a major newer than it knows, %i: PGDG main and the major's own component",
+    (major, h, suite, sudo) => {
+      const plan = planApt(major, h);
+      expect(plan).toMatchObject({
+        package: `postgresql-client-${major}`,
+        binDir: `/usr/lib/postgresql/${major}/bin`,
+      });
+      expect(plan.summary).toContain(`PGDG (${suite}, components main ${major})`);
+      expect(plan.pgdg).toMatchObject({
+        suite,
+        components: ['main', String(major)],
+        sourcesFile: PGDG_SOURCES_FILE,
+        sources: pgdgSources(suite, PGDG_KEYRING, ['main', String(major)]),
+      });
+      expect(plan.pgdg?.sources).toContain(`Components: main ${major}\n`);
+      const own = `/etc/apt/sources.list.d/pgdg-${major}.sources`;
+      expect(plan.pgdg?.componentOnly).toMatchObject({
+        components: [String(major)],
+        sourcesFile: own,
+        sourcesDraft: `/runner/temp/pgdg/pgdg-${major}.sources`,
+      });
+      expect(plan.pgdg?.componentOnly?.sources).toContain(`Components: ${major}\n`);
+      expect(plan.pgdg?.componentOnly?.update.argv).toContain(`Dir::Etc::sourcelist=${own}`);
+      expect(plan.pgdg?.componentOnly?.removeSources.argv).toEqual([...sudo, 'rm', '-f', own]);
+      expect(new AptInstaller(h, NO_TOOLS).plan(major).package).toBe(`postgresql-client-${major}`);
+    },
+  );
+
+  it('gives a major it knows PGDG main alone', () => {
+    const plan = planApt(18, host());
+    expect(plan.pgdg?.components).toEqual(['main']);
+    expect(plan.pgdg?.componentOnly).toBeUndefined();
+    expect(plan.summary).toContain('PGDG (bookworm-pgdg, component main)');
+  });
+
   it('passes DEBIAN_FRONTEND as the environment when root, on the sudo command line otherwise', () => {
     expect(planApt(17, host()).install.env).toEqual({ DEBIAN_FRONTEND: 'noninteractive' });
     expect(planApt(17, host({ isRoot: false })).install.env).toBeUndefined();
@@ -276,6 +316,15 @@ describe('planHomebrew', () => {
     expect(homebrewPrefix(h)).toBe(binDir.replace(/\/opt\/postgresql@\d+\/bin$/, ''));
   });
 
+  it.each([19, 20])('attempts postgresql@%i, newer than it knows', (major) => {
+    const brew = new HomebrewInstaller(host({ platform: 'darwin', arch: 'arm64' }), NO_TOOLS);
+    expect(brew.plan(major)).toMatchObject({
+      formula: `postgresql@${major}`,
+      binDir: `/opt/homebrew/opt/postgresql@${major}/bin`,
+      summary: `brew install postgresql@${major}`,
+    });
+  });
+
   it('carries the deprecation note of postgresql@14', () => {
     expect(planHomebrew(14, { arch: 'arm64', env: {} }).warning).toMatch(/deprecated.*2025-11-12/);
   });
@@ -333,6 +382,30 @@ describe('EDB binaries (Windows)', () => {
     );
   });
 
+  it.each([19, 20])(
+    'installs %i when its listing has a pinned build, and refuses it when not',
+    (major) => {
+      const build = { major, version: `${major}.1`, build: 1, sha256: 'a'.repeat(64) };
+      const listed = new ArchiveInstaller(
+        'EDB binaries',
+        edbReleases([...EDB_BUILDS, build]),
+        windows('x64'),
+        NO_TOOLS,
+      );
+      expect(chooseInstallMajor(listed, major, 'auto')).toBe(major);
+      expect(listed.plan(major)).toMatchObject({
+        url: `https://get.enterprisedb.com/postgresql/postgresql-${major}.1-1-windows-x64-binaries.zip`,
+        cacheVersion: `${major}.1.0`,
+      });
+      const error = thrown(() => createInstaller(windows('x64'), NO_TOOLS).plan(major));
+      expect(error.message).toMatch(
+        new RegExp(
+          `PostgreSQL ${major} is newer than the newest major this release knows \\(18\\), and EDB binaries has no build of it here\\. Installable here with EDB binaries: 13, 14, 15, 16, 17, 18`,
+        ),
+      );
+    },
+  );
+
   it('lists the majors it has when asked for another', () => {
     const error = thrown(() => createInstaller(windows('x64'), NO_TOOLS).plan(12));
     expect(error.message).toMatch(/cannot be installed here.*EDB binaries: 13, 14, 15, 16, 17, 18/);
@@ -374,14 +447,41 @@ describe('impossible requests', () => {
   it('knows 18 as the newest major', () => expect(LATEST_MAJOR).toBe(18));
 
   it.each([
+    ['a 19 server with apt', apt, 19, 'auto', 19],
+    ['a 20 server with apt', apt, 20, 'auto', 20],
+    ['pg-version 19 with apt', apt, 17, 19, 19],
+    ['a 19 server with Homebrew', brew, 19, 'auto', 19],
+    ['pg-version 20 with Homebrew', brew, 18, 20, 20],
+  ] as const)(
+    'attempts a major newer than it knows: %s',
+    (_n, installer, server, pgVersion, major) => {
+      expect(chooseInstallMajor(installer, server, pgVersion)).toBe(major);
+    },
+  );
+
+  it.each([
     [
-      'pg-version newer than any release',
-      apt,
-      17,
+      edb,
       19,
-      /PostgreSQL 19 is not released: the newest major is 18/,
+      'auto',
+      /PostgreSQL 19 is newer than the newest major this release knows \(18\), and EDB binaries has no build of it here\./,
     ],
-    ['a server newer than any release', apt, 19, 'auto', /PostgreSQL 19 is not released/],
+    [
+      edb,
+      17,
+      20,
+      /PostgreSQL 20 is newer than the newest major this release knows \(18\), and EDB binaries/,
+    ],
+  ] as const)(
+    'EDB binaries without a build of a newer major say so (case %#)',
+    (installer, server, pgVersion, why) => {
+      const error = thrown(() => chooseInstallMajor(installer, server, pgVersion));
+      expect(error.message).toMatch(why);
+      expect(error.message).toContain('Installable here with EDB binaries: 13, 14, 15, 16, 17, 18');
+    },
+  );
+
+  it.each([
     ['pg-version older than 10', apt, 9, 9, /PostgreSQL 9 is older than 10/],
     [
       'a disabled Homebrew formula',
@@ -406,7 +506,7 @@ describe('impossible requests', () => {
     expect(chooseInstallMajor(installer, serverMajor, pgVersion)).toBe(expected);
   });
 
-  it.each([19, 9, 100])('apt refuses to plan %i', (major) => {
+  it.each([9, 5])('apt refuses to plan %i', (major) => {
     expect(() => apt.plan(major)).toThrow(/Installable here with apt: 10, 11/);
   });
 });

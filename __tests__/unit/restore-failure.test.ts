@@ -44,7 +44,7 @@ describe('explainFailure', () => {
     };
     const e = explainFailure(job('18.1', '18.6', '18.1'), failed, 'TABLE public.t', null);
     expect(e.message).toBe(
-      "overwrite would also drop 12 object(s) of 'app' that are not in the backup but depend on its objects: view public.report, constraint f_fkey on public.other and 2 more. Drop or change those objects first, or restore into an empty database.",
+      "overwrite would also drop 12 objects of 'app' that are not in the backup but depend on its objects: view public.report, constraint f_fkey on public.other and 2 more. Drop or change those objects first, or restore into an empty database.",
     );
   });
 });

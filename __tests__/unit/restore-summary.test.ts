@@ -35,7 +35,10 @@ describe('writeRestoreSummary', () => {
     expect(html).not.toContain('<b>bold</b>');
     expect(html).toContain('<details><summary>Rows per table (1)</summary>');
     expect(html).toContain(
-      '12 ownership and 3 privilege statement(s) of the backup were not applied',
+      '12 ownership statements of the backup were not applied (no-owner): every restored object belongs to the restoring user. 3 privilege statements of the backup were not applied (no-privileges)',
+    );
+    expect(html).toMatch(
+      /<table><tr><th>Field<\/th><th>Value<\/th><\/tr><tr><td>Status<\/td><td>✅ restored<\/td>/,
     );
   });
 });

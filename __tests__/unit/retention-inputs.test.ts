@@ -38,7 +38,7 @@ describe('readRetentionPolicy', () => {
       weekly: 4,
       monthly: 12,
       yearly: 2,
-      withinMs: 30 * D,
+      within: { months: 0, ms: 30 * D },
     });
   });
 
@@ -59,25 +59,32 @@ describe('parseKeepWithin', () => {
     ['12h', 12 * H],
     ['2w', 14 * D],
     ['90min', 90 * 60_000],
+    ['90m', 90 * 60_000],
+    ['6m', 6 * 60_000],
     ['45s', 45_000],
     ['1d12h', 36 * H],
     ['1w2d', 9 * D],
+    ['1d6m', D + 6 * 60_000],
   ])('reads %s', (raw, ms) => {
-    expect(parseKeepWithin(raw)).toBe(ms);
+    expect(parseKeepWithin(raw)).toEqual({ months: 0, ms });
   });
 
-  it.each(['6m', '1y', '3mo', '1y6m', '2M', '1d6m'])(
-    'refuses the calendar or ambiguous unit in %s',
-    (raw) => {
-      expect(() => parseKeepWithin(raw)).toThrow(/months and years have no fixed length/);
-    },
-  );
+  it.each([
+    ['3mo', 3, 0],
+    ['1y', 12, 0],
+    ['1y6mo', 18, 0],
+    ['1y6m', 12, 6 * 60_000],
+    ['1mo12h', 1, 12 * H],
+  ])('reads the calendar units in %s', (raw, months, ms) => {
+    expect(parseKeepWithin(raw)).toEqual({ months, ms });
+  });
 
-  it.each(['30', 'd', '0d', '30 d', '30days', '-1d', '1.5d', '1d 2h', 'P30D'])(
-    'refuses %j as a duration, naming the input',
+  it.each(['30', 'd', '0d', '30 d', '30days', '-1d', '1.5d', '1d 2h', 'P30D', '2M'])(
+    'refuses %j as a duration, naming the input and the forms',
     (raw) => {
       expect(() => parseKeepWithin(raw)).toThrow(InputError);
       expect(() => parseKeepWithin(raw)).toThrow(/^Input 'keep-within': /);
+      if (raw !== '0d') expect(() => parseKeepWithin(raw)).toThrow(/mo \(calendar months\)/);
     },
   );
 });
@@ -128,7 +135,7 @@ describe('readBackupSettings', () => {
     const read = readerOf({ 'database-url': URL, 'keep-last': '5', 'keep-within': '12h' });
     expect(readBackupSettings(read, () => undefined, '/work').retention).toEqual({
       last: 5,
-      withinMs: 12 * H,
+      within: { months: 0, ms: 12 * H },
     });
   });
 

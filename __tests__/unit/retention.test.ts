@@ -165,13 +165,31 @@ describe('selectExpired', () => {
       { id: 'app-20261121T020000Z', createdAt: '2026-11-21T02:00:00.000Z' },
       { id: 'app-20261121T015959Z', createdAt: '2026-11-21T01:59:59.999Z' },
     ];
-    const s = selectExpired(backups, { withinMs: 86_400_000 });
+    const s = selectExpired(backups, { within: { months: 0, ms: 86_400_000 } });
     expect(s.kept.map((k) => k.backup.id)).toEqual([
       'app-20261122T020000Z',
       'app-20261121T020000Z',
     ]);
     expect(s.expired.map((b) => b.id)).toEqual(['app-20261121T015959Z']);
     expect(s.kept.every((k) => k.rules.includes('within'))).toBe(true);
+  });
+
+  it.each([
+    ['2026-03-31T02:00:00Z', '2026-02-28T02:00:00Z', '2026-02-28T01:59:59Z'],
+    ['2024-03-31T02:00:00Z', '2024-02-29T02:00:00Z', '2024-02-29T01:59:59Z'],
+    ['2026-01-15T02:00:00Z', '2025-12-15T02:00:00Z', '2025-12-15T01:59:59Z'],
+  ])('keep-within 1mo from %s keeps %s (a calendar month), not %s', (newest, edge, past) => {
+    const within = { months: 1, ms: 0 };
+    expect(run([newest, edge, past], { within })).toEqual({
+      kept: [newest, edge],
+      expired: [past],
+    });
+  });
+
+  it('keep-within 1y from 29 February keeps 28 February of the year before', () => {
+    const dates = ['2028-02-29T00:00:00Z', '2027-02-28T00:00:00Z', '2027-02-27T23:59:59Z'];
+    expect(run(dates, { within: { months: 12, ms: 0 } }).expired).toEqual(['2027-02-27T23:59:59Z']);
+    expect(describePolicy({ within: { months: 12, ms: 0 } })).toBe('keep-within 1y');
   });
 
   it('combines rules: a backup is kept when any rule keeps it, with every rule that did', () => {
@@ -185,7 +203,13 @@ describe('selectExpired', () => {
       '2026-09-30T02:00:00Z',
       '2025-12-31T02:00:00Z',
     ];
-    const policy = { last: 2, daily: 3, monthly: 3, yearly: 2, withinMs: 3_600_000 };
+    const policy = {
+      last: 2,
+      daily: 3,
+      monthly: 3,
+      yearly: 2,
+      within: { months: 0, ms: 3_600_000 },
+    };
     expect(rulesOf(dates, policy)).toEqual({
       '2026-11-22T03:00:00Z': ['last', 'daily', 'monthly', 'yearly', 'within'],
       '2026-11-22T02:00:00Z': ['last', 'within'],
@@ -200,7 +224,12 @@ describe('selectExpired', () => {
 
   it('always keeps the newest backup, also when it is not first in the input', () => {
     const dates = ['2026-01-01T00:00:00Z', '2026-11-22T02:00:00Z', '2026-06-01T00:00:00Z'];
-    for (const policy of [{ last: 1 }, { withinMs: 1000 }, { yearly: 1 }, { weekly: 1 }]) {
+    for (const policy of [
+      { last: 1 },
+      { within: { months: 0, ms: 1000 } },
+      { yearly: 1 },
+      { weekly: 1 },
+    ]) {
       expect(run(dates, policy).kept).toEqual(['2026-11-22T02:00:00Z']);
     }
   });
@@ -230,7 +259,11 @@ describe('selectExpired', () => {
     const now = new Date('2026-11-22T02:00:00Z');
     const future = at('2026-12-22T02:00:00Z');
     const dates = ['2026-11-22T02:00:00Z', '2026-11-20T02:00:00Z', '2026-11-01T02:00:00Z'];
-    const s = selectExpired([future, ...dates.map(at)], { withinMs: 7 * 86_400_000 }, { now });
+    const s = selectExpired(
+      [future, ...dates.map(at)],
+      { within: { months: 0, ms: 7 * 86_400_000 } },
+      { now },
+    );
     expect(s.kept.map((k) => [k.backup.id, k.rules])).toEqual([
       [future.id, ['future']],
       ['app-20261122T020000Z', ['within']],
@@ -259,11 +292,11 @@ describe('selectExpired', () => {
   });
 
   it('describes a policy as its inputs read', () => {
-    expect(describePolicy({ last: 3, weekly: 4, withinMs: 30 * 86_400_000 })).toBe(
+    expect(describePolicy({ last: 3, weekly: 4, within: { months: 0, ms: 30 * 86_400_000 } })).toBe(
       'keep-last 3, keep-weekly 4, keep-within 30d',
     );
-    expect(describePolicy({ withinMs: 36 * 3_600_000 })).toBe('keep-within 36h');
-    expect(describePolicy({ withinMs: 14 * 86_400_000 })).toBe('keep-within 2w');
+    expect(describePolicy({ within: { months: 0, ms: 36 * 3_600_000 } })).toBe('keep-within 36h');
+    expect(describePolicy({ within: { months: 0, ms: 14 * 86_400_000 } })).toBe('keep-within 2w');
     expect(describePolicy({})).toBe('none');
   });
 });

@@ -2,6 +2,7 @@
 // flag starts. Pure: manifests in, flags and the hold out.
 import type { AnomalyPolicy } from '../settings.js';
 import type { TableRows } from './archive-facts.js';
+import { plural } from '../units.js';
 
 /** The kinds of anomaly, as the `anomalies` output and the manifest name them. */
 export type AnomalyKind = 'rows-dropped' | 'table-emptied' | 'table-removed' | 'empty';
@@ -54,7 +55,7 @@ function emptyFlag(previous: Compared, current: Compared): Anomaly[] {
   return [
     {
       kind: 'empty',
-      detail: `This backup has ${what}; the previous backup ${previous.id} had ${previous.tables.length} tables and ${previous.totalRows} rows.`,
+      detail: `This backup has ${what}; the previous backup ${previous.id} had ${plural(previous.tables.length, 'table')} and ${plural(previous.totalRows, 'row')}.`,
     },
   ];
 }
@@ -80,8 +81,8 @@ function tableFlags(previous: Compared, current: Compared): Anomaly[] {
   for (const [name, rows] of rowsByName(previous.tables)) {
     if (rows === 0) continue;
     const now = after.get(name);
-    if (now === undefined) removed.push(`${name} (had ${rows} rows)`);
-    else if (now === 0) emptied.push(`${name} (had ${rows} rows)`);
+    if (now === undefined) removed.push(`${name} (had ${plural(rows, 'row')})`);
+    else if (now === 0) emptied.push(`${name} (had ${plural(rows, 'row')})`);
   }
   return [
     ...perTable('table-emptied', emptied, 'has no rows now'),
@@ -92,7 +93,8 @@ function tableFlags(previous: Compared, current: Compared): Anomaly[] {
 function perTable(kind: AnomalyKind, tables: string[], what: string): Anomaly[] {
   const flags = tables.slice(0, MAX_PER_KIND).map((t) => ({ kind, detail: `${t} ${what}.` }));
   const more = tables.length - MAX_PER_KIND;
-  if (more > 0) flags.push({ kind, detail: `And ${more} more tables that had rows (${kind}).` });
+  if (more > 0)
+    flags.push({ kind, detail: `And ${plural(more, 'more table')} that had rows (${kind}).` });
   return flags;
 }
 

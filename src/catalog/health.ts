@@ -1,11 +1,12 @@
-import { formatBytes } from '../units.js';
+import { durationBefore, formatDuration, type Duration } from '../duration.js';
+import { formatBytes, plural } from '../units.js';
 import { describeHold, type Hold } from './anomalies.js';
 import type { Manifest } from './manifest.js';
 
 /** What the check command holds a backup to (at least one is set). */
 export interface HealthLimits {
-  /** The newest backup must have finished at most this many milliseconds ago. */
-  maxAgeMs?: number;
+  /** The newest backup must have finished at most this long ago. */
+  maxAge?: Duration;
   /** Allowed size change against the previous backup, in percent; undefined = not checked. */
   sizeTolerance?: number;
 }
@@ -52,7 +53,7 @@ export function assess(
   const ageMs = Math.max(0, now.getTime() - Date.parse(newest.finishedAt));
   const size = sizeCheck(newest, previous, limits.sizeTolerance);
   const problems = [
-    ...ageProblem(newest, ageMs, limits.maxAgeMs),
+    ...ageProblem(newest, now, limits.maxAge),
     ...sizeProblem(newest, size, limits.sizeTolerance),
     ...(newest.hold
       ? [`The newest backup ${newest.id} carries a hold. ${describeHold(newest.hold)}`]
@@ -63,16 +64,17 @@ export function assess(
     problems,
     ageSeconds: Math.floor(ageMs / 1000),
     size: newest.object.size,
-    ageChecked: limits.maxAgeMs !== undefined,
+    ageChecked: limits.maxAge !== undefined,
     sizeCheck: size,
     ...(newest.hold ? { hold: newest.hold } : {}),
   };
 }
 
-function ageProblem(newest: Manifest, ageMs: number, maxAgeMs: number | undefined): string[] {
-  if (maxAgeMs === undefined || ageMs <= maxAgeMs) return [];
+function ageProblem(newest: Manifest, now: Date, maxAge: Duration | undefined): string[] {
+  const finished = Date.parse(newest.finishedAt);
+  if (maxAge === undefined || finished >= durationBefore(now, maxAge).getTime()) return [];
   return [
-    `The newest backup ${newest.id} is ${describeSpan(ageMs)} old (finished ${newest.finishedAt}), older than max-age ${describeSpan(maxAgeMs)}.`,
+    `The newest backup ${newest.id} is ${describeSpan(now.getTime() - finished)} old (finished ${newest.finishedAt}), older than max-age ${describeDuration(maxAge)}.`,
   ];
 }
 
@@ -101,7 +103,7 @@ function sizeProblem(newest: Manifest, size: SizeCheck, tolerance?: number): str
 
 /** `12.3 MiB (12897484 bytes)`. */
 export function describeBytes(bytes: number): string {
-  return bytes < 1024 ? `${bytes} bytes` : `${formatBytes(bytes)} (${bytes} bytes)`;
+  return bytes < 1024 ? plural(bytes, 'byte') : `${formatBytes(bytes)} (${bytes} bytes)`;
 }
 
 /** A size change as `60.0%`; `∞%` for growth from an empty backup. */
@@ -117,6 +119,13 @@ export function describeSpan(ms: number): string {
   if (s < 172_800)
     return joinUnits([Math.floor(s / 3600), 'h'], [Math.floor((s % 3600) / 60), 'm']);
   return joinUnits([Math.floor(s / 86_400), 'd'], [Math.floor((s % 86_400) / 3600), 'h']);
+}
+
+/** A limit for people: `26h`, `3d 4h`; calendar months as written (`1mo`, `1y2mo 12h`). */
+export function describeDuration(duration: Duration): string {
+  if (!duration.months) return describeSpan(duration.ms);
+  const calendar = formatDuration({ months: duration.months, ms: 0 });
+  return duration.ms ? `${calendar} ${describeSpan(duration.ms)}` : calendar;
 }
 
 function joinUnits(major: [number, string], minor: [number, string]): string {

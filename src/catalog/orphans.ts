@@ -5,6 +5,7 @@ import * as core from '@actions/core';
 import { idOfBackupFile, idOfManifest, parseId } from './naming.js';
 import { removeAll } from '../storage/remove-all.js';
 import type { Store, StoredFile } from '../storage/store.js';
+import { plural } from '../units.js';
 
 /** How old an object without manifest must be before it is deleted. */
 export const ORPHAN_GRACE_MS = 24 * 3_600_000;
@@ -60,5 +61,5 @@ function orphanWarning(store: Store, sweep: OrphanSweep, orphans: Orphans): stri
   const left = orphans.left.length
     ? ` Left: ${orphans.left.join(', ')} (younger than 24 h, maybe a backup still being written, or not deletable).`
     : '';
-  return `${all.length} object(s) of '${sweep.label}' at ${store.description} have no manifest (a prune or backup stopped half-way left them; they are no backup).${deleted}${left}`;
+  return `${plural(all.length, 'object')} of '${sweep.label}' at ${store.description} ${all.length === 1 ? 'has' : 'have'} no manifest (a prune or backup stopped half-way left them; they are no backup).${deleted}${left}`;
 }

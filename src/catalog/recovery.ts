@@ -10,6 +10,7 @@ import {
   type RecoveryLocation,
   type RecoveryStep,
 } from './recovery-steps.js';
+import { plural } from '../units.js';
 
 /** What the document is written from: the backup's manifest and what the run knows besides. */
 export interface RecoveryFacts {
@@ -53,8 +54,8 @@ function whatItIs(m: Manifest): string[] {
     `Id: \`${m.id}\` (label \`${m.label}\`), created ${m.createdAt}, finished ${m.finishedAt}.`,
     `Database: \`${m.server.database}\` on PostgreSQL ${m.server.version}; dumped with pg_dump ${m.client.pgDumpVersion}.`,
     `Format: ${m.dump.format}; compression ${m.dump.compression}; encryption ${encryption}.`,
-    `Data object: \`${m.object.key}\`, ${m.object.size} bytes, SHA-256 \`${m.object.sha256}\`; manifest: \`${manifestName(m.id)}\`.`,
-    `Contents: ${m.tables.length} tables with ${m.totalRows} rows (${m.verification.archive === 'passed' ? 'counted when the archive was read back' : 'not counted: verify none'}).`,
+    `Data object: \`${m.object.key}\`, ${plural(m.object.size, 'byte')}, SHA-256 \`${m.object.sha256}\`; manifest: \`${manifestName(m.id)}\`.`,
+    `Contents: ${plural(m.tables.length, 'table')} with ${plural(m.totalRows, 'row')} (${m.verification.archive === 'passed' ? 'counted when the archive was read back' : 'not counted: verify none'}).`,
   ];
 }
 

@@ -1,5 +1,6 @@
 // Which backups a retention policy keeps: restic's `forget` bucketing, in UTC, on createdAt.
 // Pure: no clock, no storage, no time zone but UTC.
+import { durationBefore, formatDuration, type Duration } from '../duration.js';
 import type { RetentionPolicy } from '../settings.js';
 import type { Hold } from './anomalies.js';
 import { isFutureDated } from './future.js';
@@ -113,7 +114,7 @@ function rulesOf<T extends Dated>(
     const count = policy[rule];
     if (count !== undefined) keepByBuckets(sorted, count, BUCKETS[rule], rule, rules);
   }
-  if (policy.withinMs !== undefined) keepWithin(sorted, policy.withinMs, rules);
+  if (policy.within !== undefined) keepWithin(sorted, policy.within, rules);
   if (rules[0]?.length === 0) rules[0].push('newest');
   sorted.forEach((b, i) => {
     if (own.has(b.id) && rules[i]?.length === 0) rules[i]?.push('own');
@@ -140,11 +141,16 @@ function keepByBuckets<T extends Dated>(
   });
 }
 
-/** Keeps the backups created at most `ms` before the newest (inclusive). */
-function keepWithin<T extends Dated>(sorted: T[], ms: number, rules: RetentionRule[][]): void {
-  const newest = sorted[0] ? createdMs(sorted[0]) : 0;
+/** Keeps the backups created at most `within` before the newest (inclusive, calendar months). */
+function keepWithin<T extends Dated>(
+  sorted: T[],
+  within: Duration,
+  rules: RetentionRule[][],
+): void {
+  if (!sorted[0]) return;
+  const from = durationBefore(new Date(createdMs(sorted[0])), within).getTime();
   sorted.forEach((backup, i) => {
-    if (newest - createdMs(backup) <= ms) rules[i]?.push('within');
+    if (createdMs(backup) >= from) rules[i]?.push('within');
   });
 }
 
@@ -180,29 +186,14 @@ export function isoWeek(at: Date): string {
 
 const DAY_MS = 86_400_000;
 
-/** Units a keep-within duration is written back in, largest first, in milliseconds. */
-const DURATION_UNITS: readonly [string, number][] = [
-  ['w', 7 * DAY_MS],
-  ['d', DAY_MS],
-  ['h', 3_600_000],
-  ['min', 60_000],
-  ['s', 1000],
-];
-
-/** A duration in the largest unit that divides it, e.g. `30d`, `36h`. */
-export function formatDuration(ms: number): string {
-  const [unit, size] = DURATION_UNITS.find(([, size]) => ms % size === 0) ?? ['ms', 1];
-  return `${ms / size}${unit}`;
-}
-
 /** The policy as its inputs read, e.g. `keep-daily 7, keep-within 30d`; `none` without rules. */
 export function describePolicy(policy: RetentionPolicy): string {
   const parts = RULES.flatMap((r) => (policy[r] === undefined ? [] : [`keep-${r} ${policy[r]}`]));
-  if (policy.withinMs !== undefined) parts.push(`keep-within ${formatDuration(policy.withinMs)}`);
+  if (policy.within !== undefined) parts.push(`keep-within ${formatDuration(policy.within)}`);
   return parts.join(', ') || 'none';
 }
 
 /** Whether the policy has at least one rule. */
 export function hasRules(policy: RetentionPolicy): boolean {
-  return RULES.some((r) => policy[r] !== undefined) || policy.withinMs !== undefined;
+  return RULES.some((r) => policy[r] !== undefined) || policy.within !== undefined;
 }

@@ -2,7 +2,8 @@
 import type { AmcheckReport } from '../postgres/amcheck.js';
 import type { AssertionResult } from '../postgres/assertions.js';
 import { TOOL } from '../tool.js';
-import { describeSpan } from './health.js';
+import { durationBefore, type Duration } from '../duration.js';
+import { describeDuration, describeSpan } from './health.js';
 import type { Manifest } from './manifest.js';
 
 /** The drill's part of a record. */
@@ -92,18 +93,17 @@ export function verifiedAtOf(text: string, id: string): Date | undefined {
 export function unverifiedProblem(
   label: string,
   verifiedAt: Date | undefined,
-  limitMs: number | undefined,
+  maxAge: Duration | undefined,
   now: Date,
 ): string[] {
-  if (limitMs === undefined) return [];
-  const limit = `max-unverified-age ${describeSpan(limitMs)}`;
+  if (maxAge === undefined) return [];
+  const limit = `max-unverified-age ${describeDuration(maxAge)}`;
   if (!verifiedAt)
     return [
       `No backup of '${label}' has a verification record (${limit}): run verify (with target-database-url for a restore drill) on a schedule.`,
     ];
-  const ageMs = now.getTime() - verifiedAt.getTime();
-  if (ageMs <= limitMs) return [];
+  if (verifiedAt >= durationBefore(now, maxAge)) return [];
   return [
-    `The newest verification record of '${label}' is from ${verifiedAt.toISOString()}, ${describeSpan(ageMs)} ago, older than ${limit}: run verify again.`,
+    `The newest verification record of '${label}' is from ${verifiedAt.toISOString()}, ${describeSpan(now.getTime() - verifiedAt.getTime())} ago, older than ${limit}: run verify again.`,
   ];
 }

@@ -45,7 +45,7 @@ export async function runCheck(settings: CheckSettings, ctx: RunContext): Promis
   const verifiedAt = await core.group('Find the last proof', () =>
     newestVerification(store, label, found.own ?? []),
   );
-  addProblems(health, unverifiedProblem(label, verifiedAt, settings.maxUnverifiedAgeMs, ctx.now()));
+  addProblems(health, unverifiedProblem(label, verifiedAt, settings.maxUnverifiedAge, ctx.now()));
   const report: CheckReport = {
     where: store.description,
     label,

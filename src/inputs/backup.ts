@@ -14,6 +14,7 @@ import { INPUTS, oneOf, parseBool, parseList, type Mask, type Read } from './rea
 import { readRetentionPolicy } from './retention.js';
 import { readObjectLock } from './object-lock.js';
 import { readStoreOptions } from './storage.js';
+import { parseDuration } from '../duration.js';
 
 const FORMATS: readonly DumpFormat[] = ['custom', 'plain', 'directory', 'tar'];
 const LEVELS = { gzip: [1, 9], lz4: [1, 12], zstd: [1, 22] } as const;
@@ -192,16 +193,34 @@ function readJobs(read: Read, format: DumpFormat): number | undefined {
   return format === 'directory' ? jobs : undefined;
 }
 
-/** A lock timeout as PostgreSQL takes it (`30s`, `5min`, `1h`, milliseconds); undefined when empty. */
+/** PostgreSQL's largest lock_timeout: INT_MAX milliseconds, about 24.8 days. */
+const LOCK_TIMEOUT_MAX_MS = 2_147_483_647;
+/** PostgreSQL's time units, largest first, for writing a lock timeout back. */
+const PG_UNITS: readonly [string, number][] = [
+  ['d', 86_400_000],
+  ['h', 3_600_000],
+  ['min', 60_000],
+  ['s', 1000],
+];
+
+/**
+ * A lock timeout in the action's duration grammar (`30s`, `5m`, `5min`, `1h`), or in PostgreSQL's
+ * own milliseconds (`250`, `100ms`), written as PostgreSQL takes it (`5m` becomes `5min`);
+ * undefined when empty.
+ */
 export function parseLockWaitTimeout(raw: string): string | undefined {
   if (!raw) return undefined;
-  if (!/^\d+\s*(ms|s|min|h|d)?$/.test(raw)) {
+  const value = raw.replace(/\s+/g, '');
+  if (/^\d+(ms)?$/.test(value)) return value;
+  const { months, ms } = parseDuration(INPUTS.lockWaitTimeout, value);
+  if (months || ms > LOCK_TIMEOUT_MAX_MS) {
     throw new InputError(
       INPUTS.lockWaitTimeout,
-      `'${raw}' is not a duration: use e.g. 30s, 5min, 1h or milliseconds.`,
+      `'${raw}' is longer than PostgreSQL's lock timeout allows (24d): use e.g. 30s, 5min or 1h.`,
     );
   }
-  return raw.replace(/\s+/g, '');
+  const [unit, size] = PG_UNITS.find(([, size]) => ms % size === 0) ?? ['ms', 1];
+  return `${ms / size}${unit}`;
 }
 
 /** `key=value` lines. */

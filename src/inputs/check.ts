@@ -1,7 +1,7 @@
 import { InputError } from '../errors.js';
 import type { CheckSettings, StorageLocation } from '../settings.js';
 import { readLabel, readStorage } from './common.js';
-import { parseDuration } from './duration.js';
+import { parseDuration } from '../duration.js';
 import { INPUTS, type Mask, type Read } from './read.js';
 import { readStoreOptions } from './storage.js';
 
@@ -20,9 +20,9 @@ export function readCheckSettings(read: Read, mask: Mask, cwd: string): CheckSet
   const settings: CheckSettings = {
     storage,
     label: readLabel(read, mask),
-    maxAgeMs: maxAge ? parseDuration(INPUTS.maxAge, maxAge) : undefined,
+    maxAge: maxAge ? parseDuration(INPUTS.maxAge, maxAge) : undefined,
     sizeTolerance: tolerance ? parseSizeTolerance(tolerance) : undefined,
-    maxUnverifiedAgeMs: unverified ? parseDuration(INPUTS.maxUnverifiedAge, unverified) : undefined,
+    maxUnverifiedAge: unverified ? parseDuration(INPUTS.maxUnverifiedAge, unverified) : undefined,
   };
   return { ...settings, ...readStoreOptions(read, mask, [storage]) };
 }

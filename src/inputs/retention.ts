@@ -1,6 +1,6 @@
 import { InputError } from '../errors.js';
 import type { RetentionPolicy } from '../settings.js';
-import { parseDuration } from './duration.js';
+import { parseDuration, type Duration } from '../duration.js';
 import { INPUTS, type Read } from './read.js';
 
 /** The counted rules and their inputs, in the order they are reported. */
@@ -26,7 +26,7 @@ export function readRetentionPolicy(read: Read): RetentionPolicy | undefined {
     if (raw) policy[rule] = parseKeepCount(input, raw);
   }
   const within = read(INPUTS.keepWithin);
-  if (within) policy.withinMs = parseKeepWithin(within);
+  if (within) policy.within = parseKeepWithin(within);
   return Object.keys(policy).length ? policy : undefined;
 }
 
@@ -43,17 +43,9 @@ export function parseKeepCount(input: string, raw: string): number {
 }
 
 /**
- * A keep-within duration in milliseconds, in the action's one duration grammar (`parseDuration`:
- * `30d`, `12h`, `1d12h`, `90min`, `2w`, `3600s`), except that `m` is refused here: restic's
- * keep-within reads `m` as months, so `6m` would silently keep six minutes. Months and years have
- * no fixed length: write days or weeks.
+ * A keep-within duration in the action's one duration grammar (`parseDuration`: `30d`, `12h`,
+ * `1d12h`, `90m`, `6mo`, `1y`); `m` is minutes, as in every duration input.
  */
-export function parseKeepWithin(raw: string): number {
-  if (/^(\d+[a-z]+)+$/i.test(raw) && /\d+(m|mo|y)(?=\d|$)/i.test(raw)) {
-    throw new InputError(
-      INPUTS.keepWithin,
-      `'${raw}': months and years have no fixed length (and restic reads 'm' as months): write days or weeks (e.g. 180d, 52w), or minutes as 'min' (e.g. 90min).`,
-    );
-  }
+export function parseKeepWithin(raw: string): Duration {
   return parseDuration(INPUTS.keepWithin, raw);
 }

@@ -5,7 +5,7 @@ import type { Manifest } from '../catalog/manifest.js';
 import { changesTableHtml, describeChanges } from './changes.js';
 import { globalsBackupRows } from './globals.js';
 import { OUTPUTS } from './names.js';
-import { addCollapsedTable, escapeHtml, flushSummary, formatBytes } from './summary.js';
+import { addCollapsedTable, escapeHtml, flushSummary, formatBytes, plural } from './summary.js';
 
 /** What a finished backup reports. */
 export interface BackupReport {
@@ -162,7 +162,7 @@ export function backupSummaryRows(r: BackupReport): [string, string][] {
   return [
     ['Backup id', m.id],
     ['Location', r.locations.join('<br>')],
-    ['Size', `${formatBytes(m.object.size)} (${m.object.size} bytes)`],
+    ['Size', `${formatBytes(m.object.size)} (${plural(m.object.size, 'byte')})`],
     ['SHA-256', m.object.sha256],
     ['Duration', `${r.durationSeconds.toFixed(1)} s`],
     ['Throughput', throughput],
@@ -180,9 +180,21 @@ export function backupSummaryRows(r: BackupReport): [string, string][] {
     ],
     ...globalsBackupRows(m),
     ...prunedRow(r),
-    ...(r.changes ? [['Changes', describeChanges(r.changes)] as [string, string]] : []),
+    ...(r.changes ? [['Changes', escapeHtml(describeChanges(r.changes))] as [string, string]] : []),
     ...anomalyRows(m),
   ];
+}
+
+/** The summary's first row: stored, verified or not, and flagged or not. */
+export function backupStatus(m: Manifest): string {
+  const verified =
+    m.verification.archive === 'passed'
+      ? 'stored and verified'
+      : 'stored, not verified (verify: none)';
+  const flags = m.anomalies ?? [];
+  if (!flags.length) return `✅ ${verified}`;
+  const kinds = [...new Set(flags.map((a) => a.kind))].join(', ');
+  return `⚠️ ${verified}, flagged: ${kinds} (see Anomalies)`;
 }
 
 /** The "Anomalies" row (when compared) and the "Retention hold" row (when one lasts). */
@@ -218,6 +230,7 @@ export async function writeBackupSummary(r: BackupReport): Promise<void> {
       { data: 'Field', header: true },
       { data: 'Value', header: true },
     ],
+    ['Status', backupStatus(r.manifest)],
     ...rows,
   ]);
   if (tableRows.length)

@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import {
   describeBytes,
+  describeDuration,
   describePercent,
   describeSpan,
   type Health,
@@ -9,6 +10,7 @@ import {
 } from '../catalog/health.js';
 import { compareWith } from '../catalog/changes.js';
 import type { Manifest } from '../catalog/manifest.js';
+import type { Duration } from '../duration.js';
 import { changesTableHtml, describeChanges } from './changes.js';
 import { OUTPUTS } from './names.js';
 import type { NoticeFields } from './notification.js';
@@ -21,7 +23,7 @@ export interface CheckReport {
   label: string;
   newest: Manifest;
   previous?: Manifest;
-  limits: HealthLimits & { maxUnverifiedAgeMs?: number };
+  limits: HealthLimits & { maxUnverifiedAge?: Duration };
   health: Health;
   /** The newest verification record's time among the label's backups. */
   verifiedAt?: Date;
@@ -103,17 +105,19 @@ export async function reportNothingFound(where: string, message: string): Promis
 }
 
 function proofRow(r: CheckReport): string {
-  const limit = r.limits.maxUnverifiedAgeMs;
+  const limit = r.limits.maxUnverifiedAge;
   const at = r.verifiedAt ? r.verifiedAt.toISOString() : 'never';
   return limit === undefined
     ? `${at}; max-unverified-age not set`
-    : `${at}; max-unverified-age ${describeSpan(limit)}`;
+    : `${at}; max-unverified-age ${describeDuration(limit)}`;
 }
 
 function ageRow(r: CheckReport): string {
-  const age = `${describeSpan(r.health.ageSeconds * 1000)} (${r.health.ageSeconds} s)`;
-  const limit = r.limits.maxAgeMs;
-  return limit === undefined ? `${age}; max-age not set` : `${age}; max-age ${describeSpan(limit)}`;
+  const age = describeSpan(r.health.ageSeconds * 1000);
+  const limit = r.limits.maxAge;
+  return limit === undefined
+    ? `${age}; max-age not set`
+    : `${age}; max-age ${describeDuration(limit)}`;
 }
 
 function sizeRow(size: SizeCheck, tolerance: number | undefined): string {

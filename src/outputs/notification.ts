@@ -3,7 +3,7 @@ import type { Command } from '../settings.js';
 import type { BackupReport } from './backup.js';
 import type { RestoreReport } from './restore.js';
 import { anomalyFacts } from './anomalies.js';
-import { formatBytes } from './summary.js';
+import { formatBytes, plural } from './summary.js';
 
 /** What a command's result contributes to its notification; fields that do not apply stay unset. */
 export interface NoticeFields {
@@ -104,7 +104,7 @@ export function backupNotice(r: BackupReport): NoticeFields {
     duration: r.durationSeconds,
     location: r.locations[0],
     facts: [
-      `${groupDigits(m.totalRows)} rows`,
+      plural(m.totalRows, 'row', 'rows', groupDigits(m.totalRows)),
       ...(m.encryption.scheme === 'none' ? [] : ['encrypted']),
       m.verification.archive === 'passed' ? 'verified' : 'not verified',
       ...(r.pruned.length ? [`${r.pruned.length} pruned`] : []),
@@ -125,7 +125,7 @@ export function restoreNotice(r: RestoreReport): NoticeFields {
     duration: r.durationSeconds,
     facts: [
       `into ${r.target}`,
-      `${groupDigits(restored)} rows`,
+      plural(restored, 'row', 'rows', groupDigits(restored)),
       c.compared ? (c.mismatches.length ? 'rows differ' : 'rows verified') : 'schema only',
     ],
   };

@@ -66,6 +66,14 @@ export function pruneResultLine(r: PruneReport): string {
   return `Prune of '${r.label}' at ${r.location} (${r.policy}${r.dryRun ? ', dry run' : ''}): kept ${r.kept.length}, ${verb} ${r.pruned.length}${locked}${held}.`;
 }
 
+/** The summary's first row: what the prune did, in a few words. */
+export function pruneStatus(r: PruneReport): string {
+  if (r.notApplied) return '➖ not applied (see Note)';
+  if (r.hold) return `⏸️ on hold since ${escapeHtml(r.hold.since)}: nothing deleted`;
+  const verb = r.dryRun ? 'dry run: would delete' : 'deleted';
+  return `✅ kept ${r.kept.length}, ${verb} ${r.pruned.length}`;
+}
+
 /** Rows for the objects found without a manifest, when there were any. */
 function orphanRows(r: PruneReport): string[][] {
   const { deleted = [], left = [] } = r.orphans ?? {};
@@ -88,6 +96,7 @@ export async function writePruneSummary(r: PruneReport): Promise<void> {
       { data: 'Field', header: true },
       { data: 'Value', header: true },
     ],
+    ['Status', pruneStatus(r)],
     ['Label', escapeHtml(r.label || '-')],
     ['Location', escapeHtml(r.location)],
     ['Policy', r.policy],

@@ -2,7 +2,7 @@ import * as core from '@actions/core';
 import type { Comparison, Manifest } from '../catalog/manifest.js';
 import { OUTPUTS } from './names.js';
 import type { SqlFilterCounts } from '../pipeline/sql-filter.js';
-import { addCollapsedTable, escapeHtml, flushSummary } from './summary.js';
+import { addCollapsedTable, escapeHtml, flushSummary, plural } from './summary.js';
 
 /** What a finished restore reports. */
 export interface RestoreReport {
@@ -20,10 +20,27 @@ export interface RestoreReport {
   postRestoreSql?: boolean;
 }
 
-/** What no-owner / no-privileges left out, and what it means after a restore; undefined for none. */
+/**
+ * What no-owner / no-privileges left out, and what it means after a restore; undefined for none.
+ * Each consequence is named only when statements of its kind were left out.
+ */
 export function skippedNote(skipped: SqlFilterCounts | undefined): string | undefined {
-  if (!skipped || skipped.ownership + skipped.privileges === 0) return undefined;
-  return `${skipped.ownership} ownership and ${skipped.privileges} privilege statement(s) of the backup were not applied (no-owner, no-privileges): every restored object belongs to the restoring user, and grants such as GRANT ALL ON SCHEMA public TO PUBLIC and ALTER DEFAULT PRIVILEGES are missing, so other roles may be unable to use or create objects. To keep them, create the roles first (restore-globals: true) and set no-owner: false and no-privileges: false.`;
+  const { ownership = 0, privileges = 0 } = skipped ?? {};
+  const notes = [
+    ...(ownership
+      ? [
+          `${plural(ownership, 'ownership statement')} of the backup ${ownership === 1 ? 'was' : 'were'} not applied (no-owner): every restored object belongs to the restoring user.`,
+        ]
+      : []),
+    ...(privileges
+      ? [
+          `${plural(privileges, 'privilege statement')} of the backup ${privileges === 1 ? 'was' : 'were'} not applied (no-privileges): grants such as GRANT ALL ON SCHEMA public TO PUBLIC and ALTER DEFAULT PRIVILEGES are missing, so other roles may be unable to use or create objects.`,
+        ]
+      : []),
+  ];
+  if (!notes.length) return undefined;
+  const keep = [ownership && 'no-owner: false', privileges && 'no-privileges: false'];
+  return `${notes.join(' ')} To keep them, create the roles first (restore-globals: true) and set ${keep.filter(Boolean).join(' and ')}.`;
 }
 
 /** Sets the restore outputs. */
@@ -45,13 +62,14 @@ function restoreRows(r: RestoreReport): [string, string][] {
   const verdict = !c.compared
     ? 'not compared (schema only)'
     : c.mismatches.length
-      ? `${c.mismatches.length} table(s) differ`
+      ? `${plural(c.mismatches.length, 'table differs', 'tables differ')}`
       : 'all row counts equal the manifest';
   const counted = r.postRestoreSql
     ? ' (counted in the restore transaction, before post-restore-sql)'
     : '';
   const skipped = skippedNote(r.skipped);
   return [
+    ['Status', restoreStatus(c)],
     ['Backup', `${r.manifest.id} (${r.manifest.createdAt})`],
     ['Target database', r.target],
     ['Recovery time', `${r.durationSeconds.toFixed(1)} s`],
@@ -61,6 +79,13 @@ function restoreRows(r: RestoreReport): [string, string][] {
     ...optionalRow('Post-restore SQL', r.postRestoreSql ? POST_RESTORE_RAN : undefined),
     ...optionalRow('Not applied', skipped),
   ];
+}
+
+/** The summary's first row: how the restore ended. */
+function restoreStatus(c: Comparison): string {
+  if (!c.compared) return '✅ restored (schema only: rows not compared)';
+  if (!c.mismatches.length) return '✅ restored';
+  return `❌ restored, but ${plural(c.mismatches.length, 'table differs', 'tables differ')} from the manifest (the step fails)`;
 }
 
 const POST_RESTORE_RAN = 'ran last in the restore transaction, before COMMIT';

@@ -4,7 +4,7 @@ import { anomalyFacts } from './anomalies.js';
 import type { BackupReport } from './backup.js';
 import { groupDigits } from './notification.js';
 import type { RestoreReport } from './restore.js';
-import { formatBytes } from './summary.js';
+import { formatBytes, plural } from './summary.js';
 
 /** `Backed up app-20261122T020000Z: 159.0 KiB, 25 000 rows in 12 tables, verified, at … (3.4 s)` */
 export function backupResultLine(r: BackupReport): string {
@@ -12,7 +12,7 @@ export function backupResultLine(r: BackupReport): string {
   const m = r.manifest;
   const facts = [
     formatBytes(m.object.size),
-    `${groupDigits(m.totalRows)} rows in ${m.tables.length} tables`,
+    `${plural(m.totalRows, 'row', 'rows', groupDigits(m.totalRows))} in ${plural(m.tables.length, 'table')}`,
     ...(m.encryption.scheme === 'none' ? [] : ['encrypted']),
     m.verification.archive === 'passed' ? 'verified' : 'not verified (verify: none)',
     ...(r.retention === undefined ? [] : [`${r.pruned.length} pruned`]),
@@ -37,18 +37,18 @@ function serverResultLine(r: BackupReport): string {
       : [],
   );
   const flags = flagged.length ? `; ${flagged.join('; ')}` : '';
-  return `Backed up ${all.length} databases (${ids}): ${formatBytes(size)}, ${groupDigits(rows)} rows${failed}${flags} (${r.durationSeconds.toFixed(1)} s).`;
+  return `Backed up ${all.length} databases (${ids}): ${formatBytes(size)}, ${plural(rows, 'row', 'rows', groupDigits(rows))}${failed}${flags} (${r.durationSeconds.toFixed(1)} s).`;
 }
 
 /** `Restored app-… into 'app_copy': 25 000 rows in 12 tables match the manifest (8.1 s).` */
 export function restoreResultLine(r: RestoreReport): string {
   const c = r.comparison;
   const restored = c.rows.reduce((sum, row) => sum + Math.max(0, row.restored), 0);
-  const rows = `${groupDigits(restored)} rows in ${c.rows.length} tables`;
+  const rows = `${plural(restored, 'row', 'rows', groupDigits(restored))} in ${plural(c.rows.length, 'table')}`;
   const verdict = !c.compared
     ? 'schema only, rows not compared'
     : c.mismatches.length
-      ? `${rows}, ${c.mismatches.length} table(s) differ from the manifest`
+      ? `${rows}, ${plural(c.mismatches.length, 'table differs', 'tables differ')} from the manifest`
       : `${rows} match the manifest`;
   return `Restored ${r.manifest.id} into '${r.target}': ${verdict} (${r.durationSeconds.toFixed(1)} s).`;
 }

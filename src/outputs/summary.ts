@@ -1,7 +1,7 @@
 import { appendFileSync } from 'node:fs';
 import * as core from '@actions/core';
 
-export { formatBytes } from '../units.js';
+export { formatBytes, plural } from '../units.js';
 
 /** Writes the buffered job summary where the runner provides a summary file; drops it elsewhere. */
 export async function flushSummary(env: NodeJS.ProcessEnv = process.env): Promise<void> {

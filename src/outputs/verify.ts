@@ -4,7 +4,7 @@ import type { AmcheckReport } from '../postgres/amcheck.js';
 import type { AssertionResult } from '../postgres/assertions.js';
 import { OUTPUTS } from './names.js';
 import { groupDigits } from './notification.js';
-import { capRows, escapeHtml, flushSummary, formatBytes } from './summary.js';
+import { capRows, escapeHtml, flushSummary, formatBytes, plural } from './summary.js';
 
 /** What a restore drill found. */
 export interface DrillReport {
@@ -49,7 +49,7 @@ export function verifyProblems(r: VerifyReport): string[] {
   const differ = (where: string, rows: RowComparison[]) =>
     rows.length
       ? [
-          `${where} row counts differ from the manifest for ${rows.length} table(s) (${rows
+          `${where} row counts differ from the manifest for ${plural(rows.length, 'table')} (${rows
             .slice(0, 3)
             .map(
               (m) =>
@@ -70,7 +70,7 @@ export function verifyProblems(r: VerifyReport): string[] {
   const amcheck = r.drill.amcheck;
   if (amcheck.available && amcheck.failures.length)
     problems.push(
-      `bt_index_check failed on ${amcheck.failures.length} index(es) (${amcheck.failures
+      `bt_index_check failed on ${plural(amcheck.failures.length, 'index', 'indexes')} (${amcheck.failures
         .slice(0, 3)
         .map((f) => `${f.index}: ${f.error}`)
         .join('; ')})`,
@@ -95,7 +95,7 @@ export function setVerifyOutputs(r: VerifyReport): void {
 export function verifySummaryRows(r: VerifyReport): [string, string][] {
   const problems = verifyProblems(r);
   const rows: [string, string][] = [
-    ['Status', problems.length ? `failed: ${problems.join('; ')}` : 'verified'],
+    ['Status', problems.length ? `❌ failed: ${problems.join('; ')}` : '✅ verified'],
     ['Backup', `${r.manifest.id} (${r.manifest.createdAt})`],
     ['Location', r.location],
     ['Size', formatBytes(r.manifest.object.size)],
@@ -103,7 +103,7 @@ export function verifySummaryRows(r: VerifyReport): [string, string][] {
     ['Encryption', r.manifest.encryption.scheme === 'age' ? 'age (decrypted)' : 'none'],
     [
       'Archive',
-      `read in full: ${r.archive.rows.length} tables, ${r.manifest.totalRows} rows in the manifest`,
+      `read in full: ${plural(r.archive.rows.length, 'table')}, ${plural(r.manifest.totalRows, 'row')} in the manifest`,
     ],
     ['Row counts', verdict(r.archive)],
   ];
@@ -185,22 +185,24 @@ export async function writeVerifySummary(r: VerifyReport): Promise<void> {
 function verdict(c: Comparison): string {
   if (!c.compared) return 'not compared';
   return c.mismatches.length
-    ? `${c.mismatches.length} of ${c.rows.length} table(s) differ from the manifest`
-    : `all ${c.rows.length} tables have the manifest's row counts`;
+    ? `${c.mismatches.length} of ${plural(c.rows.length, 'table')} ${c.mismatches.length === 1 ? 'differs' : 'differ'} from the manifest`
+    : c.rows.length === 1
+      ? "the table has the manifest's row count"
+      : `all ${c.rows.length} tables have the manifest's row counts`;
 }
 
 function amcheckText(a: AmcheckReport): string {
   if (!a.available) return `amcheck not available (${a.reason}): indexes not checked`;
   if (a.failures.length)
-    return `bt_index_check failed on ${a.failures.length} of ${a.checked} B-tree indexes`;
-  return `bt_index_check passed on ${a.checked} B-tree indexes`;
+    return `bt_index_check failed on ${a.failures.length} of ${plural(a.checked, 'B-tree index', 'B-tree indexes')}`;
+  return `bt_index_check passed on ${plural(a.checked, 'B-tree index', 'B-tree indexes')}`;
 }
 
 /** The one line that ends a successful verify, e.g. `Verified app-…: SHA-256, archive and 25 000 rows …`. */
 export function verifyResultLine(r: VerifyReport): string {
   const rows = r.archive.rows.reduce((sum, row) => sum + Math.max(0, row.restored), 0);
   const decrypted = r.manifest.encryption.scheme === 'none' ? '' : ', decryption';
-  const base = `Verified ${r.manifest.id}: SHA-256${decrypted}, the whole archive and ${groupDigits(rows)} rows in ${r.archive.rows.length} tables match the manifest`;
+  const base = `Verified ${r.manifest.id}: SHA-256${decrypted}, the whole archive and ${plural(rows, 'row', 'rows', groupDigits(rows))} in ${plural(r.archive.rows.length, 'table')} match the manifest`;
   if (!r.drill) return `${base}.`;
   const asserted = r.drill.assertions.length
     ? `, ${r.drill.assertions.length} assert-sql quer${r.drill.assertions.length === 1 ? 'y' : 'ies'} true`

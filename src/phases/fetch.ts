@@ -6,7 +6,7 @@ import type { Manifest } from '../catalog/manifest.js';
 import { decryptIfNeeded, fetchVerifiedArchive } from '../pipeline/fetch.js';
 import type { DecryptionKeys } from '../pipeline/encryption.js';
 import type { Store } from '../storage/store.js';
-import { formatBytes } from '../units.js';
+import { formatBytes, plural } from '../units.js';
 
 /** Finds the backup the settings choose (latest, by id or by time) and says what it is. */
 export async function findAndDescribe(
@@ -16,7 +16,7 @@ export async function findAndDescribe(
 ): Promise<Manifest> {
   const manifest = await findBackup(store, query, now);
   core.info(
-    `Backup ${manifest.id}: ${manifest.dump.format}, ${formatBytes(manifest.object.size)}, created ${manifest.createdAt}, ${manifest.totalRows} rows in ${manifest.tables.length} tables.`,
+    `Backup ${manifest.id}: ${manifest.dump.format}, ${formatBytes(manifest.object.size)}, created ${manifest.createdAt}, ${plural(manifest.totalRows, 'row')} in ${plural(manifest.tables.length, 'table')}.`,
   );
   return manifest;
 }

@@ -17,6 +17,7 @@ import { countRows, inspectTarget, type TargetState } from '../postgres/target.j
 import type { RestoreSettings } from '../settings.js';
 import type { PlannedRestore } from './plan-restore.js';
 import { provenInTransaction } from './rows-in-transaction.js';
+import { plural } from '../units.js';
 
 /** A plain-format backup restores whole into an empty database: a selection or overwrite is refused. */
 export function checkRestorable(manifest: Manifest, settings: RestoreSettings): void {
@@ -42,7 +43,7 @@ export async function inspectAndCheck(settings: RestoreSettings): Promise<Target
   }
   if (target.exists && target.userTables > 0 && !settings.overwrite) {
     throw new ActionError(
-      `The target database '${name}' already has ${target.userTables} user table(s); nothing was changed. Restore into an empty database, or set overwrite: true and confirm: ${name} to drop the archive's objects first.`,
+      `The target database '${name}' already has ${plural(target.userTables, 'user table')}; nothing was changed. Restore into an empty database, or set overwrite: true and confirm: ${name} to drop the archive's objects first.`,
     );
   }
   core.info(
@@ -72,7 +73,7 @@ async function compareRows(
   const comparison = compareCounts(tables, await countRows(s.target, tables));
   const { rows, mismatches } = comparison;
   core.info(
-    `${rows.length - mismatches.length} of ${rows.length} tables have the manifest's row counts.`,
+    `${rows.length - mismatches.length} of ${plural(rows.length, 'table')} ${rows.length - mismatches.length === 1 ? 'has' : 'have'} the manifest's row counts.`,
   );
   return comparison;
 }
@@ -87,7 +88,7 @@ export function failOnMismatch(comparison: Comparison): void {
         `${m.table}: ${m.restored < 0 ? 'table missing' : `${m.restored} restored`}, ${m.expected} in the manifest`,
     );
   throw new ActionError(
-    `Row counts differ from the manifest for ${comparison.mismatches.length} table(s) (${first.join('; ')}).`,
+    `Row counts differ from the manifest for ${plural(comparison.mismatches.length, 'table')} (${first.join('; ')}).`,
   );
 }
 

@@ -12,6 +12,7 @@ import type { TableRows } from '../pipeline/row-count.js';
 import { rowCountCheckSql } from '../postgres/post-restore.js';
 import type { PlanRequest } from '../postgres/restore-plan.js';
 import type { PlannedRestore } from './plan-restore.js';
+import { plural } from '../units.js';
 
 /** The tables a restore compares with the manifest: the plan's, else the selection's. */
 export function comparedTables(p: PlannedRestore, request: PlanRequest): TableRows[] {
@@ -37,7 +38,7 @@ export function provenInTransaction(p: PlannedRestore, request: PlanRequest): Co
   if (request.schemaOnly) return { compared: false, rows: [], mismatches: [] };
   const tables = comparedTables(p, request);
   core.info(
-    `${tables.length} of ${tables.length} tables had the manifest's row counts inside the restore transaction, before post-restore-sql.`,
+    `${tables.length} of ${plural(tables.length, 'table')} had the manifest's row counts inside the restore transaction, before post-restore-sql.`,
   );
   return compareCounts(
     tables,

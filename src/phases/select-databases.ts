@@ -9,6 +9,7 @@ import type { BackupReport, FailedDatabase } from '../outputs/backup.js';
 import { listConnectableDatabases } from '../postgres/databases.js';
 import { withConnection } from '../postgres/server.js';
 import type { BackupSettings, DatabaseSelection } from '../settings.js';
+import { plural } from '../units.js';
 
 /** The databases a selection names: every connectable one but the excluded, or the list as given. */
 export async function selectDatabases(
@@ -61,11 +62,11 @@ export function databasesFailure(
 ): ActionError {
   const names = failed.map((f) => `'${f.database}'`).join(', ');
   const done = reports.length
-    ? ` The other ${reports.length} backup(s) finished and are stored (${reports.map((r) => r.manifest.id).join(', ')}).`
+    ? ` The other ${plural(reports.length, 'backup')} ${reports.length === 1 ? 'finished and is' : 'finished and are'} stored (${reports.map((r) => r.manifest.id).join(', ')}).`
     : '';
   const first = failed[0];
   const error = new ActionError(
-    `The backup of ${failed.length} database(s) failed: ${names} (${first?.database}: ${first?.error}).${done}`,
+    `The backup of ${plural(failed.length, 'database')} failed: ${names} (${first?.database}: ${first?.error}).${done}`,
   );
   return Object.assign(error, { report });
 }

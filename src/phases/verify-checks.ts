@@ -17,6 +17,7 @@ import type { ChosenClient } from '../postgres/client.js';
 import type { TargetState } from '../postgres/target.js';
 import type { DumpFormat, VerifySettings } from '../settings.js';
 import { pickClient } from './restore-into.js';
+import { plural } from '../units.js';
 
 /** Times a phase into `timings` (seconds, one decimal). */
 export async function timed<T>(
@@ -79,7 +80,7 @@ function compareArchive(
   const unlisted = counted.map(key).filter((name) => !listed.has(name));
   const { rows, mismatches } = archive;
   core.info(
-    `${rows.length - mismatches.length} of ${rows.length} tables in the archive have the manifest's row counts.`,
+    `${rows.length - mismatches.length} of ${plural(rows.length, 'table')} in the archive ${rows.length - mismatches.length === 1 ? 'has' : 'have'} the manifest's row counts.`,
   );
   return { archive, unlisted };
 }

@@ -22,6 +22,7 @@ import {
   type CreatedDatabase,
   type RestoreInto,
 } from './restore-into.js';
+import { plural } from '../units.js';
 
 /** Looks at the drill database (read only) and refuses one that has user tables. */
 export async function inspectDrill(conn: Connection): Promise<TargetState> {
@@ -29,7 +30,7 @@ export async function inspectDrill(conn: Connection): Promise<TargetState> {
   const name = conn.database;
   if (state.exists && state.userTables > 0) {
     throw new ActionError(
-      `The drill database '${name}' already has ${state.userTables} user table(s); nothing was changed. Give target-database-url a database that does not exist (the drill creates and drops it) or an empty one.`,
+      `The drill database '${name}' already has ${plural(state.userTables, 'user table')}; nothing was changed. Give target-database-url a database that does not exist (the drill creates and drops it) or an empty one.`,
     );
   }
   core.info(

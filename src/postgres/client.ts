@@ -13,6 +13,7 @@ import { detectHost } from './install/host.js';
 import {
   chooseInstallMajor,
   clientProgram,
+  LATEST_MAJOR,
   TOOL_NAME,
   type ClientInstaller,
   type PgClient,
@@ -67,6 +68,10 @@ export async function installClient(
   try {
     const installer = await deps.installer();
     const major = chooseInstallMajor(installer, serverMajor, pgVersion);
+    if (major > LATEST_MAJOR)
+      core.info(
+        `PostgreSQL ${major} is newer than the newest major this release knows (${LATEST_MAJOR}): trying ${installer.method} for it.`,
+      );
     const started = deps.now();
     const client = await installer.install(major);
     const installSeconds = Math.round((deps.now() - started) / 100) / 10;

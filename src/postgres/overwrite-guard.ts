@@ -1,4 +1,5 @@
 import { ActionError } from '../errors.js';
+import { plural } from '../units.js';
 
 /**
  * The overwrite guard: `overwrite` drops the archive's objects with CASCADE (in any order, so it
@@ -94,6 +95,6 @@ export function guardFailure(psqlError: string, database: string): ActionError |
   if (!m) return undefined;
   const more = Number(m[1]) > 10 ? ` and ${Number(m[1]) - 10} more` : '';
   return new ActionError(
-    `overwrite would also drop ${m[1]} object(s) of '${database}' that are not in the backup but depend on its objects: ${m[2]}${more}. Drop or change those objects first, or restore into an empty database.`,
+    `overwrite would also drop ${plural(Number(m[1]), 'object')} of '${database}' that ${m[1] === '1' ? 'is' : 'are'} not in the backup but ${m[1] === '1' ? 'depends' : 'depend'} on its objects: ${m[2]}${more}. Drop or change those objects first, or restore into an empty database.`,
   );
 }

@@ -72,7 +72,8 @@ BEGIN
     END IF;
   END LOOP;
   IF pg_catalog.cardinality(bad) > 0 THEN
-    RAISE EXCEPTION '${ROWS_MARK}: % table(s) differ: %', pg_catalog.cardinality(bad),
+    RAISE EXCEPTION '${ROWS_MARK}: %: %', CASE pg_catalog.cardinality(bad)
+        WHEN 1 THEN '1 table differs' ELSE pg_catalog.cardinality(bad) || ' tables differ' END,
       pg_catalog.array_to_string(bad[1:3], '; ');
   END IF;
 END $pgba_rows$;

@@ -50,7 +50,7 @@ export function startProcess(bin: string, args: string[], options: ProcessOption
   const stderr = child.stderr as Readable;
   stderr.setEncoding('utf8');
   const lines = new LineSplitter((line) => {
-    core.info(`${options.name}: ${line}`);
+    core.info(stderrLogLine(options.name, line));
     options.onStderrLine?.(line);
   });
   stderr.on('data', (text: string) => {
@@ -72,6 +72,14 @@ export function startProcess(bin: string, args: string[], options: ProcessOption
   });
   exited.catch(() => undefined);
   return { stdin: child.stdin as Writable, stdout: child.stdout as Readable, exited };
+}
+
+/**
+ * A stderr line as logged: prefixed with the program's name, unless the program already began it
+ * so (`pg_dump: error: …`, `psql:<stdin>:12: ERROR: …`).
+ */
+export function stderrLogLine(name: string, line: string): string {
+  return line.startsWith(`${name}:`) ? line : `${name}: ${line}`;
 }
 
 /** An error from a client program: why it stopped and the last lines it printed. */

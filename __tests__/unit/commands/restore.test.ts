@@ -185,7 +185,7 @@ describe('restore story: protecting the target', () => {
   it('refuses a target that has user tables without overwrite, creating nothing', async () => {
     inspectTarget.mockResolvedValue({ ...EMPTY, userTables: 4 });
     const run = runRestoreCommand(restoreSettings(), await context());
-    await expect(run).rejects.toThrow(/already has 4 user table\(s\); nothing was changed/);
+    await expect(run).rejects.toThrow(/already has 4 user tables; nothing was changed/);
     expect(createTargetDatabase).not.toHaveBeenCalled();
     expect(dropTargetDatabase).not.toHaveBeenCalled();
     expect(await fake.psqlInput()).toBe('');
@@ -284,7 +284,7 @@ describe('restore story: what reaches the target', () => {
     countRows.mockResolvedValue([3, 7]);
     const run = runRestoreCommand(restoreSettings(), await context());
     await expect(run).rejects.toThrow(
-      /Row counts differ from the manifest for 1 table\(s\) \(shop\.orders: 7 restored, 2 in the manifest\)/,
+      /Row counts differ from the manifest for 1 table \(shop\.orders: 7 restored, 2 in the manifest\)/,
     );
     expect(countRows).toHaveBeenCalledTimes(1);
     const [conn, tables] = countRows.mock.calls[0] ?? [];

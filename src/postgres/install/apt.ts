@@ -46,8 +46,10 @@ export interface AptPlan {
 /** The apt steps for a major on a host: the distribution's package when it has the major, else PGDG's. */
 export function planApt(major: number, host: Host): AptPlan {
   const pkg = `postgresql-client-${major}`;
-  const pgdg = planPgdg(host);
-  const from = pgdg ? `else from PGDG (${pgdg.suite})` : 'PGDG has no packages for this machine';
+  const pgdg = planPgdg(host, major);
+  const from = pgdg
+    ? `else from PGDG (${pgdg.suite}, ${pgdg.components.length > 1 ? 'components' : 'component'} ${pgdg.components.join(' ')})`
+    : 'PGDG has no packages for this machine';
   return {
     method: 'apt',
     major,
@@ -104,6 +106,7 @@ export interface AptFiles {
 export class AptInstaller implements ClientInstaller<AptPlan> {
   readonly method = 'apt';
   readonly majors = majorsFrom(OLDEST_MAJOR);
+  readonly triesNewer = true;
 
   constructor(
     private readonly host: Host,
@@ -111,7 +114,7 @@ export class AptInstaller implements ClientInstaller<AptPlan> {
     private readonly files: AptFiles = systemAptFiles,
   ) {}
 
-  /** The apt plan; throws for a major outside 10..LATEST_MAJOR. */
+  /** The apt plan; throws for a major older than 10 (a newer one than LATEST_MAJOR is attempted). */
   plan(major: number): AptPlan {
     requireMajor(this, major);
     return planApt(major, this.host);
@@ -137,24 +140,32 @@ export class AptInstaller implements ClientInstaller<AptPlan> {
     return isCandidateOf(candidate, plan.major) ? candidate : undefined;
   }
 
-  /** Adds PGDG (unless configured) and updates its list; the added entry is removed again on failure. */
+  /**
+   * Adds PGDG (unless configured; beside a configured entry, a newer major's own component) and
+   * updates those lists; an entry it added is removed again on failure.
+   */
   private async addPgdg(plan: AptPlan): Promise<AptCandidate> {
     const pgdg = plan.pgdg;
     if (!pgdg) throw new ActionError(noPgdgMessage(plan, this.host));
     const existing = await this.files.findPgdgSource();
     if (existing) core.info(`PGDG is already configured in ${existing}.`);
-    else await this.writePgdgSource(pgdg);
-    const update = existing ? updateOneList(existing, this.host) : pgdg.update;
-    const failure = await this.tools.run(update).then(
-      () => undefined,
-      (error: unknown) => error,
-    );
+    const added = existing ? pgdg.componentOnly : pgdg;
+    if (added) await this.writePgdgSource(added);
+    const updates = [existing && updateOneList(existing, this.host), added?.update];
+    let failure: unknown;
+    for (const update of updates.filter((u) => !!u))
+      failure ??= await this.tools.run(update).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
     const candidate = await this.candidate(plan);
     if (candidate) return candidate;
-    if (!existing) await this.tools.run(pgdg.removeSources).catch(() => '');
+    if (added) await this.tools.run(added.removeSources).catch(() => '');
+    const where =
+      pgdg.components.length > 1 ? `${pgdg.suite} (${pgdg.components.join(' ')})` : pgdg.suite;
     const why = failure
-      ? `its package list (${pgdg.suite}) could not be fetched: ${describeError(failure)}`
-      : `${pgdg.suite} has no ${plan.package}`;
+      ? `its package list (${where}) could not be fetched: ${describeError(failure)}`
+      : `${where} has no ${plan.package}`;
     throw new ActionError(
       `Neither ${this.host.distro?.name ?? 'the distribution'} nor PGDG has ${plan.package}: ${why.replace(/\.?$/, '.')} Set pg-version to another major, or install a client before this step and set pg-bin-dir.`,
       { cause: failure },

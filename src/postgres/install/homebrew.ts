@@ -80,13 +80,14 @@ export function planHomebrew(major: number, host: Pick<Host, 'arch' | 'env'>): H
 export class HomebrewInstaller implements ClientInstaller<HomebrewPlan> {
   readonly method = 'Homebrew';
   readonly majors = majorsFrom(OLDEST_MAJOR).filter((m) => !HOMEBREW_STATUS[m]?.disabled);
+  readonly triesNewer = true;
 
   constructor(
     private readonly host: Host,
     private readonly tools: InstallTools,
   ) {}
 
-  /** The Homebrew plan; throws for a disabled formula or a major outside 10..LATEST_MAJOR. */
+  /** The Homebrew plan; throws for a disabled formula (a major newer than LATEST_MAJOR is attempted). */
   plan(major: number): HomebrewPlan {
     const status = HOMEBREW_STATUS[major];
     requireMajor(this, major, status?.disabled ? `postgresql@${major} is ${status.note}.` : '');

@@ -23,7 +23,10 @@ export function clientProgram(
 /** The tool name of downloaded clients in the runner's tool cache. */
 export const TOOL_NAME = 'postgresql';
 
-/** The newest PostgreSQL major released; a request for a newer one is impossible. */
+/**
+ * The newest PostgreSQL major this release knows. A newer one is still attempted by the installers
+ * whose sources may already carry it (PGDG, Homebrew); it fails only when none has it.
+ */
 export const LATEST_MAJOR = 18;
 
 /** The oldest PostgreSQL major the action installs or accepts. */
@@ -41,6 +44,8 @@ export interface ClientInstaller<Plan extends InstallPlan = InstallPlan> {
   readonly method: string;
   /** The majors it can install here, oldest first. */
   readonly majors: readonly number[];
+  /** Whether it also attempts a major newer than {@link LATEST_MAJOR} (its sources may have it). */
+  readonly triesNewer?: boolean;
   /** What {@link install} would do; throws an ActionError when the major cannot be installed. */
   plan(major: number): Plan;
   /** Installs (or finds the earlier install of) the client of a major and returns it. */
@@ -57,9 +62,15 @@ export interface InstallTools {
   download: (url: string, dest: string) => Promise<string>;
 }
 
-/** The major to install: the requested one, or with `auto` the lowest installable one at least the server's. */
+/** What messages and checks need of an installer. */
+type InstallerFacts = Pick<ClientInstaller, 'method' | 'majors' | 'triesNewer'>;
+
+/**
+ * The major to install: the requested one, or with `auto` the lowest installable one at least the
+ * server's; a major newer than this release knows when the installer attempts those.
+ */
 export function chooseInstallMajor(
-  installer: Pick<ClientInstaller, 'method' | 'majors'>,
+  installer: InstallerFacts,
   serverMajor: number,
   pgVersion: number | 'auto',
 ): number {
@@ -69,33 +80,35 @@ export function chooseInstallMajor(
       ? installer.majors.find((m) => m >= serverMajor)
       : installer.majors.find((m) => m === wanted);
   if (pick !== undefined) return pick;
-  throw new ActionError(`${whyImpossible(wanted)} ${possibleMajors(installer)}`);
+  if (attemptsNewer(installer, wanted)) return wanted;
+  throw new ActionError(`${whyImpossible(wanted, installer)} ${possibleMajors(installer)}`);
+}
+
+/** Whether `major` is newer than this release knows and the installer attempts it anyway. */
+export function attemptsNewer(installer: InstallerFacts, major: number): boolean {
+  return major > LATEST_MAJOR && installer.triesNewer === true;
 }
 
 /** Why a major cannot be installed, in one sentence. */
-export function whyImpossible(major: number): string {
+export function whyImpossible(major: number, installer: Pick<ClientInstaller, 'method'>): string {
   if (major > LATEST_MAJOR)
-    return `PostgreSQL ${major} is not released: the newest major is ${LATEST_MAJOR}.`;
+    return `PostgreSQL ${major} is newer than the newest major this release knows (${LATEST_MAJOR}), and ${installer.method} has no build of it here.`;
   if (major < OLDEST_MAJOR)
     return `PostgreSQL ${major} is older than ${OLDEST_MAJOR}, the oldest major this action supports.`;
   return `A PostgreSQL ${major} client cannot be installed here.`;
 }
 
 /** The list of what can be installed, for error messages. */
-export function possibleMajors(installer: Pick<ClientInstaller, 'method' | 'majors'>): string {
+export function possibleMajors(installer: InstallerFacts): string {
   const list = installer.majors.length ? installer.majors.join(', ') : 'none';
   return `Installable here with ${installer.method}: ${list} (a newer pg_dump dumps older servers).`;
 }
 
-/** Throws the impossible-request error unless the installer has the major. */
-export function requireMajor(
-  installer: Pick<ClientInstaller, 'method' | 'majors'>,
-  major: number,
-  detail = '',
-): void {
-  if (installer.majors.includes(major)) return;
+/** Throws the impossible-request error unless the installer has (or attempts) the major. */
+export function requireMajor(installer: InstallerFacts, major: number, detail = ''): void {
+  if (installer.majors.includes(major) || attemptsNewer(installer, major)) return;
   throw new ActionError(
-    [whyImpossible(major), detail, possibleMajors(installer)].filter(Boolean).join(' '),
+    [whyImpossible(major, installer), detail, possibleMajors(installer)].filter(Boolean).join(' '),
   );
 }
 

@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Command, privileged } from './command.js';
 import type { Host } from './host.js';
+import { LATEST_MAJOR } from './installer.js';
 
 /** Where PGDG publishes its signing key. */
 export const PGDG_KEY_URL = 'https://www.postgresql.org/media/keys/ACCC4CF8.asc';
@@ -25,6 +26,8 @@ export const APT_ENV = { DEBIAN_FRONTEND: 'noninteractive' };
 export interface PgdgPlan {
   /** The suite, e.g. `bookworm-pgdg`. */
   suite: string;
+  /** The components: `main`, and the major's own (`19`) for a major newer than this release knows. */
+  components: string[];
   /** Where the signing key is downloaded from when the keyring is missing. */
   keyUrl: string;
   /** The signed-by keyring. */
@@ -45,40 +48,58 @@ export interface PgdgPlan {
   removeSources: Command;
   /** `apt-get update` of the PGDG list only. */
   update: Command;
+  /**
+   * For a major newer than this release knows: an entry of that major's component alone
+   * (`pgdg-19.sources`), written beside a PGDG entry the machine already has (PGDG ships a new
+   * major's betas and release candidates in a component named after it, before `main`).
+   */
+  componentOnly?: PgdgPlan;
 }
 
-/** The PGDG part of a plan; undefined without a codename or for an architecture PGDG does not build. */
-export function planPgdg(host: Host): PgdgPlan | undefined {
+/**
+ * The PGDG part of a plan for `major`; undefined without a codename or for an architecture PGDG
+ * does not build. A major newer than {@link LATEST_MAJOR} also gets its own component.
+ */
+export function planPgdg(host: Host, major: number): PgdgPlan | undefined {
   const codename = host.distro?.codename;
   if (!codename || !PGDG_ARCHES[host.arch]) return undefined;
   const suite = `${codename}-pgdg`;
+  if (major <= LATEST_MAJOR) return pgdgEntry(host, suite, ['main'], PGDG_SOURCES_FILE);
+  const component = String(major);
+  const componentFile = PGDG_SOURCES_FILE.replace(/pgdg\.sources$/, `pgdg-${component}.sources`);
+  return {
+    ...pgdgEntry(host, suite, ['main', component], PGDG_SOURCES_FILE),
+    componentOnly: pgdgEntry(host, suite, [component], componentFile),
+  };
+}
+
+function pgdgEntry(host: Host, suite: string, components: string[], sourcesFile: string): PgdgPlan {
+  const base = sourcesFile.split('/').pop() ?? 'pgdg.sources';
   const keyDownload = join(host.tempDir, 'pgdg', 'apt.postgresql.org.asc');
-  const sourcesDraft = join(host.tempDir, 'pgdg', 'pgdg.sources');
+  const sourcesDraft = join(host.tempDir, 'pgdg', base);
   return {
     suite,
+    components,
     keyUrl: PGDG_KEY_URL,
     keyring: PGDG_KEYRING,
     keyDownload,
     installKey: privileged(['install', '-D', '-m', '0644', keyDownload, PGDG_KEYRING], host),
-    sourcesFile: PGDG_SOURCES_FILE,
-    sources: pgdgSources(suite, PGDG_KEYRING),
+    sourcesFile,
+    sources: pgdgSources(suite, PGDG_KEYRING, components),
     sourcesDraft,
-    installSources: privileged(
-      ['install', '-D', '-m', '0644', sourcesDraft, PGDG_SOURCES_FILE],
-      host,
-    ),
-    removeSources: privileged(['rm', '-f', PGDG_SOURCES_FILE], host),
-    update: updateOneList(PGDG_SOURCES_FILE, host),
+    installSources: privileged(['install', '-D', '-m', '0644', sourcesDraft, sourcesFile], host),
+    removeSources: privileged(['rm', '-f', sourcesFile], host),
+    update: updateOneList(sourcesFile, host),
   };
 }
 
 /** The deb822 entry for PGDG, as postgresql-common's apt.postgresql.org.sh writes it. */
-export function pgdgSources(suite: string, keyring: string): string {
+export function pgdgSources(suite: string, keyring: string, components = ['main']): string {
   return [
     'Types: deb',
     `URIs: ${PGDG_URI}`,
     `Suites: ${suite}`,
-    'Components: main',
+    `Components: ${components.join(' ')}`,
     `Signed-By: ${keyring}`,
     '',
   ].join('\n');
