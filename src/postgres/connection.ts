@@ -12,7 +12,7 @@ export interface Connection {
   database: string;
   /** User name; '' lets libpq choose. */
   user: string;
-  /** The password, when the URL has one. */
+  /** The password: the URL's, else the one libpq would take (PGPASSWORD, password file). */
   password?: string;
   /** Other libpq parameters from the query string (sslmode, sslrootcert, options, ...). */
   params: Record<string, string>;
