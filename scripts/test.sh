@@ -22,6 +22,7 @@ check lint npx eslint .
 check typecheck npx tsc -p .
 check workflows npm run --silent lint:workflows
 check docs node scripts/docs.mjs --check
+check cli-inputs node scripts/cli-inputs.mjs --check
 check import-circles bash -c 'out=$(npx madge --circular --extensions ts src 2>&1); echo "$out" | tail -3; echo "$out" | grep -q "No circular dependency found"'
 check check-dist bash -c 'npm run build >/dev/null && git diff --exit-code --stat -- dist/ && test -z "$(git status --porcelain -- dist/)"'
 # The README's first command, as a newcomer runs it.
