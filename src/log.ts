@@ -35,6 +35,8 @@ export function plainLine(line: string, debug = false): PlainLine | undefined {
   const [, name = '', data = ''] = m;
   const text = unescapeData(data);
   if (name === 'group') return { text: `==> ${text}`, stream: 'stdout' };
+  // Not a runner command: GitHub's local-action prints its stubbed core.info so without a TTY.
+  if (name === 'info') return { text, stream: 'stdout' };
   if (name === 'error') return { text: `Error: ${text}`, stream: 'stderr' };
   if (name === 'warning') return { text: `Warning: ${text}`, stream: 'stderr' };
   if (name === 'notice') return { text: `Notice: ${text}`, stream: 'stdout' };

@@ -13,6 +13,7 @@ describe('plainLine', () => {
     ['::error title=x,file=a::msg', { text: 'Error: msg', stream: 'stderr' }],
     ['::warning::/ as %252F', { text: 'Warning: / as %2F', stream: 'stderr' }],
     ['::notice::Backed up app', { text: 'Notice: Backed up app', stream: 'stdout' }],
+    ['::info::local-action%25s line', { text: 'local-action%s line', stream: 'stdout' }],
     ['plain text', { text: 'plain text', stream: 'stdout' }],
     [':: not a command', { text: ':: not a command', stream: 'stdout' }],
   ])('%s', (line, expected) => {

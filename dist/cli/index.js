@@ -69243,6 +69243,9 @@ function plainLine(line, debug = false) {
     const text = unescapeData(data);
     if (name === 'group')
         return { text: `==> ${text}`, stream: 'stdout' };
+    // Not a runner command: GitHub's local-action prints its stubbed core.info so without a TTY.
+    if (name === 'info')
+        return { text, stream: 'stdout' };
     if (name === 'error')
         return { text: `Error: ${text}`, stream: 'stderr' };
     if (name === 'warning')
