@@ -225,6 +225,31 @@ describe('a URL without a password takes it as libpq does', () => {
   }, 120_000);
 });
 
+describe('examples/outside-github/backup.sh', () => {
+  it('backs up with a quoted env file whose URL holds an &, as cron runs it', async () => {
+    const envFile = join(work, 'pg-backup.env');
+    const storage = join(work, 'from-cron');
+    const url = `${cluster.url('app')}?sslmode=disable&application_name=cron-backup`;
+    await writeFile(envFile, `DATABASE_URL='${url}'\nBACKUP_STORAGE='${storage}'\n`, {
+      mode: 0o600,
+    });
+    const script = join(REPO, 'examples', 'outside-github', 'backup.sh');
+    const env = await shellEnv({
+      PG_BACKUP_ENV: envFile,
+      ACTION_DIR: REPO,
+      RUNNER_TEMP: join(work, 'cron-temp'),
+    });
+    const run = await collectProcess('sh', [script], { env, cwd: work });
+    expect({ code: run.code, problems: problems(run), ...plainAndQuiet(run) }).toEqual({
+      code: 0,
+      problems: [],
+      ...CLEAN,
+    });
+    expect(run.stdout).toMatch(/^Backed up app-\S+: .* at \//m);
+    expect((await readdir(storage)).some((f) => f.endsWith('.manifest.json'))).toBe(true);
+  }, 120_000);
+});
+
 describe('an error outside GitHub Actions', () => {
   it('is one Error: line with nothing percent-escaped (/ as %2F, not %252F)', async () => {
     const env = await shellEnv({ DATABASE_URL: 'postgresql://u:pa/ss@127.0.0.1:1/app' });
