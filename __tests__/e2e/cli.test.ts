@@ -132,6 +132,10 @@ describe('the round trip with secrets from env:', () => {
     runs.verify = await cli(['verify', '--storage', 's3://backups/app/', ...s3Args, ...drill], env);
     runs.prune = await cli(['prune', '--storage', dir, '--label', 'app', '--keep-last', '1'], env);
     runs.check = await cli(['check', '--storage', dir, '--label', 'app', '--max-age', '1h'], env);
+    // The action's own entry outside GitHub (inputs as INPUT_*, no GITHUB_STATE): the same log.
+    const inputs = { INPUT_COMMAND: 'check', INPUT_STORAGE: dir, 'INPUT_MAX-AGE': '1h' };
+    const index = join(REPO, 'dist', 'index.js');
+    runs.index = await collectProcess(process.execPath, [index], { env: { ...env, ...inputs } });
   }, 600_000);
 
   it('every command succeeds with a command-line log: no ::, no password', () => {
@@ -162,6 +166,7 @@ describe('the round trip with secrets from env:', () => {
     expect(runs.verify?.stdout).toMatch(/^Verified app-/m);
     expect(runs.prune?.stdout).toMatch(/kept 1, deleted 1\./);
     expect(runs.check?.stdout).toMatch(/^Healthy: the newest backup of 'app'/m);
+    expect(runs.index?.stdout).toMatch(/^Healthy: the newest backup of 'app'/m);
   });
 
   it('writes the local backup files 0600', async () => {
