@@ -38557,7 +38557,8 @@ function toConninfo(conn, database = conn.database) {
         ['port', String(conn.port)],
         ['dbname', database],
         ['user', conn.user],
-        ...Object.entries(conn.params),
+        // The password was read from a `passfile` in the URL already; the clients read ours.
+        ...Object.entries(conn.params).filter(([key]) => key !== 'passfile'),
     ];
     return pairs
         .filter(([, v]) => v !== '')

@@ -140,7 +140,8 @@ export function toConninfo(conn: Connection, database = conn.database): string {
     ['port', String(conn.port)],
     ['dbname', database],
     ['user', conn.user],
-    ...Object.entries(conn.params),
+    // The password was read from a `passfile` in the URL already; the clients read ours.
+    ...Object.entries(conn.params).filter(([key]) => key !== 'passfile'),
   ];
   return pairs
     .filter(([, v]) => v !== '')
