@@ -2,7 +2,7 @@
 // repeated options as lines, and every refusal naming what is wrong.
 import { describe, expect, it } from '@jest/globals';
 import { parseCommandLine, UsageError } from '../../src/cli/args.js';
-import { helpText } from '../../src/cli/help.js';
+import { appliesTo, helpText } from '../../src/cli/help.js';
 
 const parse = (argv: string[], env: NodeJS.ProcessEnv = {}) => parseCommandLine(argv, env);
 
@@ -27,7 +27,8 @@ describe('parseCommandLine', () => {
   });
 
   it('--help or -h anywhere asks for help', () => {
-    expect(parse(['backup', '--bogus', '-h'])).toEqual({ help: true });
+    expect(parse(['backup', '--bogus', '-h'])).toEqual({ help: true, command: 'backup' });
+    expect(parse(['--help'])).toEqual({ help: true, command: undefined });
   });
 
   it.each([
@@ -47,5 +48,28 @@ describe('helpText', () => {
     const text = helpText(100);
     for (const line of text.split('\n')) expect(line.length).toBeLessThanOrEqual(100);
     expect(text).not.toContain('${{');
+  });
+});
+
+describe('appliesTo', () => {
+  it.each([
+    ['Storage locations, one per line: ...', 'prune', true],
+    ['backup: pg_dump output format.', 'backup', true],
+    ['backup: pg_dump output format.', 'restore', false],
+    ['restore/verify: the workflow run whose artifacts hold the backup.', 'verify', true],
+    ['restore, verify: leave object ownership out.', 'backup', false],
+    ['backup, check, prune: the backup id whose anomaly holds retention.', 'check', true],
+    ['restore and the verify drill: SQL text, ...', 'verify', true],
+    ['restore and the verify drill: SQL text, ...', 'prune', false],
+    ['Label that starts the backup id (<label>-<YYYYMMDDTHHMMSSZ>). Default: x', 'check', true],
+  ] as const)('%j applies to %s: %s', (description, command, expected) => {
+    expect(appliesTo(description, command)).toBe(expected);
+  });
+
+  it('restore --help lists target-database-url and not format', () => {
+    const text = helpText(100, 'restore');
+    expect(text).toContain('  --target-database-url\n');
+    expect(text).toContain('  --storage\n');
+    expect(text).not.toContain('  --format\n');
   });
 });

@@ -70798,7 +70798,7 @@ class UsageError extends Error {
  */
 function parseCommandLine(argv, env) {
     if (argv.some((a) => a === '--help' || a === '-h'))
-        return { help: true };
+        return { help: true, command: commandOf(argv) };
     const inputs = {};
     for (let i = 0; i < argv.length; i += 1) {
         const arg = argv[i] ?? '';
@@ -70814,6 +70814,9 @@ function parseCommandLine(argv, env) {
         inputs[name] = name in inputs ? `${inputs[name]}\n${value}` : value;
     }
     return { help: false, inputs };
+}
+function commandOf(argv) {
+    return CLI_COMMANDS.find((c) => c === argv[0]);
 }
 const NAMES = new Set(ACTION_INPUTS.map((input) => input.name));
 function splitOption(arg) {
@@ -70851,8 +70854,12 @@ const help_WHAT = {
     prune: 'apply the retention policy (keep-*) to the backups of one label',
     check: 'fail when the newest backup is older than max-age or its size is off',
 };
-/** The text of `--help`: usage, the commands, and every input of action.yml with its default. */
-function helpText(width = 100) {
+/**
+ * The text of `--help`: usage, the commands, and the inputs of action.yml with their defaults;
+ * with a `command`, only the inputs that apply to it (those whose description does not name
+ * other commands first, as `restore/verify: ...` does).
+ */
+function helpText(width = 100, command) {
     const lines = [
         'Usage: node dist/cli.js COMMAND [--INPUT VALUE | --INPUT=VALUE]...',
         '',
@@ -70861,17 +70868,28 @@ function helpText(width = 100) {
         'option for a multi-line input (--storage DIR --storage s3://bucket/prefix/).',
         'Exit codes: 0 done, 1 the command failed, 2 a bad command line.',
         '',
-        'Commands:',
+        'Commands (COMMAND --help lists the inputs of one):',
         ...CLI_COMMANDS.map((c) => `  ${c.padEnd(9)}${help_WHAT[c]}`),
         '',
-        'Inputs (action.yml):',
+        command
+            ? `Inputs (action.yml; those it marks for other commands than ${command} left out):`
+            : 'Inputs (action.yml):',
     ];
-    for (const input of ACTION_INPUTS.filter((i) => i.name !== 'command')) {
+    const inputs = ACTION_INPUTS.filter((i) => i.name !== 'command');
+    for (const input of inputs.filter((i) => !command || appliesTo(i.description, command))) {
         const shown = input.default.includes('${{') ? '' : input.default;
         const text = shown ? `${input.description} (default: ${shown})` : input.description;
         lines.push(`  --${input.name}`, ...wrap(text, width - 6).map((l) => `      ${l}`));
     }
     return `${lines.join('\n')}\n`;
+}
+/** Whether an input applies to `command`: its description names no commands first, or names it. */
+function appliesTo(description, command) {
+    const prefix = /^([a-z ,/]+):/.exec(description)?.[1] ?? '';
+    const words = prefix.split(/[ ,/]+/).filter(Boolean);
+    const named = words.filter((w) => CLI_COMMANDS.includes(w));
+    const only = words.every((w) => named.includes(w) || ['and', 'the', 'drill'].includes(w));
+    return named.length === 0 || !only || named.includes(command);
 }
 function wrap(text, width) {
     const lines = [];
@@ -70909,7 +70927,7 @@ async function runCli(argv, env) {
         return 2;
     }
     if (request.help) {
-        process.stdout.write(helpText());
+        process.stdout.write(helpText(100, request.command));
         return 0;
     }
     delete env.GITHUB_ACTIONS;

@@ -5,7 +5,8 @@ import { ACTION_INPUTS } from './action-inputs.js';
 export const CLI_COMMANDS: readonly Command[] = ['backup', 'restore', 'verify', 'prune', 'check'];
 
 /** What a command line asks for: the help text, or a run with these input values. */
-export type CliRequest = { help: true } | { help: false; inputs: Record<string, string> };
+export type CliRequest =
+  { help: true; command?: Command } | { help: false; inputs: Record<string, string> };
 
 /** A command line the CLI refuses (exit code 2): the message names the argument. */
 export class UsageError extends Error {}
@@ -16,7 +17,8 @@ export class UsageError extends Error {}
  * (a multi-line input such as storage); `--help` or `-h` anywhere asks for the help text.
  */
 export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv): CliRequest {
-  if (argv.some((a) => a === '--help' || a === '-h')) return { help: true };
+  if (argv.some((a) => a === '--help' || a === '-h'))
+    return { help: true, command: commandOf(argv) };
   const inputs: Record<string, string> = {};
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] ?? '';
@@ -31,6 +33,10 @@ export function parseCommandLine(argv: readonly string[], env: NodeJS.ProcessEnv
     inputs[name] = name in inputs ? `${inputs[name]}\n${value}` : value;
   }
   return { help: false, inputs };
+}
+
+function commandOf(argv: readonly string[]): Command | undefined {
+  return CLI_COMMANDS.find((c) => c === argv[0]);
 }
 
 const NAMES = new Set(ACTION_INPUTS.map((input) => input.name));

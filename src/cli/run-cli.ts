@@ -18,7 +18,7 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv): P
     return 2;
   }
   if (request.help) {
-    process.stdout.write(helpText());
+    process.stdout.write(helpText(100, request.command));
     return 0;
   }
   delete env.GITHUB_ACTIONS;
