@@ -39450,7 +39450,7 @@ const CONNECT_HINTS = {
     EHOSTUNREACH: `Host {where} ({what}) is unreachable from the runner. ${UNREACHABLE}`,
     ENETUNREACH: `The network of {where} ({what}) is unreachable from the runner. ${UNREACHABLE}`,
     EADDRNOTAVAIL: `The address of {where} ({what}) cannot be reached from the runner. ${UNREACHABLE}`,
-    '28P01': 'Authentication failed{user} on {where} ({what}). Check the user name and password in the URL (percent-encode special characters).',
+    '28P01': 'Authentication failed{user} on {where} ({what}). Check the user name and password in the URL (percent-encode special characters), or, when the URL has none, in PGPASSWORD or the password file (PGPASSFILE, ~/.pgpass).',
     '3D000': "Database '{db}' does not exist on {where} ({what}). Check the database name at the end of the URL.",
     '28000': 'The server at {where} refused the connection{user} ({what}). If it requires SSL, add ?sslmode=require to the URL; otherwise check pg_hba.conf.',
     '53300': 'The server at {where} has too many connections ({what}). Try again later or raise max_connections.',

@@ -179,7 +179,7 @@ const CONNECT_HINTS: Record<string, string> = {
   ENETUNREACH: `The network of {where} ({what}) is unreachable from the runner. ${UNREACHABLE}`,
   EADDRNOTAVAIL: `The address of {where} ({what}) cannot be reached from the runner. ${UNREACHABLE}`,
   '28P01':
-    'Authentication failed{user} on {where} ({what}). Check the user name and password in the URL (percent-encode special characters).',
+    'Authentication failed{user} on {where} ({what}). Check the user name and password in the URL (percent-encode special characters), or, when the URL has none, in PGPASSWORD or the password file (PGPASSFILE, ~/.pgpass).',
   '3D000':
     "Database '{db}' does not exist on {where} ({what}). Check the database name at the end of the URL.",
   '28000':
