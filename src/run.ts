@@ -9,6 +9,7 @@ import { runPrune } from './commands/prune.js';
 import { runRestoreCommand } from './commands/restore.js';
 import { runVerify } from './commands/verify.js';
 import { ActionError, describeError, describeRunError } from './errors.js';
+import { usePlainLog } from './log.js';
 import { readBackupSettings } from './inputs/backup.js';
 import { readCommand, readWebhookUrl } from './inputs/common.js';
 import { createReader, type Mask, type Read } from './inputs/read.js';
@@ -82,7 +83,12 @@ const CANCEL_GRACE_MS = 20_000;
  * printing it would print the secret: there the action only relies on never logging secrets.
  */
 export function maskerFor(env: NodeJS.ProcessEnv): Mask {
-  return env.GITHUB_ACTIONS === 'true' ? (s) => core.setSecret(s) : () => undefined;
+  return inActions(env) ? (s) => core.setSecret(s) : () => undefined;
+}
+
+/** Whether a GitHub runner reads this process's log (else it is a command-line tool's log). */
+function inActions(env: NodeJS.ProcessEnv): boolean {
+  return env.GITHUB_ACTIONS === 'true';
 }
 
 /** What the main step learns as it goes, for the webhook message at the end. */
@@ -104,6 +110,7 @@ interface RunFacts {
  * `webhook-url` message on either outcome (a failed post only warns).
  */
 export async function runMain(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const plainLog = inActions(env) ? () => {} : usePlainLog(env);
   const cancel = onCancel();
   const secrets: string[] = [];
   const facts: RunFacts = { mask: recordingMask(maskerFor(env), secrets), secrets };
@@ -112,6 +119,7 @@ export async function runMain(env: NodeJS.ProcessEnv = process.env): Promise<voi
     await notify(facts, ending);
   } finally {
     cancel.dispose();
+    plainLog();
   }
 }
 
@@ -140,7 +148,8 @@ async function runCommand(
     const report = await command.run(settings, { ...ctx, journal: Journal.in(workspace) });
     const line = command.result(report);
     core.info(line);
-    core.notice(line);
+    // An annotation on the run's page; outside GitHub it would only print the line twice.
+    if (inActions(env)) core.notice(line);
     await statusSummary(env, { command: facts.command, ok: true, line, hasReport: true });
     const fields = (command.notice ?? genericNotice)(report);
     return { status: 'success', fields: { ...fields, label: fields.label ?? facts.label } };
@@ -250,6 +259,7 @@ function cancelled(signal: AbortSignal): string {
 
 /** The post step: undoes what a killed main step left (journal, children, workspace); only warns. */
 export async function runPost(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const plainLog = inActions(env) ? () => {} : usePlainLog(env);
   const workspace = savedWorkspace(env);
   try {
     if (!workspace) return;
@@ -269,5 +279,6 @@ export async function runPost(env: NodeJS.ProcessEnv = process.env): Promise<voi
     core.warning(`Cleanup: ${describeError(error)}`);
   } finally {
     await removeWorkspace(workspace);
+    plainLog();
   }
 }

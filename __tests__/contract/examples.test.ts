@@ -1,5 +1,6 @@
 // The examples that actionlint does not read: the IAM policy (it must allow exactly the S3 calls
-// the action makes) and the ones for running outside GitHub (shell syntax, inputs that exist).
+// the action makes) and the ones for running outside GitHub (shell syntax, dist/cli.js options
+// that are inputs of the action, secrets through env:).
 // (GitLab's YAML is not a workflow: its job shape and inputs are checked as text.)
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -45,9 +46,17 @@ function actionInputs(): Set<string> {
   return new Set<string>(Object.values(INPUTS));
 }
 
-/** The `INPUT_<NAME>` names a script sets, as action input names. */
-function inputsSetIn(text: string): string[] {
-  return [...text.matchAll(/INPUT_([A-Z0-9-]+)=/g)].map(([, n]) => (n ?? '').toLowerCase());
+/**
+ * The options of the `node …dist/cli.js` command in a script (its line and the continuation lines
+ * that start with `--`), as action input names.
+ */
+function cliOptionsIn(text: string): string[] {
+  const at = text.search(/node \S*dist\/cli\.js\S* /);
+  if (at < 0) return [];
+  const [first = '', ...rest] = text.slice(at).split('\n');
+  const end = rest.findIndex((line) => !/^\s*--[a-z]/.test(line));
+  const command = [first, ...rest.slice(0, end < 0 ? rest.length : end)].join(' ');
+  return [...command.matchAll(/--([a-z0-9-]+)/g)].map(([, n]) => n ?? '');
 }
 
 describe('examples/iam-policy.json', () => {
@@ -184,23 +193,35 @@ describe('examples/outside-github', () => {
   const dir = join(EXAMPLES, 'outside-github');
   const inputs = actionInputs();
 
-  it('backup.sh is valid sh and sets only inputs the action has', () => {
+  it('backup.sh is valid sh and runs dist/cli.js with inputs the action has', () => {
     const file = join(dir, 'backup.sh');
     const check = spawnSync('sh', ['-n', file], { encoding: 'utf8' });
     expect(check.stderr).toBe('');
     expect(check.status).toBe(0);
-    const set = inputsSetIn(readFileSync(file, 'utf8'));
-    expect(set.length).toBeGreaterThan(0);
+    const set = cliOptionsIn(readFileSync(file, 'utf8'));
+    expect(set).toContain('database-url');
     for (const name of set) expect(inputs.has(name)).toBe(true);
   });
 
-  it('gitlab-ci.yml has the job and its script sets only inputs the action has', () => {
-    const text = readFileSync(join(dir, 'gitlab-ci.yml'), 'utf8');
-    expect(text).toMatch(/^nightly-backup:\n( {2}.*\n|\n)* {2}script:\n/m);
-    expect(text).not.toMatch(/\t/);
-    const set = inputsSetIn(text);
-    expect(set).toContain('database-url');
-    for (const name of set) expect(inputs.has(name)).toBe(true);
+  it.each(['gitlab-ci.yml', 'cronjob.yaml'])(
+    '%s runs dist/cli.js with inputs the action has, secrets through env:',
+    (name) => {
+      const text = readFileSync(join(dir, name), 'utf8');
+      expect(text).not.toMatch(/\t/);
+      const set = cliOptionsIn(text);
+      expect(set).toContain('database-url');
+      for (const input of set) expect(inputs.has(input)).toBe(true);
+      expect(text).toContain('--database-url env:DATABASE_URL');
+    },
+  );
+
+  it('gitlab-ci.yml has the job and cronjob.yaml is a CronJob that runs once at a time', () => {
+    const gitlab = readFileSync(join(dir, 'gitlab-ci.yml'), 'utf8');
+    expect(gitlab).toMatch(/^nightly-backup:\n( {2}.*\n|\n)* {2}script:\n/m);
+    const cronjob = readFileSync(join(dir, 'cronjob.yaml'), 'utf8');
+    expect(cronjob).toMatch(/^apiVersion: batch\/v1\nkind: CronJob\n/m);
+    expect(cronjob).toMatch(/^ {2}concurrencyPolicy: Forbid$/m);
+    expect(cronjob).toMatch(/secretKeyRef: \{ name: pg-backup, key: database-url \}/);
   });
 
   it('crontab runs backup.sh', () => {

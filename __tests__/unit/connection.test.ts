@@ -206,6 +206,11 @@ describe('toConninfo', () => {
     else expect(info).toContain(`dbname=${quoted}`);
   });
 
+  it("leaves a passfile out: the password is taken from it once, the clients read the action's", () => {
+    const info = toConninfo(conn({ params: { passfile: '/home/u/.pgpass', sslmode: 'require' } }));
+    expect(info).toBe("host='db' port='5432' dbname='app' user='u' sslmode='require'");
+  });
+
   it('skips empty host and user so libpq chooses', () => {
     expect(toConninfo(conn({ host: '', user: '' }))).toBe("port='5432' dbname='app'");
   });

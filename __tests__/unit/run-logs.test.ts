@@ -37,6 +37,8 @@ beforeEach(async () => {
   saved = { ...process.env };
   for (const name of Object.keys(process.env))
     if (name.startsWith('INPUT_') || name.startsWith('GITHUB_')) delete process.env[name];
+  // The workflow commands of a runner's log (outside GitHub, log.ts turns them into plain lines).
+  process.env.GITHUB_ACTIONS = 'true';
   process.env.RUNNER_TEMP = dir;
   process.env.GITHUB_STEP_SUMMARY = SUMMARY();
   await writeFile(SUMMARY(), '');

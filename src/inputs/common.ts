@@ -1,7 +1,9 @@
 import { isAbsolute, resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import { checkLabel, labelFromDatabase } from '../catalog/naming.js';
+import * as core from '@actions/core';
 import { parseDatabaseUrl, type Connection } from '../postgres/connection.js';
+import { libpqPassword } from '../postgres/pgpass.js';
 import type { ClientRequest, Command, StorageLocation } from '../settings.js';
 import { INPUTS, oneOf, type Mask, type Read } from './read.js';
 
@@ -12,12 +14,21 @@ export function readCommand(read: Read): Command {
   return oneOf(INPUTS.command, read(INPUTS.command), COMMANDS);
 }
 
-/** A connection URL input, masked (whole and its password) before it is parsed; undefined when unset. */
-export function readDatabaseUrl(read: Read, mask: Mask, input: string): Connection | undefined {
+/**
+ * A connection URL input, masked (whole and its password) before it is parsed; undefined when
+ * unset. A URL without a password takes it as libpq does (PGPASSWORD, PGPASSFILE, ~/.pgpass).
+ */
+export function readDatabaseUrl(
+  read: Read,
+  mask: Mask,
+  input: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Connection | undefined {
   const raw = read(input);
   if (!raw) return undefined;
   mask(raw);
   const connection = parseDatabaseUrl(input, raw);
+  connection.password ||= libpqPassword(connection, { env, warn: (m) => core.warning(m) });
   if (connection.password) mask(connection.password);
   return connection;
 }

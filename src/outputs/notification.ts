@@ -52,7 +52,8 @@ export function buildNotification(command: Command | undefined, ending: Ending):
   const defined = Object.fromEntries(
     Object.entries(fields).filter(([, value]) => value !== undefined && value !== ''),
   ) as Omit<NoticeFields, 'facts'>;
-  if (defined.duration !== undefined) defined.duration = Math.round(defined.duration * 10) / 10;
+  // Rounded as the duration output is (toFixed), so the message and the output never differ.
+  if (defined.duration !== undefined) defined.duration = Number(defined.duration.toFixed(1));
   const error = ending.status === 'failure' ? oneLine(ending.error) : undefined;
   return {
     text: oneLine(

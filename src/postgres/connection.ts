@@ -12,7 +12,7 @@ export interface Connection {
   database: string;
   /** User name; '' lets libpq choose. */
   user: string;
-  /** The password, when the URL has one. */
+  /** The password: the URL's, else the one libpq would take (PGPASSWORD, password file). */
   password?: string;
   /** Other libpq parameters from the query string (sslmode, sslrootcert, options, ...). */
   params: Record<string, string>;
@@ -140,7 +140,8 @@ export function toConninfo(conn: Connection, database = conn.database): string {
     ['port', String(conn.port)],
     ['dbname', database],
     ['user', conn.user],
-    ...Object.entries(conn.params),
+    // The password was read from a `passfile` in the URL already; the clients read ours.
+    ...Object.entries(conn.params).filter(([key]) => key !== 'passfile'),
   ];
   return pairs
     .filter(([, v]) => v !== '')

@@ -152,14 +152,18 @@ export function explainConnectError(error: unknown, conn: Connection, what: stri
   const code = (error as { code?: string }).code ?? '';
   const message = describeError(error);
   const where = `${conn.host || 'localhost'}:${conn.port}`;
-  const hint = CONNECT_HINTS[code] ?? hintFromMessage(message);
+  const missing = noPassword(conn, code, message);
+  const hint = missing ? NO_PASSWORD : (CONNECT_HINTS[code] ?? hintFromMessage(message));
   const user = conn.user ? ` as user '${conn.user}'` : '';
+  const key = `${where}:${conn.database}:${conn.user || 'USER'}`;
   const text = hint
     .replace('{where}', () => where)
     .replace('{user}', () => user)
     .replace('{db}', () => conn.database)
+    .replace('{key}', () => key)
     .replace('{what}', () => what);
-  return new ActionError(`${text} (${message})`, { cause: error });
+  // The driver's own words for a missing password ("client password must be a string") mislead.
+  return new ActionError(missing ? text : `${text} (${message})`, { cause: error });
 }
 
 // What to check when packets do not arrive: most often a firewall, or an IPv6-only host on a runner
@@ -179,7 +183,7 @@ const CONNECT_HINTS: Record<string, string> = {
   ENETUNREACH: `The network of {where} ({what}) is unreachable from the runner. ${UNREACHABLE}`,
   EADDRNOTAVAIL: `The address of {where} ({what}) cannot be reached from the runner. ${UNREACHABLE}`,
   '28P01':
-    'Authentication failed{user} on {where} ({what}). Check the user name and password in the URL (percent-encode special characters).',
+    'Authentication failed{user} on {where} ({what}). Check the user name and password in the URL (percent-encode special characters), or, when the URL has none, in PGPASSWORD or the password file (PGPASSFILE, ~/.pgpass).',
   '3D000':
     "Database '{db}' does not exist on {where} ({what}). Check the database name at the end of the URL.",
   '28000':
@@ -188,6 +192,14 @@ const CONNECT_HINTS: Record<string, string> = {
     'The server at {where} has too many connections ({what}). Try again later or raise max_connections.',
   '57P03': 'The server at {where} is starting up or shutting down ({what}). Try again in a moment.',
 };
+
+// The driver's words when the server asks for a password and it has none (SCRAM, md5, cleartext).
+function noPassword(conn: Connection, code: string, message: string): boolean {
+  return !conn.password && (code === '28P01' || /password/i.test(message));
+}
+
+const NO_PASSWORD =
+  'The server at {where} asks for a password{user} ({what}) and there is none: the URL has no password, PGPASSWORD is not set, and no line of the password file (PGPASSFILE, else ~/.pgpass) matches {key}. Put the password in the URL (percent-encoded) or in one of those.';
 
 function hintFromMessage(message: string): string {
   if (/timeout/i.test(message)) return CONNECT_HINTS.ETIMEDOUT ?? '';

@@ -51,7 +51,7 @@ async function makeLevel(level: string): Promise<void> {
  * line naming the storage directory `dir`.
  */
 export async function openSpoolFile(path: string, dir: string): Promise<Writable> {
-  const handle = await open(path, 'wx', 0o644).catch((error: unknown) => {
+  const handle = await open(path, 'wx', 0o600).catch((error: unknown) => {
     throw storageWriteError(dir, error);
   });
   return spoolStream(handle, dir);

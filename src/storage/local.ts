@@ -57,7 +57,7 @@ export class LocalStore implements Store {
     const spool = this.spoolPath(fileName);
     const target = join(this.directory, fileName);
     try {
-      await writeFile(spool, body, { flag: 'wx', mode: 0o644, flush: true });
+      await writeFile(spool, body, { flag: 'wx', mode: 0o600, flush: true });
     } catch (error) {
       await rm(spool, { force: true });
       throw storageWriteError(this.directory, error);
