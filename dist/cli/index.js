@@ -41365,6 +41365,17 @@ function addCollapsedTable(title, headers, rows) {
     const shown = capRows(rows, headers.length);
     lib_core/* summary */.z.addDetails(escapeHtml(title), `<table>${cells('th', headers)}${shown.map((r) => cells('td', r)).join('')}</table>`);
 }
+/** A heading and a two-column Field/Value table; the values are written as given (escape them first). */
+function addFieldTable(heading, rows) {
+    lib_core/* summary */.z.addHeading(heading, 3);
+    lib_core/* summary */.z.addTable([
+        [
+            { data: 'Field', header: true },
+            { data: 'Value', header: true },
+        ],
+        ...rows,
+    ]);
+}
 
 ;// CONCATENATED MODULE: ./src/outputs/changes.ts
 
@@ -41665,12 +41676,7 @@ async function writeBackupSummary(r) {
     const tableRows = [...r.manifest.tables]
         .sort((a, b) => b.rows - a.rows)
         .map((t) => [`${t.schema}.${t.name}`, String(t.rows)]);
-    lib_core/* summary */.z.addHeading(`PostgreSQL backup ${r.manifest.id}`, 3);
-    lib_core/* summary */.z.addTable([
-        [
-            { data: 'Field', header: true },
-            { data: 'Value', header: true },
-        ],
+    addFieldTable(`PostgreSQL backup ${r.manifest.id}`, [
         ['Status', backupStatus(r.manifest)],
         ...rows,
     ]);
@@ -65956,12 +65962,7 @@ async function writeCheckSummary(r) {
     const h = r.health;
     // The same comparison as the newest backup's own run: what changed since the one before it.
     const changes = compareWith(r.previous, r.newest);
-    lib_core/* summary */.z.addHeading(`PostgreSQL backup check of '${escapeHtml(r.label)}'`, 3);
-    lib_core/* summary */.z.addTable([
-        [
-            { data: 'Field', header: true },
-            { data: 'Value', header: true },
-        ],
+    addFieldTable(`PostgreSQL backup check of '${escapeHtml(r.label)}'`, [
         ['Status', h.healthy ? '✅ healthy' : '❌ unhealthy'],
         ['Location', escapeHtml(r.where)],
         ['Newest backup', `${r.newest.id} (finished ${r.newest.finishedAt})`],
@@ -65980,12 +65981,7 @@ async function writeCheckSummary(r) {
 /** Records a check that found no backup: healthy false, and a summary saying where it looked. */
 async function reportNothingFound(where, message) {
     lib_core/* setOutput */.uH(OUTPUTS.healthy, 'false');
-    lib_core/* summary */.z.addHeading('PostgreSQL backup check', 3);
-    lib_core/* summary */.z.addTable([
-        [
-            { data: 'Field', header: true },
-            { data: 'Value', header: true },
-        ],
+    addFieldTable('PostgreSQL backup check', [
         ['Status', '❌ unhealthy'],
         ['Location', escapeHtml(where)],
         ['Problem', escapeHtml(message)],
@@ -66145,12 +66141,7 @@ function orphanRows(r) {
 }
 /** Writes the job summary: the policy, each kept id with its rules, each deleted id. */
 async function writePruneSummary(r) {
-    lib_core/* summary */.z.addHeading(`PostgreSQL prune${r.dryRun ? ' (dry run)' : ''}`, 3);
-    lib_core/* summary */.z.addTable([
-        [
-            { data: 'Field', header: true },
-            { data: 'Value', header: true },
-        ],
+    addFieldTable(`PostgreSQL prune${r.dryRun ? ' (dry run)' : ''}`, [
         ['Status', pruneStatus(r)],
         ['Label', escapeHtml(r.label || '-')],
         ['Location', escapeHtml(r.location)],
@@ -66381,12 +66372,7 @@ function optionalRow(field, value) {
 }
 /** Writes the job summary: the restore and the per-table comparison. */
 async function writeRestoreSummary(r) {
-    lib_core/* summary */.z.addHeading(`PostgreSQL restore of ${escapeHtml(r.manifest.id)}`, 3);
-    lib_core/* summary */.z.addTable([
-        [
-            { data: 'Field', header: true },
-            { data: 'Value', header: true },
-        ],
+    addFieldTable(`PostgreSQL restore of ${escapeHtml(r.manifest.id)}`, [
         ...restoreRows(r).map(([field, value]) => [field, escapeHtml(value)]),
     ]);
     const c = r.comparison;
@@ -69059,12 +69045,7 @@ function timingsText(t) {
 }
 /** Writes the job summary: the verify and any tables whose rows differ. */
 async function writeVerifySummary(r) {
-    lib_core/* summary */.z.addHeading(`PostgreSQL verify of ${escapeHtml(r.manifest.id)}`, 3);
-    lib_core/* summary */.z.addTable([
-        [
-            { data: 'Field', header: true },
-            { data: 'Value', header: true },
-        ],
+    addFieldTable(`PostgreSQL verify of ${escapeHtml(r.manifest.id)}`, [
         ...verifySummaryRows(r).map(([field, value]) => [field, escapeHtml(value)]),
     ]);
     const differing = [...r.archive.mismatches, ...(r.drill?.comparison.mismatches ?? [])];

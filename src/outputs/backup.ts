@@ -5,7 +5,14 @@ import type { Manifest } from '../catalog/manifest.js';
 import { changesTableHtml, describeChanges } from './changes.js';
 import { globalsBackupRows } from './globals.js';
 import { OUTPUTS } from './names.js';
-import { addCollapsedTable, escapeHtml, flushSummary, formatBytes, plural } from './summary.js';
+import {
+  addCollapsedTable,
+  addFieldTable,
+  escapeHtml,
+  flushSummary,
+  formatBytes,
+  plural,
+} from './summary.js';
 
 /** What a finished backup reports. */
 export interface BackupReport {
@@ -224,12 +231,7 @@ export async function writeBackupSummary(r: BackupReport): Promise<void> {
   const tableRows = [...r.manifest.tables]
     .sort((a, b) => b.rows - a.rows)
     .map((t) => [`${t.schema}.${t.name}`, String(t.rows)]);
-  core.summary.addHeading(`PostgreSQL backup ${r.manifest.id}`, 3);
-  core.summary.addTable([
-    [
-      { data: 'Field', header: true },
-      { data: 'Value', header: true },
-    ],
+  addFieldTable(`PostgreSQL backup ${r.manifest.id}`, [
     ['Status', backupStatus(r.manifest)],
     ...rows,
   ]);

@@ -14,7 +14,7 @@ import type { Duration } from '../duration.js';
 import { changesTableHtml, describeChanges } from './changes.js';
 import { OUTPUTS } from './names.js';
 import type { NoticeFields } from './notification.js';
-import { escapeHtml, flushSummary } from './summary.js';
+import { escapeHtml, flushSummary, addFieldTable } from './summary.js';
 
 /** What a check reports: the backups it looked at and the verdict. */
 export interface CheckReport {
@@ -63,12 +63,7 @@ export async function writeCheckSummary(r: CheckReport): Promise<void> {
   const h = r.health;
   // The same comparison as the newest backup's own run: what changed since the one before it.
   const changes = compareWith(r.previous, r.newest);
-  core.summary.addHeading(`PostgreSQL backup check of '${escapeHtml(r.label)}'`, 3);
-  core.summary.addTable([
-    [
-      { data: 'Field', header: true },
-      { data: 'Value', header: true },
-    ],
+  addFieldTable(`PostgreSQL backup check of '${escapeHtml(r.label)}'`, [
     ['Status', h.healthy ? '✅ healthy' : '❌ unhealthy'],
     ['Location', escapeHtml(r.where)],
     ['Newest backup', `${r.newest.id} (finished ${r.newest.finishedAt})`],
@@ -91,12 +86,7 @@ export async function writeCheckSummary(r: CheckReport): Promise<void> {
 /** Records a check that found no backup: healthy false, and a summary saying where it looked. */
 export async function reportNothingFound(where: string, message: string): Promise<void> {
   core.setOutput(OUTPUTS.healthy, 'false');
-  core.summary.addHeading('PostgreSQL backup check', 3);
-  core.summary.addTable([
-    [
-      { data: 'Field', header: true },
-      { data: 'Value', header: true },
-    ],
+  addFieldTable('PostgreSQL backup check', [
     ['Status', '❌ unhealthy'],
     ['Location', escapeHtml(where)],
     ['Problem', escapeHtml(message)],

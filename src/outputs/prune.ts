@@ -2,7 +2,7 @@ import * as core from '@actions/core';
 import { describeHold, type Hold } from '../catalog/anomalies.js';
 import type { RetentionRule } from '../catalog/retention.js';
 import { OUTPUTS } from './names.js';
-import { escapeHtml, flushSummary } from './summary.js';
+import { escapeHtml, flushSummary, addFieldTable } from './summary.js';
 
 /** One kept backup and the rules that kept it. */
 export interface KeptEntry {
@@ -90,12 +90,7 @@ function orphanRows(r: PruneReport): string[][] {
 
 /** Writes the job summary: the policy, each kept id with its rules, each deleted id. */
 export async function writePruneSummary(r: PruneReport): Promise<void> {
-  core.summary.addHeading(`PostgreSQL prune${r.dryRun ? ' (dry run)' : ''}`, 3);
-  core.summary.addTable([
-    [
-      { data: 'Field', header: true },
-      { data: 'Value', header: true },
-    ],
+  addFieldTable(`PostgreSQL prune${r.dryRun ? ' (dry run)' : ''}`, [
     ['Status', pruneStatus(r)],
     ['Label', escapeHtml(r.label || '-')],
     ['Location', escapeHtml(r.location)],

@@ -2,7 +2,7 @@ import * as core from '@actions/core';
 import type { Comparison, Manifest } from '../catalog/manifest.js';
 import { OUTPUTS } from './names.js';
 import type { SqlFilterCounts } from '../pipeline/sql-filter.js';
-import { addCollapsedTable, escapeHtml, flushSummary, plural } from './summary.js';
+import { addCollapsedTable, escapeHtml, flushSummary, plural, addFieldTable } from './summary.js';
 
 /** What a finished restore reports. */
 export interface RestoreReport {
@@ -96,12 +96,7 @@ function optionalRow(field: string, value: string | undefined): [string, string]
 
 /** Writes the job summary: the restore and the per-table comparison. */
 export async function writeRestoreSummary(r: RestoreReport): Promise<void> {
-  core.summary.addHeading(`PostgreSQL restore of ${escapeHtml(r.manifest.id)}`, 3);
-  core.summary.addTable([
-    [
-      { data: 'Field', header: true },
-      { data: 'Value', header: true },
-    ],
+  addFieldTable(`PostgreSQL restore of ${escapeHtml(r.manifest.id)}`, [
     ...restoreRows(r).map(([field, value]) => [field, escapeHtml(value)]),
   ]);
   const c = r.comparison;

@@ -72,3 +72,15 @@ export function addCollapsedTable(title: string, headers: string[], rows: string
     `<table>${cells('th', headers)}${shown.map((r) => cells('td', r)).join('')}</table>`,
   );
 }
+
+/** A heading and a two-column Field/Value table; the values are written as given (escape them first). */
+export function addFieldTable(heading: string, rows: string[][]): void {
+  core.summary.addHeading(heading, 3);
+  core.summary.addTable([
+    [
+      { data: 'Field', header: true },
+      { data: 'Value', header: true },
+    ],
+    ...rows,
+  ]);
+}

@@ -4,7 +4,14 @@ import type { AmcheckReport } from '../postgres/amcheck.js';
 import type { AssertionResult } from '../postgres/assertions.js';
 import { OUTPUTS } from './names.js';
 import { groupDigits } from './notification.js';
-import { capRows, escapeHtml, flushSummary, formatBytes, plural } from './summary.js';
+import {
+  capRows,
+  escapeHtml,
+  flushSummary,
+  formatBytes,
+  plural,
+  addFieldTable,
+} from './summary.js';
 
 /** What a restore drill found. */
 export interface DrillReport {
@@ -153,12 +160,7 @@ function timingsText(t: Record<string, number>): string {
 
 /** Writes the job summary: the verify and any tables whose rows differ. */
 export async function writeVerifySummary(r: VerifyReport): Promise<void> {
-  core.summary.addHeading(`PostgreSQL verify of ${escapeHtml(r.manifest.id)}`, 3);
-  core.summary.addTable([
-    [
-      { data: 'Field', header: true },
-      { data: 'Value', header: true },
-    ],
+  addFieldTable(`PostgreSQL verify of ${escapeHtml(r.manifest.id)}`, [
     ...verifySummaryRows(r).map(([field, value]) => [field, escapeHtml(value)]),
   ]);
   const differing = [...r.archive.mismatches, ...(r.drill?.comparison.mismatches ?? [])];
