@@ -4,7 +4,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { BackupReport } from '../../src/outputs/backup.js';
 import { backupWith, restoreWith } from '../helpers/backup-run.js';
 import { startCluster, type PgCluster } from '../helpers/pg-cluster.js';
@@ -26,8 +26,6 @@ import {
   type Outcome,
 } from '../helpers/provider-run.js';
 import { aboutTable, compare, snapshot, type Snapshot } from '../helpers/provider-snapshot.js';
-
-jest.setTimeout(300_000);
 
 let source: ProviderSource;
 let server: PgCluster;
