@@ -39,6 +39,9 @@ function scalar(text, where) {
  * The entries of a top-level block of action.yml (`inputs:` or `outputs:`): name and fields.
  * Only the shape action.yml uses (two-space names, four-space one-line fields); anything else
  * fails, so that a new form is noticed rather than silently left out of the README.
+ * @param {string} yaml
+ * @param {string} block
+ * @returns {Record<string, string>[]} each entry's `name` and one-line fields
  */
 function entries(yaml, block) {
   const lines = yaml.split('\n');
@@ -52,7 +55,7 @@ function entries(yaml, block) {
     const field = /^ {4}([a-z-]+):\s*(.*)$/.exec(line);
     if (name) found.push({ name: name[1] });
     else if (field && found.length)
-      found.at(-1)[field[1]] = scalar(field[2], `action.yml:${i + 1}`);
+      found[found.length - 1][field[1]] = scalar(field[2], `action.yml:${i + 1}`);
     else throw new Error(`action.yml:${i + 1}: unexpected line in ${block}: ${line.trim()}`);
   }
   return found;

@@ -6,8 +6,8 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { backupWith, restoreWith } from '../helpers/backup-run.js';
-import { startCluster, type PgCluster } from '../helpers/pg-cluster.js';
+import { backupWith, restoreWith } from '../helpers/command-run.js';
+import { startCluster, type PgCluster } from '../../scripts/lib/pg-cluster.js';
 
 const PIECES = 2_000_000; // 32 bytes each: 64 MB, plus the escapes below
 let cluster: PgCluster;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { loadActionDefaults, parseActionDefaults } from '../../src/inputs/read.js';
 import { INPUTS } from '../../src/inputs/read.js';
-import { ACTION_YML } from './support.js';
+import { ACTION_YML } from '../helpers/unit-support.js';
 
 describe('parseActionDefaults on the real action.yml', () => {
   const defaults = parseActionDefaults(ACTION_YML);

@@ -11,7 +11,7 @@ import { assess } from '../../src/catalog/health.js';
 import { backupId } from '../../src/catalog/naming.js';
 import { selectExpired } from '../../src/catalog/retention.js';
 import type { AnomalyPolicy } from '../../src/settings.js';
-import { manifestOf, NOW } from '../helpers/check-run.js';
+import { manifestOf, NOW } from '../helpers/check-kit.js';
 
 const WARN: AnomalyPolicy = { mode: 'warn', rowDrop: 50 };
 

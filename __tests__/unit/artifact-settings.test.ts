@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { InputError } from '../../src/errors.js';
 import { readBackupSettings } from '../../src/inputs/backup.js';
 import { readArtifactSettings } from '../../src/inputs/storage.js';
-import { maskRecorder, readerOf, thrown } from './support.js';
+import { maskRecorder, readerOf, thrown } from '../helpers/unit-support.js';
 
 function settingsOf(given: Record<string, string>) {
   const { mask, masked } = maskRecorder();

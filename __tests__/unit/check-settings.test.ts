@@ -2,7 +2,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { InputError } from '../../src/errors.js';
 import { readCheckSettings } from '../../src/inputs/check.js';
-import { readerOf } from '../helpers/repo.js';
+import { readerOf } from '../../scripts/lib/repo.js';
 
 function read(inputs: Record<string, string>, masked: string[] = []) {
   return readCheckSettings(

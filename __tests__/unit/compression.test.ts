@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { ActionError } from '../../src/errors.js';
 import { planStages, resolveCompression, type StagePlan } from '../../src/pipeline/compression.js';
 import type { Compression, DumpFormat } from '../../src/settings.js';
-import { thrown } from './support.js';
+import { thrown } from '../helpers/unit-support.js';
 
 type Row = [DumpFormat, string, number, Omit<StagePlan, 'encrypted'> | string];
 

@@ -10,7 +10,7 @@ import {
   toConninfo,
   writePgpass,
 } from '../../src/postgres/connection.js';
-import { thrown } from './support.js';
+import { thrown } from '../helpers/unit-support.js';
 
 const INPUT = 'database-url';
 

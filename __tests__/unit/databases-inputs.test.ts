@@ -5,7 +5,7 @@ import { readBackupSettings } from '../../src/inputs/backup.js';
 import { readRestoreSettings } from '../../src/inputs/restore.js';
 import { InputError } from '../../src/errors.js';
 import { forDatabase } from '../../src/commands/backup-server.js';
-import { readerOf } from '../helpers/repo.js';
+import { readerOf } from '../../scripts/lib/repo.js';
 
 const URL = 'postgresql://app:pw@db.example/postgres';
 const backup = (inputs: Record<string, string>) =>

@@ -8,7 +8,7 @@ import {
 } from 'age-encryption';
 import { readDecryptionKeys, readEncryptionKeys } from '../../src/inputs/encryption.js';
 import { InputError } from '../../src/errors.js';
-import { maskRecorder, readerOf, thrown } from './support.js';
+import { maskRecorder, readerOf, thrown } from '../helpers/unit-support.js';
 
 const PASSPHRASE = 'correct horse battery staple';
 const SSH_ED25519 =

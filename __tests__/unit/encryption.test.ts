@@ -18,7 +18,7 @@ import {
   type DecryptionKeys,
   type EncryptionKeys,
 } from '../../src/pipeline/encryption.js';
-import { chunksOf, readableOf } from './support.js';
+import { chunksOf, readableOf } from '../helpers/unit-support.js';
 
 const KIB = 1024;
 const MIB = 1024 * KIB;

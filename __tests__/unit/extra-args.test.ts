@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { InputError } from '../../src/errors.js';
 import { checkExtraArgs, splitArgs } from '../../src/inputs/extra-args.js';
-import { thrown } from './support.js';
+import { thrown } from '../helpers/unit-support.js';
 
 const INPUT = 'extra-args';
 

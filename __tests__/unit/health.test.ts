@@ -4,7 +4,7 @@ import { assess, describeSpan } from '../../src/catalog/health.js';
 import { InputError } from '../../src/errors.js';
 import { parseSizeTolerance } from '../../src/inputs/check.js';
 import { parseDuration } from '../../src/inputs/duration.js';
-import { manifestOf, NOW } from '../helpers/check-run.js';
+import { manifestOf, NOW } from '../helpers/check-kit.js';
 
 const HOUR = 3_600_000;
 

@@ -6,7 +6,7 @@ import { INPUTS, parseBool, parseList } from '../../src/inputs/read.js';
 import { parseCompression, parseLabels, readBackupSettings } from '../../src/inputs/backup.js';
 import { parseStorageLine, readCommand, readStorage } from '../../src/inputs/common.js';
 import type { DumpFormat } from '../../src/settings.js';
-import { maskRecorder, rawReaderOf, readerOf, thrown } from './support.js';
+import { maskRecorder, rawReaderOf, readerOf, thrown } from '../helpers/unit-support.js';
 
 const CWD = '/work/project';
 const PASSWORD = 'p@ss:w/rd#%? x';

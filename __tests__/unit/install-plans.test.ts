@@ -30,7 +30,7 @@ import {
   PGDG_SOURCES_FILE,
   pgdgSources,
 } from '../../src/postgres/install/pgdg.js';
-import { thrown } from './support.js';
+import { thrown } from '../helpers/unit-support.js';
 
 const OS_RELEASE = {
   bookworm: 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\nVERSION_CODENAME=bookworm\n',

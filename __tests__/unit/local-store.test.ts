@@ -11,7 +11,7 @@ import { claimName } from '../../src/catalog/naming.js';
 import { ActionError } from '../../src/errors.js';
 import { storageWriteError } from '../../src/storage/local-errors.js';
 import { LocalStore } from '../../src/storage/local.js';
-import { chunksOf, readableOf } from './support.js';
+import { chunksOf, readableOf } from '../helpers/unit-support.js';
 
 const ID = 'app-20261122T020000Z';
 let root: string;

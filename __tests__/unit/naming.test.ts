@@ -10,7 +10,7 @@ import {
   labelFromDatabase,
   manifestName,
 } from '../../src/catalog/naming.js';
-import { thrown } from './support.js';
+import { thrown } from '../helpers/unit-support.js';
 
 describe('formatTimestamp', () => {
   it.each([

@@ -12,7 +12,7 @@ import {
   withoutSecrets,
 } from '../../src/outputs/notification.js';
 import type { RestoreReport } from '../../src/outputs/restore.js';
-import { maskRecorder, readerOf, thrown } from './support.js';
+import { maskRecorder, readerOf, thrown } from '../helpers/unit-support.js';
 
 const SHA = 'ab'.repeat(32);
 const MANIFEST: Manifest = {

@@ -5,7 +5,7 @@ import { InputError } from '../../src/errors.js';
 import { readObjectLock } from '../../src/inputs/object-lock.js';
 import type { StorageLocation } from '../../src/settings.js';
 import { lockParams } from '../../src/storage/s3-lock.js';
-import { readerOf } from '../helpers/repo.js';
+import { readerOf } from '../../scripts/lib/repo.js';
 
 const S3: StorageLocation[] = [{ kind: 's3', bucket: 'b', prefix: '' }];
 const read = (inputs: Record<string, string>, storage = S3) =>

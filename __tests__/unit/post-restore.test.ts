@@ -11,7 +11,7 @@ import {
   userLines,
 } from '../../src/postgres/post-restore.js';
 import { scanSql } from '../../src/postgres/sql-text.js';
-import { readerOf } from '../helpers/repo.js';
+import { readerOf } from '../../scripts/lib/repo.js';
 
 describe('post-restore-sql is plain SQL for the restore transaction', () => {
   it.each([

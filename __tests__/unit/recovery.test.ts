@@ -5,7 +5,7 @@ import type { Manifest } from '../../src/catalog/manifest.js';
 import { recoveryDocument } from '../../src/catalog/recovery.js';
 import { downloadStep, shellQuote } from '../../src/catalog/recovery-steps.js';
 import { NeedsCollector } from '../../src/pipeline/archive-needs.js';
-import { manifestOf } from '../helpers/check-run.js';
+import { manifestOf } from '../helpers/check-kit.js';
 
 describe('NeedsCollector', () => {
   it('collects created extensions and the roles of owners, grants and default privileges', () => {

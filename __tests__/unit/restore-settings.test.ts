@@ -5,7 +5,7 @@ import { InputError } from '../../src/errors.js';
 import { labelFromDatabase } from '../../src/catalog/naming.js';
 import { parseBackupChoice, readRestoreSettings } from '../../src/inputs/restore.js';
 import { type RestoreSettings } from '../../src/settings.js';
-import { DEFAULTS, maskRecorder, rawReaderOf, readerOf, thrown } from './support.js';
+import { DEFAULTS, maskRecorder, rawReaderOf, readerOf, thrown } from '../helpers/unit-support.js';
 
 const CWD = '/work/project';
 const PASSWORD = 'p@ss:w/rd#%? x';

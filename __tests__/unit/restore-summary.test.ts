@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { writeRestoreSummary, type RestoreReport } from '../../src/outputs/restore.js';
 import { LineSplitter } from '../../src/postgres/process.js';
-import { manifestOf } from '../helpers/check-run.js';
+import { manifestOf } from '../helpers/check-kit.js';
 
 describe('writeRestoreSummary', () => {
   it('escapes table names and says what no-owner / no-privileges left out', async () => {

@@ -4,7 +4,7 @@ import { InputError } from '../../src/errors.js';
 import { readBackupSettings } from '../../src/inputs/backup.js';
 import { readPruneSettings } from '../../src/inputs/prune.js';
 import { parseKeepWithin, readRetentionPolicy } from '../../src/inputs/retention.js';
-import { readerOf } from '../helpers/repo.js';
+import { readerOf } from '../../scripts/lib/repo.js';
 
 const H = 3_600_000;
 const D = 24 * H;

@@ -1,7 +1,7 @@
 import { finished } from 'node:stream/promises';
 import { describe, expect, it } from '@jest/globals';
 import { parseCopyTarget, RowCounter, type TableRows } from '../../src/pipeline/row-count.js';
-import { bytes, chunksOf } from './support.js';
+import { bytes, chunksOf } from '../helpers/unit-support.js';
 
 /** Writes the chunks exactly as given (one _write each) and waits for the end. */
 async function count(chunks: Buffer[]): Promise<RowCounter> {

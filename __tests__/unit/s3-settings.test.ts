@@ -8,7 +8,7 @@ import {
   regionFor,
   s3ClientConfig,
 } from '../../src/storage/s3-client.js';
-import { maskRecorder, readerOf, thrown } from './support.js';
+import { maskRecorder, readerOf, thrown } from '../helpers/unit-support.js';
 
 const MiB = 1024 * 1024;
 

@@ -5,7 +5,7 @@ import { finished } from 'node:stream/promises';
 import { describe, expect, it } from '@jest/globals';
 import { RowCounter } from '../../src/pipeline/row-count.js';
 import { SchemaHash } from '../../src/pipeline/schema-hash.js';
-import { chunksOf } from './support.js';
+import { chunksOf } from '../helpers/unit-support.js';
 
 interface Variant {
   key?: string;

@@ -9,7 +9,7 @@ import {
   resolveLabel,
   type ListedBackup,
 } from '../../src/catalog/backups.js';
-import { thrown } from './support.js';
+import { thrown } from '../helpers/unit-support.js';
 
 const m = (id: string): string => `${id}.manifest.json`;
 const ids = (backups: ListedBackup[]): string[] => backups.map((b) => b.id);

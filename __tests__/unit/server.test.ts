@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ActionError } from '../../src/errors.js';
 import type { Connection } from '../../src/postgres/connection.js';
 import { explainConnectError, sslAttempts } from '../../src/postgres/server.js';
-import { thrown } from './support.js';
+import { thrown } from '../helpers/unit-support.js';
 
 const PASSWORD = 'Sup3r:Secret@Pw';
 

@@ -3,7 +3,7 @@
 // every chunk. Measured by counting the bytes Buffer.concat copies, not by time.
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { SqlFilter } from '../../src/pipeline/sql-filter.js';
-import { chunksOf, collect } from './support.js';
+import { chunksOf, collect } from '../helpers/unit-support.js';
 
 const realConcat = Buffer.concat.bind(Buffer);
 const original = Object.getOwnPropertyDescriptor(Buffer, 'concat') as PropertyDescriptor;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { SqlFilter, type SqlFilterRules } from '../../src/pipeline/sql-filter.js';
-import { bytes, chunksOf, collect } from './support.js';
+import { bytes, chunksOf, collect } from '../helpers/unit-support.js';
 
 /** Settings a PostgreSQL 16 server knows (no transaction_timeout, no default_with_oids). */
 const PG16_SETTINGS = new Set([

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { SqlFilter } from '../../src/pipeline/sql-filter.js';
 import { SqlLexer } from '../../src/pipeline/sql-lexer.js';
 import { newRestrictKey, psqlCanRestrict, restrictLine } from '../../src/postgres/psql-restrict.js';
-import { chunksOf, collect } from './support.js';
+import { chunksOf, collect } from '../helpers/unit-support.js';
 
 const GUARD = { knownSettings: new Set<string>(), dropOwners: false, dropPrivileges: false };
 

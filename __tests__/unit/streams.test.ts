@@ -6,7 +6,7 @@ import { describe, expect, it } from '@jest/globals';
 import { Measure } from '../../src/pipeline/checksum.js';
 import { fanOut } from '../../src/pipeline/fan-out.js';
 import { Tap } from '../../src/pipeline/tap.js';
-import { bytes, chunksOf, collect, readableOf } from './support.js';
+import { bytes, chunksOf, collect, readableOf } from '../helpers/unit-support.js';
 
 const sha256 = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 

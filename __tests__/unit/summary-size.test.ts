@@ -6,7 +6,7 @@ import { compareWith } from '../../src/catalog/changes.js';
 import { cappedChanges, writeBackupSummary, type BackupReport } from '../../src/outputs/backup.js';
 import { writeRestoreSummary } from '../../src/outputs/restore.js';
 import { MAX_SUMMARY_ROWS } from '../../src/outputs/summary.js';
-import { manifestOf } from '../helpers/check-run.js';
+import { manifestOf } from '../helpers/check-kit.js';
 
 /** GitHub drops a step summary over 1 MiB whole; a job output may hold 1 MB. */
 const MIB = 1024 * 1024;

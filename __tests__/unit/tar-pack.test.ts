@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { packDirectory, tarHeader } from '../../src/pipeline/tar-pack.js';
-import { bytes, collect } from './support.js';
+import { bytes, collect } from '../helpers/unit-support.js';
 
 const BLOCK = 512;
 

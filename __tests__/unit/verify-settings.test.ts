@@ -3,7 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import { generateX25519Identity } from 'age-encryption';
 import { InputError } from '../../src/errors.js';
 import { readVerifySettings } from '../../src/inputs/verify.js';
-import { maskRecorder, readerOf } from './support.js';
+import { maskRecorder, readerOf } from '../helpers/unit-support.js';
 
 const CWD = '/work/project';
 const PASSWORD = 'dr:ill@pass';

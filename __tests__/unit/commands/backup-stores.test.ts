@@ -11,8 +11,8 @@ import { ActionError } from '../../../src/errors.js';
 import { LocalStore } from '../../../src/storage/local.js';
 import type { ObjectWriter, Store } from '../../../src/storage/store.js';
 import { createFakeClient, plainDump } from '../../helpers/fake-client.js';
-import { readerOf } from '../../helpers/repo.js';
-import { ID, mockServerSide, NOW } from './story-mocks.js';
+import { readerOf } from '../../../scripts/lib/repo.js';
+import { ID, mockServerSide, NOW } from '../../helpers/story-mocks.js';
 
 const fake = await createFakeClient('16.4');
 /** Stores a test put in place of the plain LocalStore of a directory. */

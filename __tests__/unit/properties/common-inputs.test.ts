@@ -11,7 +11,7 @@ import {
   readStorage,
 } from '../../../src/inputs/common.js';
 import type { StorageLocation } from '../../../src/settings.js';
-import { readerOf } from '../../helpers/repo.js';
+import { readerOf } from '../../../scripts/lib/repo.js';
 import {
   attempt,
   expectStrictInputError,
@@ -25,7 +25,7 @@ import {
   secretParts,
   RUNS,
   valueFor,
-} from './hostile-values.js';
+} from '../../helpers/hostile-values.js';
 
 const CWD = '/work/project';
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;

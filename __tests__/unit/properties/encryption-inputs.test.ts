@@ -14,7 +14,7 @@ import {
   recordingMask,
   RUNS,
   secretParts,
-} from './hostile-values.js';
+} from '../../helpers/hostile-values.js';
 
 const IDENTITIES = await Promise.all([1, 2, 3].map(() => generateX25519Identity()));
 const RECIPIENTS = await Promise.all(IDENTITIES.map((id) => identityToRecipient(id)));

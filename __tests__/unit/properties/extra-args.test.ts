@@ -9,7 +9,7 @@ import {
   PIECES,
   RUNS,
   valueFor,
-} from './hostile-values.js';
+} from '../../helpers/hostile-values.js';
 
 const INPUT = 'extra-args';
 const arg = fc.oneof(hostileString, fc.constantFrom(...PIECES), fc.constant(''));

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { parseManifest, type Manifest } from '../../../src/catalog/manifest.js';
 import { backupId } from '../../../src/catalog/naming.js';
 import { ActionError } from '../../../src/errors.js';
-import { attempt, date, hostileString, label, PIECES, RUNS } from './hostile-values.js';
+import { attempt, date, hostileString, label, PIECES, RUNS } from '../../helpers/hostile-values.js';
 
 const WHERE = 'at s3://bucket/prefix/';
 const EXTENSIONS = [

@@ -18,7 +18,7 @@ import {
   hostileString,
   label,
   RUNS,
-} from './hostile-values.js';
+} from '../../helpers/hostile-values.js';
 
 const LABEL = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 

@@ -9,7 +9,7 @@ import {
   hostileString,
   RUNS,
   valueFor,
-} from './hostile-values.js';
+} from '../../helpers/hostile-values.js';
 
 const TRUE = ['true', 'True', 'TRUE'];
 const FALSE = ['false', 'False', 'FALSE'];

@@ -20,7 +20,7 @@ import {
   valueFor,
   watchedReader,
   type ReaderKind,
-} from './hostile-values.js';
+} from '../../helpers/hostile-values.js';
 
 const CWD = '/work/project';
 const PASSWORD = 'Pw7Kq-p@ss:w/rd#%?-Zr4Vm';

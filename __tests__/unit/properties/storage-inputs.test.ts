@@ -18,7 +18,7 @@ import {
   RUNS,
   secretParts,
   valueFor,
-} from './hostile-values.js';
+} from '../../helpers/hostile-values.js';
 
 /** Each s3-* input with values around its valid ones. */
 const S3_VALUES: Record<string, string[]> = {

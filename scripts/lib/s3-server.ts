@@ -1,16 +1,16 @@
 /**
- * A local S3 for tests: s3rver (path-style, on 127.0.0.1 and a free port, data in a temp dir, in a
- * child process: see s3rver-process.ts), the real AWS CLI to read back what was written, and a
- * proxy that injects faults. s3rver ignores If-None-Match on writes (it overwrites).
+ * A local S3 for the tests and the bench: s3rver (path-style, on 127.0.0.1 and a free port, data in
+ * a temp dir, in a child process: see s3rver-process.ts) and the real AWS CLI to read back what was
+ * written. s3rver ignores If-None-Match on writes (it overwrites). The tests' fault-injecting proxy
+ * is __tests__/helpers/s3-fault-proxy.ts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { collectProcess, type Collected } from './spawn.js';
 
 /** The credentials s3rver accepts (its built-in dummy account). */
 export const S3_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' };
@@ -23,8 +23,6 @@ export interface S3Server {
   directory: string;
   stop(): Promise<void>;
 }
-
-import { collectProcess, type Collected } from './spawn.js';
 
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), 's3rver-process.ts');
 
@@ -64,99 +62,6 @@ function firstLine(child: ChildProcess): Promise<number> {
     child.once('exit', (code) => reject(new Error(`s3rver exited with ${code}`)));
     child.once('error', reject);
   });
-}
-
-/** An S3 error document. */
-export function errorXml(code: string, message: string, extra = ''): string {
-  return `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${xml(message)}</Message>${extra}<RequestId>test</RequestId></Error>`;
-}
-
-function reply(res: ServerResponse, status: number, body: string, headers = {}): void {
-  res.writeHead(status, { 'content-type': 'application/xml', ...headers });
-  res.end(body);
-}
-
-function xml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-function listen(server: http.Server): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
-  });
-}
-
-/** What the proxy does with one request. */
-export type ProxyAction =
-  | 'pass'
-  | 'destroy'
-  | { status: number; body: string; headers?: Record<string, string> }
-  | { delayMs: number };
-
-/** A proxy in front of an S3 endpoint; `decide` picks each request's fate. */
-export interface S3Proxy {
-  endpoint: string;
-  /** Requests seen, as `METHOD path?query`, then ` [If-None-Match]` when the header was sent. */
-  seen: string[];
-  stop(): Promise<void>;
-}
-
-/** Whether a request is an UploadPart (PUT with partNumber and uploadId). */
-export function isUploadPart(req: IncomingMessage): boolean {
-  return (
-    req.method === 'PUT' && /[?&]partNumber=/.test(req.url ?? '') && /uploadId=/.test(req.url ?? '')
-  );
-}
-
-/** Starts a proxy to `target` that passes, fails or cuts requests as `decide` says. */
-export async function startS3Proxy(
-  target: string,
-  decide: (req: IncomingMessage) => ProxyAction,
-): Promise<S3Proxy> {
-  const upstream = new URL(target);
-  const seen: string[] = [];
-  const server = http.createServer((req, res) => {
-    seen.push(`${req.method} ${req.url}${req.headers['if-none-match'] ? ' [If-None-Match]' : ''}`);
-    const action = decide(req);
-    if (action === 'destroy') return void req.socket.destroy();
-    if (typeof action === 'object' && 'delayMs' in action) {
-      req.pause();
-      return void setTimeout(() => forward(req, res), action.delayMs);
-    }
-    if (action !== 'pass') {
-      req.resume();
-      return void req.on('end', () => reply(res, action.status, action.body, action.headers));
-    }
-    forward(req, res);
-  });
-  /** Passes a request on to the upstream server and its answer back. */
-  function forward(req: IncomingMessage, res: http.ServerResponse): void {
-    const out = http.request(
-      {
-        host: upstream.hostname,
-        port: upstream.port,
-        method: req.method,
-        path: req.url,
-        headers: req.headers,
-      },
-      (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      },
-    );
-    out.on('error', () => res.destroy());
-    req.pipe(out);
-  }
-  const port = await listen(server);
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    seen,
-    stop: async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
 }
 
 /** The AWS CLI: Debian's /usr/bin/aws when installed (scripts/provision.sh), else the one on PATH. */

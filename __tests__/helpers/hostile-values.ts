@@ -2,9 +2,9 @@
 // may do with them (return a value, or throw an InputError that names the input and hides secrets).
 import { expect } from '@jest/globals';
 import fc from 'fast-check';
-import { ActionError, InputError } from '../../../src/errors.js';
-import { INPUTS, type Read } from '../../../src/inputs/read.js';
-import { rawReaderOf, readerOf as defaultsReaderOf } from '../../helpers/repo.js';
+import { ActionError, InputError } from '../../src/errors.js';
+import { INPUTS, type Read } from '../../src/inputs/read.js';
+import { rawReaderOf, readerOf as defaultsReaderOf } from '../../scripts/lib/repo.js';
 
 /** Runs per property: enough to find edge cases, bounded so the folder stays fast. */
 export const RUNS = { numRuns: 300 };

@@ -1,33 +1,23 @@
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+/**
+ * The environment a GitHub runner gives a step of this action, laid out on disk (RUNNER_TEMP, tool
+ * cache, workspace, the GITHUB_OUTPUT / GITHUB_STATE / GITHUB_STEP_SUMMARY files), and the parsing
+ * of what a step leaves in them: shared by the tests' runner of dist/index.js, the bench and the demo.
+ */
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO } from './repo.js';
-import { collectProcess } from './spawn.js';
 
-export { REPO } from './repo.js';
-
-/** What one run of the bundled action left behind. */
-export interface ActionRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-  outputs: Record<string, string>;
-  state: Record<string, string>;
-  summary: string;
-  /** The `::error::` lines, decoded. */
-  errors: string[];
-  /** The runner-like directory used (RUNNER_TEMP etc. live under it). */
-  runnerDir: string;
-}
-
-/** Options of {@link runAction}. */
-export interface RunOptions {
+/** How a step is laid out: which entry, extra environment, and a post step's runner dir and state. */
+export interface StepOptions {
   entry?: 'main' | 'post';
   env?: Record<string, string>;
   /** Reuse a runner dir (post step after main). */
   runnerDir?: string;
   /** State saved by main, passed to post as STATE_* variables. */
   state?: Record<string, string>;
+  /** Sets GITHUB_ACTIONS=true (default); false leaves it unset (a local run). */
+  githubActions?: boolean;
 }
 
 /** A runner directory laid out for one step, and the environment and script to run it with. */
@@ -45,7 +35,7 @@ export interface RunnerStep {
  */
 export async function prepareStep(
   inputs: Record<string, string>,
-  opts: RunOptions & { githubActions?: boolean } = {},
+  opts: StepOptions = {},
 ): Promise<RunnerStep> {
   const runnerDir = opts.runnerDir ?? (await mkdtemp(join(tmpdir(), 'runner-')));
   const files = await runnerFiles(runnerDir);
@@ -73,28 +63,6 @@ export function errorLines(stdout: string): string[] {
     .split('\n')
     .filter((l) => l.startsWith('::error'))
     .map(decodeCommand);
-}
-
-/** Runs `node dist/index.js` (or the post step) with the runner's environment, as a runner would. */
-export async function runAction(
-  inputs: Record<string, string>,
-  opts: RunOptions = {},
-): Promise<ActionRun> {
-  const { runnerDir, files, env, script } = await prepareStep(inputs, opts);
-  const { code, stdout, stderr } = await collectProcess(process.execPath, [script], {
-    env,
-    cwd: env.GITHUB_WORKSPACE ?? runnerDir,
-  });
-  return {
-    code,
-    stdout,
-    stderr,
-    outputs: parseFileCommand(await readFile(files.output, 'utf8')),
-    state: parseFileCommand(await readFile(files.state, 'utf8')),
-    summary: await readFile(files.summary, 'utf8'),
-    errors: errorLines(stdout),
-    runnerDir,
-  };
 }
 
 async function runnerFiles(
@@ -131,12 +99,4 @@ function decodeCommand(line: string): string {
     .replace(/%0D/g, '\r')
     .replace(/%0A/g, '\n')
     .replace(/%25/g, '%');
-}
-
-/** The log as a user sees it: the runner hides its own ::add-mask:: commands. */
-export function visibleLog(run: ActionRun): string {
-  return (run.stdout + run.stderr)
-    .split('\n')
-    .filter((l) => !l.startsWith('::add-mask::'))
-    .join('\n');
 }

@@ -2,11 +2,11 @@
 // a server or real storage. Call mockServerSide before importing a command (ESM mocks must exist
 // before the module that uses them is loaded).
 import { jest } from '@jest/globals';
-import type { ChosenClient } from '../../../src/postgres/client.js';
-import type { ServerInfo } from '../../../src/postgres/server.js';
-import type { StorageLocation } from '../../../src/settings.js';
-import type { Store } from '../../../src/storage/store.js';
-import { MemoryStore } from '../../helpers/memory-store.js';
+import type { ChosenClient } from '../../src/postgres/client.js';
+import type { ServerInfo } from '../../src/postgres/server.js';
+import type { StorageLocation } from '../../src/settings.js';
+import type { Store } from '../../src/storage/store.js';
+import { MemoryStore } from './memory-store.js';
 
 /** The server the stories see. */
 export const SERVER: ServerInfo = {
@@ -41,21 +41,21 @@ export async function mockServerSide(
   client: ChosenClient,
   storeFor: (location: StorageLocation) => Store,
 ) {
-  const realServer = await import('../../../src/postgres/server.js');
-  const realClient = await import('../../../src/postgres/client.js');
-  const realCreateStore = await import('../../../src/storage/create-store.js');
+  const realServer = await import('../../src/postgres/server.js');
+  const realClient = await import('../../src/postgres/client.js');
+  const realCreateStore = await import('../../src/storage/create-store.js');
   const readServerInfo = jest.fn(() => Promise.resolve(SERVER));
   const findClient = jest.fn<typeof realClient.findClient>(() => Promise.resolve(client));
   const createStore = jest.fn(storeFor);
-  jest.unstable_mockModule('../../../src/postgres/server.js', () => ({
+  jest.unstable_mockModule('../../src/postgres/server.js', () => ({
     ...realServer,
     readServerInfo,
   }));
-  jest.unstable_mockModule('../../../src/postgres/client.js', () => ({
+  jest.unstable_mockModule('../../src/postgres/client.js', () => ({
     ...realClient,
     findClient,
   }));
-  jest.unstable_mockModule('../../../src/storage/create-store.js', () => ({
+  jest.unstable_mockModule('../../src/storage/create-store.js', () => ({
     ...realCreateStore,
     createStore,
   }));

@@ -15,16 +15,11 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from '@jest/globals';
-import {
-  runPostStep,
-  signalPid,
-  type ActionProcess,
-  type FinishedRun,
-} from '../helpers/action-process.js';
-import { tableRowCounts } from '../helpers/db-compare.js';
-import type { PgCluster } from '../helpers/pg-cluster.js';
-import { listedKeys, pendingUploads } from '../helpers/s3-server.js';
-import { databaseExists, sleep } from './harness.js';
+import { runPostStep, signalPid, type ActionProcess, type FinishedRun } from './action-process.js';
+import { tableRowCounts } from './db-compare.js';
+import type { PgCluster } from '../../scripts/lib/pg-cluster.js';
+import { listedKeys, pendingUploads } from '../../scripts/lib/s3-server.js';
+import { databaseExists, sleep } from './fault-harness.js';
 
 /** What a case expects to find. */
 export interface Expected {

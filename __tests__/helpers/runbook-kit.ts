@@ -1,24 +1,19 @@
 // The runbook tests' kit: the `run:` scripts of examples/runbook-*.yml, run as a runner runs them
-// (bash -eo pipefail, the step's env, psql/pg_dump 18 on PATH); the verify and check commands
-// in-process on the real clock with their step outputs; a bulk table that gives the measured
-// times a stated size; whole-table checksums; and a stopwatch whose laps end up in the log.
+// (bash -eo pipefail, the step's env, psql/pg_dump 18 on PATH); a bulk table that gives the
+// measured times a stated size; whole-table checksums; and a stopwatch whose laps end up in the log.
+// The commands themselves run in-process through command-run.ts.
 import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCheck } from '../../../src/commands/check.js';
-import { runVerify } from '../../../src/commands/verify.js';
-import { readCheckSettings } from '../../../src/inputs/check.js';
-import { readVerifySettings } from '../../../src/inputs/verify.js';
-import { parseOutputFile } from '../../helpers/check-run.js';
 import {
   clientBinDirFor,
   quoteIdent,
   quoteLiteral,
   type PgCluster,
-} from '../../helpers/pg-cluster.js';
-import { readerOf, REPO } from '../../helpers/repo.js';
-import { collectProcess } from '../../helpers/spawn.js';
+} from '../../scripts/lib/pg-cluster.js';
+import { REPO } from '../../scripts/lib/repo.js';
+import { collectProcess } from '../../scripts/lib/spawn.js';
 
 /** Rows of the bulk table; RUNBOOK_ROWS overrides it (the docs' larger measurement). */
 export const BULK_ROWS = Number(process.env.RUNBOOK_ROWS ?? 300_000);
@@ -104,42 +99,6 @@ function stepEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('PG')) env[k] = v;
   const path = `${clientBinDirFor(18)}:${process.env.PATH ?? '/usr/bin:/bin'}`;
   return { ...env, PATH: path, PGCONNECT_TIMEOUT: '10', PGSSLMODE: 'disable', ...extra };
-}
-
-/** Runs fn with a fresh GITHUB_OUTPUT file and returns its result with the outputs it set. */
-export async function withOutputs<T>(
-  fn: () => Promise<T>,
-): Promise<{ result: T; outputs: Record<string, string> }> {
-  const dir = await mkdtemp(join(tmpdir(), 'runbook-out-'));
-  const file = join(dir, 'output');
-  await writeFile(file, '');
-  const saved = process.env.GITHUB_OUTPUT;
-  process.env.GITHUB_OUTPUT = file;
-  try {
-    const result = await fn();
-    return { result, outputs: parseOutputFile(await readFile(file, 'utf8')) };
-  } finally {
-    if (saved === undefined) delete process.env.GITHUB_OUTPUT;
-    else process.env.GITHUB_OUTPUT = saved;
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-async function context(prefix: string) {
-  const workspace = await mkdtemp(join(tmpdir(), prefix));
-  return { env: process.env, workspace, now: () => new Date() };
-}
-
-/** The verify command in-process (real reader over action.yml's defaults, real clock). */
-export async function verifyWith(inputs: Record<string, string>) {
-  const settings = readVerifySettings(readerOf(inputs), () => undefined, process.cwd());
-  return withOutputs(async () => runVerify(settings, await context('runbook-verify-')));
-}
-
-/** The check command in-process (real reader over action.yml's defaults, real clock). */
-export async function checkWith(inputs: Record<string, string>) {
-  const settings = readCheckSettings(readerOf(inputs), () => undefined, process.cwd());
-  return withOutputs(async () => runCheck(settings, await context('runbook-check-')));
 }
 
 /**

@@ -1,9 +1,9 @@
 /** Source databases, the tier's servers and common inputs of the fault tier. */
 import { afterAll, afterEach, beforeAll } from '@jest/globals';
-import { killAllActions } from '../helpers/action-process.js';
-import { startS3Server, S3_CREDENTIALS, type S3Server } from '../helpers/s3-server.js';
-import type { PgCluster, ServerMajor } from '../helpers/pg-cluster.js';
-import { availableMajors, startCluster } from '../helpers/pg-cluster.js';
+import { killAllActions } from './action-process.js';
+import { startS3Server, S3_CREDENTIALS, type S3Server } from '../../scripts/lib/s3-server.js';
+import type { PgCluster, ServerMajor } from '../../scripts/lib/pg-cluster.js';
+import { availableMajors, startCluster } from '../../scripts/lib/pg-cluster.js';
 
 /** The server major the tier runs against (18, which needs the pg_dump 18 client). */
 export const MAJOR: ServerMajor = 18;

@@ -1,13 +1,10 @@
 /**
  * Fault injection tools shared by the fault tier: waiting on a running action, holding a table
- * lock from another session, small PostgreSQL queries, tmpfs mounts and an S3 proxy that can
- * hang, cut or fail requests.
+ * lock from another session, small PostgreSQL queries and tmpfs mounts (the S3 proxy that hangs,
+ * cuts or fails requests is s3-fault-proxy.ts).
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { readFile, mkdtemp, rm } from 'node:fs/promises';
-import http, { type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -17,14 +14,14 @@ import {
   type FinishedRun,
   type SeenProcess,
   type StartOptions,
-} from '../helpers/action-process.js';
+} from './action-process.js';
 import {
   clientBinDirFor,
   clientEnv,
   connArgs,
   quoteLiteral,
   type PgCluster,
-} from '../helpers/pg-cluster.js';
+} from '../../scripts/lib/pg-cluster.js';
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -197,97 +194,4 @@ export async function mountTmpfs(size: string): Promise<{ dir: string; unmount()
 export function remountReadOnly(dir: string): void {
   const res = spawnSync('mount', ['-o', 'remount,ro', dir], { encoding: 'utf8' });
   if (res.status !== 0) throw new Error(`harness: remount,ro failed: ${res.stderr}`);
-}
-
-/** What the fault proxy does with one request. */
-export type FaultAction =
-  | 'pass'
-  /** Cut the connection as soon as the request arrives. */
-  | 'destroy'
-  /** Never answer (until the proxy stops). */
-  | 'hang'
-  /** Cut the connection after this many bytes of the request body. */
-  | { resetAfterBytes: number }
-  | { status: number; body: string; headers?: Record<string, string> };
-
-/** An S3 proxy that injects faults. */
-export interface FaultProxy {
-  endpoint: string;
-  /** `METHOD url -> fate` of every request. */
-  seen: string[];
-  stop(): Promise<void>;
-}
-
-/** Starts a proxy to `target`; `decide` picks the fate of each request. */
-export async function startFaultProxy(
-  target: string,
-  decide: (req: IncomingMessage) => FaultAction,
-): Promise<FaultProxy> {
-  const upstream = new URL(target);
-  const seen: string[] = [];
-  const server = http.createServer((req, res) => {
-    const action = decide(req);
-    seen.push(
-      `${req.method} ${req.url} -> ${typeof action === 'string' ? action : JSON.stringify(action)}`,
-    );
-    if (action === 'destroy') return void req.socket.destroy();
-    if (action === 'hang') return void req.resume();
-    if (typeof action === 'object' && 'resetAfterBytes' in action) {
-      let got = 0;
-      req.on('data', (d: Buffer) => {
-        got += d.length;
-        if (got >= action.resetAfterBytes) req.socket.destroy();
-      });
-      return;
-    }
-    if (action !== 'pass') {
-      req.resume();
-      return void req.on('end', () => {
-        res.writeHead(action.status, { 'content-type': 'application/xml', ...action.headers });
-        res.end(action.body);
-      });
-    }
-    const out = http.request(
-      {
-        host: upstream.hostname,
-        port: upstream.port,
-        method: req.method,
-        path: req.url,
-        headers: req.headers,
-      },
-      (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      },
-    );
-    out.on('error', () => res.destroy());
-    req.pipe(out);
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
-  });
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    seen,
-    stop: async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
-
-/** Whether a request is a CreateMultipartUpload / UploadPart / PutObject of a key matching `key`. */
-export const isCreateMultipart = (req: IncomingMessage): boolean =>
-  req.method === 'POST' && /[?&]uploads(=|&|$)/.test(req.url ?? '');
-export const isPart = (req: IncomingMessage): boolean =>
-  req.method === 'PUT' && /[?&]partNumber=/.test(req.url ?? '');
-export const isPutOf = (req: IncomingMessage, key: RegExp): boolean =>
-  req.method === 'PUT' && !/[?&]partNumber=/.test(req.url ?? '') && key.test(req.url ?? '');
-
-/** SHA-256 of a file. */
-export async function sha256File(path: string): Promise<string> {
-  return createHash('sha256')
-    .update(await readFile(path))
-    .digest('hex');
 }

@@ -1,7 +1,7 @@
 // Shared helpers for the unit tests: action.yml defaults, a fake input reader, stream helpers.
 import { Readable } from 'node:stream';
 
-export { ACTION_YML, DEFAULTS, rawReaderOf, readerOf, REPO } from '../helpers/repo.js';
+export { ACTION_YML, DEFAULTS, rawReaderOf, readerOf, REPO } from '../../scripts/lib/repo.js';
 
 /** A mask that records every secret it is given. */
 export function maskRecorder(): { mask: (secret: string) => void; masked: string[] } {
