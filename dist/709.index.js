@@ -384,12 +384,9 @@ async function abortMultipart(job, uploadId) {
 }
 function noop() { }
 
-// EXTERNAL MODULE: ./src/storage/store.ts
-var store = __webpack_require__(76336);
-// EXTERNAL MODULE: ./src/catalog/naming.ts
-var naming = __webpack_require__(73243);
+// EXTERNAL MODULE: ./src/storage/small-object.ts
+var small_object = __webpack_require__(88284);
 ;// CONCATENATED MODULE: ./src/storage/s3.ts
-
 
 
 
@@ -420,16 +417,14 @@ class S3Store {
         this.endpoint = settings.endpoint;
         this.region = regionFor(settings, env);
     }
-    async isTaken(id) {
-        return (await this.firstKey(this.keyOf(`${id}.`), this.description)) !== undefined;
-    }
+    /** Names here are free for any writer to take: holding one needs a conditional create. */
+    runScoped = false;
     /** `If-None-Match: *` where honoured, after an exact-key listing for services that ignore it. */
-    async claim(id) {
-        const fileName = (0,naming/* claimName */.cB)(id);
+    async createIfAbsent(fileName, body) {
         const key = this.keyOf(fileName);
         if ((await this.firstKey(key, this.locationOf(fileName))) === key)
             return false;
-        const params = { ...this.putParams(fileName), Body: '' };
+        const params = { ...this.putParams(fileName), Body: body };
         try {
             await this.client.send(new dist_cjs.PutObjectCommand(params));
             return true;
@@ -439,9 +434,6 @@ class S3Store {
                 return false;
             throw s3Failure(error, this.place(fileName));
         }
-    }
-    async release(id) {
-        await this.remove((0,naming/* claimName */.cB)(id));
     }
     openWriter(fileName, hints = {}) {
         return Promise.resolve(new S3Writer({
@@ -459,30 +451,13 @@ class S3Store {
         await this.call(fileName, () => this.client.send(new dist_cjs.PutObjectCommand(params)));
         return { location: this.locationOf(fileName) };
     }
-    async listManifests(label) {
-        const names = [];
-        const pages = (0,dist_cjs.paginateListObjectsV2)({ client: this.client }, {
-            Bucket: this.location.bucket,
-            Prefix: this.keyOf(label ? `${label}-` : ''),
-            Delimiter: '/',
-        });
-        await this.call('', async () => {
-            for await (const page of pages)
-                for (const { Key } of page.Contents ?? []) {
-                    const name = Key?.slice(this.location.prefix.length);
-                    if (name && (0,naming/* isManifestOf */.vN)(name, label))
-                        names.push(name);
-                }
-        });
-        return names.sort();
-    }
     async readSmall(fileName) {
         return this.call(fileName, async () => {
             const { Body, ContentLength = 0 } = await this.client.send(this.getCommand(fileName));
-            if (ContentLength > store/* MAX_SMALL_BYTES */.N2) {
+            if (ContentLength > small_object/* MAX_SMALL_BYTES */.N2) {
                 if (Body instanceof external_node_stream_.Readable)
                     Body.destroy();
-                throw (0,store/* tooLarge */.g$)(this.locationOf(fileName), ContentLength);
+                throw (0,small_object/* tooLarge */.g$)(this.locationOf(fileName), ContentLength);
             }
             return (await Body?.transformToString('utf8')) ?? '';
         });
@@ -516,7 +491,7 @@ class S3Store {
             reason: `${e.Code ?? 'error'}: ${e.Message ?? 'not deleted'}`,
         }));
     }
-    async listFiles(prefix) {
+    async list(prefix) {
         const files = [];
         const input = { Bucket: this.location.bucket, Prefix: this.keyOf(prefix), Delimiter: '/' };
         await this.call('', async () => {

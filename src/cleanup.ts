@@ -1,5 +1,6 @@
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { listManifests } from './catalog/backups.js';
 import * as core from '@actions/core';
 import { describeError } from './errors.js';
 import { readDatabaseUrl, readStorage } from './inputs/common.js';
@@ -61,7 +62,7 @@ async function undoAtStore(entry: StoredLeftover, ctx: CleanupContext): Promise<
 /** Whether a manifest is still there: then its data object belongs to a whole backup. */
 async function hasManifest(store: Store, manifest: string): Promise<boolean> {
   const label = parseId(idOfManifest(manifest) ?? '')?.label;
-  return (await store.listManifests(label)).includes(manifest);
+  return (await listManifests(store, label)).includes(manifest);
 }
 
 function describe(entry: Leftover): string {

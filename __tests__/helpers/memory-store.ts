@@ -2,12 +2,17 @@
 // removal recorded in order, and switches that make the next write or commit fail.
 import { Readable, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { claimName, isManifestOf } from '../../src/catalog/naming.js';
-import type { Committed, ObjectWriter, Store, WriteHints } from '../../src/storage/store.js';
+import type {
+  Committed,
+  ObjectWriter,
+  Store,
+  StoredFile,
+  WriteHints,
+} from '../../src/storage/store.js';
 
 /** One recorded change to a MemoryStore, in the order it happened. */
 export interface StoreEvent {
-  op: 'commit' | 'writeSmall' | 'remove' | 'abort' | 'claim' | 'release';
+  op: 'commit' | 'writeSmall' | 'remove' | 'abort' | 'claim' | 'release' | 'create';
   name: string;
 }
 
@@ -68,24 +73,20 @@ export class MemoryStore implements Store {
     return body;
   }
 
-  isTaken(id: string): Promise<boolean> {
-    return Promise.resolve(this.names().some((n) => n.startsWith(`${id}.`)));
-  }
+  readonly runScoped = false;
 
-  /** Conditional create of the hidden claim object; false when another run holds it. */
-  claim(id: string): Promise<boolean> {
-    const name = claimName(id);
-    if (this.objects.has(name)) return Promise.resolve(false);
-    this.objects.set(name, Buffer.alloc(0));
-    this.events.push({ op: 'claim', name });
+  /** The conditional create (a claim is recorded as 'claim'); false when the name is taken. */
+  createIfAbsent(fileName: string, body: string): Promise<boolean> {
+    if (this.objects.has(fileName)) return Promise.resolve(false);
+    this.objects.set(fileName, Buffer.from(body));
+    this.events.push({ op: isClaim(fileName) ? 'claim' : 'create', name: fileName });
     return Promise.resolve(true);
   }
 
-  release(id: string): Promise<void> {
-    const name = claimName(id);
-    this.objects.delete(name);
-    this.events.push({ op: 'release', name });
-    return Promise.resolve();
+  /** Every object whose name starts with `prefix`; like artifacts, without a time of writing. */
+  list(prefix: string): Promise<StoredFile[]> {
+    const names = this.names().filter((n) => n.startsWith(prefix));
+    return Promise.resolve(names.map((fileName) => ({ fileName })));
   }
 
   openWriter(fileName: string, hints?: WriteHints): Promise<ObjectWriter> {
@@ -132,10 +133,6 @@ export class MemoryStore implements Store {
     return `${this.description}/${fileName}`;
   }
 
-  listManifests(label?: string): Promise<string[]> {
-    return Promise.resolve(this.names().filter((n) => isManifestOf(n, label)));
-  }
-
   readSmall(fileName: string): Promise<string> {
     return new Promise((resolve) => resolve(this.get(fileName).toString('utf8')));
   }
@@ -146,7 +143,7 @@ export class MemoryStore implements Store {
 
   remove(fileName: string): Promise<void> {
     this.objects.delete(fileName);
-    this.events.push({ op: 'remove', name: fileName });
+    this.events.push({ op: isClaim(fileName) ? 'release' : 'remove', name: fileName });
     return Promise.resolve();
   }
 
@@ -178,4 +175,9 @@ export class MemoryStore implements Store {
     clear(undefined);
     throw injected.error;
   }
+}
+
+/** A hidden claim object's name (`.<id>.claim`). */
+function isClaim(fileName: string): boolean {
+  return fileName.startsWith('.') && fileName.endsWith('.claim');
 }

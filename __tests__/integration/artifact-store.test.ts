@@ -22,6 +22,8 @@ import {
   type ArtifactService,
   type FakeRun,
 } from '../helpers/artifact-service.js';
+import { isTaken } from '../../src/catalog/claim.js';
+import { listManifests } from '../../src/catalog/backups.js';
 
 const ID = 'app-20261122T020000Z';
 const DATA = `${ID}.dump`;
@@ -131,10 +133,10 @@ describe('ArtifactStore with the real @actions/artifact client', () => {
     expect(days).toBeGreaterThan(2.9);
     expect(days).toBeLessThan(3.1);
 
-    expect(await store.isTaken(ID)).toBe(true);
-    expect(await store.isTaken('app-20261122T020001Z')).toBe(false);
-    expect(await store.listManifests('app')).toContain(MANIFEST);
-    expect(await store.listManifests('other')).toEqual([]);
+    expect(await isTaken(store, ID)).toBe(true);
+    expect(await isTaken(store, 'app-20261122T020001Z')).toBe(false);
+    expect(await listManifests(store, 'app')).toContain(MANIFEST);
+    expect(await listManifests(store, 'other')).toEqual([]);
     expect(await store.readSmall(MANIFEST)).toBe(manifest);
     expect(sha256(await readAll(await store.openReader(DATA)))).toBe(sha256(bytes));
     await expectEmpty(temp);
@@ -152,11 +154,11 @@ describe('artifact://NAME and other runs', () => {
     const committed = await nightly.writeSmall(`${id}.manifest.json`, '{}');
     expect(committed.location).toBe(`artifact://nightly-${id}.manifest.json/${id}.manifest.json`);
     expect(service.artifacts().map((a) => a.name)).toContain(`nightly-${id}.manifest.json`);
-    expect(await nightly.listManifests('app')).toContain(`${id}.manifest.json`);
-    expect(await nightly.isTaken(id)).toBe(true);
-    expect(await storeOf('').isTaken(id)).toBe(false);
-    expect(await storeOf('').listManifests('app')).not.toContain(`${id}.manifest.json`);
-    expect(await storeOf('weekly').isTaken(id)).toBe(false);
+    expect(await listManifests(nightly, 'app')).toContain(`${id}.manifest.json`);
+    expect(await isTaken(nightly, id)).toBe(true);
+    expect(await isTaken(storeOf(''), id)).toBe(false);
+    expect(await listManifests(storeOf(''), 'app')).not.toContain(`${id}.manifest.json`);
+    expect(await isTaken(storeOf('weekly'), id)).toBe(false);
     expect(await nightly.readSmall(`${id}.manifest.json`)).toBe('{}');
   });
 
@@ -168,12 +170,12 @@ describe('artifact://NAME and other runs', () => {
     const written = await writeObject(storeOf(), `${id}.dump`, bytes);
     await storeOf().writeSmall(`${id}.manifest.json`, '{"last":"night"}');
     useRun(service.run);
-    expect(await storeOf().isTaken(id)).toBe(false);
+    expect(await isTaken(storeOf(), id)).toBe(false);
 
     const calls = service.calls.length;
     const other = storeOf('', { runId: lastNight.runId, token: service.apiToken });
-    expect(await other.listManifests('app')).toEqual([`${id}.manifest.json`]);
-    expect(await other.isTaken(id)).toBe(true);
+    expect(await listManifests(other, 'app')).toEqual([`${id}.manifest.json`]);
+    expect(await isTaken(other, id)).toBe(true);
     expect(await other.readSmall(`${id}.manifest.json`)).toBe('{"last":"night"}');
     expect(sha256(await readAll(await other.openReader(`${id}.dump`)))).toBe(sha256(bytes));
     expect(service.calls.slice(calls)).toEqual(
@@ -185,7 +187,7 @@ describe('artifact://NAME and other runs', () => {
       repository: service.repository,
       token: service.apiToken,
     });
-    expect(await explicit.isTaken(id)).toBe(true);
+    expect(await isTaken(explicit, id)).toBe(true);
     expect(written.artifactId).toBe(service.artifacts(lastNight.runId)[0]?.id);
     await expectEmpty(temp);
   });
@@ -198,7 +200,7 @@ describe('artifact://NAME and other runs', () => {
     useRun(service.run);
     const env = { GITHUB_REPOSITORY: service.repository, RUNNER_TEMP: temp };
     const other = storeOf('', { runId: lastNight.runId, token: service.apiToken }, env);
-    expect(await other.listManifests()).toEqual([`${id}.manifest.json`]);
+    expect(await listManifests(other)).toEqual([`${id}.manifest.json`]);
     await expect(other.writeSmall('x.manifest.json', '{}')).rejects.toThrow(NO_RUNTIME);
   });
 });
@@ -230,10 +232,10 @@ describe('integrity and deletion', () => {
     await writeObject(store, `${id}.dump`, randomBytes(1000));
     await store.remove(`${id}.manifest.json`);
     expect(service.calls).toContain('DeleteArtifact');
-    expect(await store.listManifests('app')).not.toContain(`${id}.manifest.json`);
-    expect(await store.isTaken(id)).toBe(true);
+    expect(await listManifests(store, 'app')).not.toContain(`${id}.manifest.json`);
+    expect(await isTaken(store, id)).toBe(true);
     await store.remove(`${id}.dump`);
-    expect(await store.isTaken(id)).toBe(false);
+    expect(await isTaken(store, id)).toBe(false);
     await expect(store.remove(`${id}.dump`)).resolves.toBeUndefined();
   });
 
@@ -255,7 +257,7 @@ describe('integrity and deletion', () => {
     const writer = await storeOf().openWriter(`${id}.dump`);
     writer.stream.write(randomBytes(1000));
     await writer.abort();
-    expect(await storeOf().isTaken(id)).toBe(false);
+    expect(await isTaken(storeOf(), id)).toBe(false);
     await expectEmpty(temp);
   });
 });
@@ -290,7 +292,7 @@ describe('failures, each one clear line', () => {
       new RegExp(`of run ${lastNight.runId} of octo-org/app failed: no such artifact`),
     );
     const missingRun = storeOf('', { runId: 1, token: service.apiToken });
-    expect(await oneLineError(missingRun.listManifests())).toMatch(
+    expect(await oneLineError(listManifests(missingRun))).toMatch(
       /^Listing the artifacts of run 1 of octo-org\/app failed: not found \(404\)\. Check artifact-run-id/,
     );
   });
@@ -304,7 +306,7 @@ describe('failures, each one clear line', () => {
       ),
     );
     service.faults.quotaExceeded = false;
-    expect(await storeOf().isTaken(id)).toBe(false);
+    expect(await isTaken(storeOf(), id)).toBe(false);
     await storeOf().writeSmall(`${id}.manifest.json`, '{}');
     expect(await oneLineError(storeOf().writeSmall(`${id}.manifest.json`, '{}'))).toMatch(
       /already exists in this run; a backup is never overwritten/,
@@ -315,7 +317,7 @@ describe('failures, each one clear line', () => {
   it('403 from the REST API names the permission github-token needs', async () => {
     service.faults.apiForbidden = true;
     const other = storeOf('', { runId: service.run.runId, token: service.apiToken });
-    expect(await oneLineError(other.listManifests())).toMatch(
+    expect(await oneLineError(listManifests(other))).toMatch(
       /^Listing the artifacts of run \d+ of octo-org\/app failed: GitHub refused access \(403\)\. .*github-token needs the `actions: read` permission/,
     );
     const wrongToken = storeOf('', { runId: service.run.runId, token: 'ghs_wrong' });

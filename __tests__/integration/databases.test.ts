@@ -12,6 +12,7 @@ import { createStore } from '../../src/storage/create-store.js';
 import { backupWith, readManifest } from '../helpers/command-run.js';
 import { startCluster, type PgCluster } from '../../scripts/lib/pg-cluster.js';
 import { S3_CREDENTIALS, startS3Server, type S3Server } from '../../scripts/lib/s3-server.js';
+import { listManifests } from '../../src/catalog/backups.js';
 
 const BUCKET = 'server-backups';
 const SALES = 'Sales "EU"';
@@ -139,7 +140,7 @@ describe('databases: a list, with one the user may not connect to', () => {
         tempDir: tmpdir(),
       },
     );
-    expect((await store.listManifests()).sort()).toEqual(
+    expect((await listManifests(store)).sort()).toEqual(
       entries.map((e) => `${e['backup-id']}.manifest.json`).sort(),
     );
   }, 120_000);

@@ -30,6 +30,8 @@ import {
   type ProxyAction,
   type S3Proxy,
 } from '../helpers/s3-fault-proxy.js';
+import { claim, isTaken, release } from '../../src/catalog/claim.js';
+import { listManifests } from '../../src/catalog/backups.js';
 
 const BUCKET = 'backups';
 const MANY = 'many-objects';
@@ -117,7 +119,7 @@ describe('S3Store writes', () => {
     await write(writer, source());
     await until(async () => (await pendingUploads(BUCKET, s3.endpoint)).includes(key), 'parts');
     expect(await listedKeys(BUCKET, prefix, s3.endpoint)).toEqual([]);
-    expect(await store.isTaken(ID)).toBe(false);
+    expect(await isTaken(store, ID)).toBe(false);
     expect(counting.seen.filter((r) => /^POST .*uploadId=/.test(r))).toEqual([]);
 
     expect(await writer.commit()).toEqual({ location: `s3://${BUCKET}/${key}` });
@@ -128,7 +130,7 @@ describe('S3Store writes', () => {
     expect(await listedKeys(BUCKET, prefix, s3.endpoint)).toEqual([key]);
     expect(await pendingUploads(BUCKET, s3.endpoint)).not.toContain(key);
     expect(sha256(await downloaded(key))).toBe(sha256(data));
-    expect(await store.isTaken(ID)).toBe(true);
+    expect(await isTaken(store, ID)).toBe(true);
   });
 
   it('writes an object smaller than one part with a single PutObject at commit', async () => {
@@ -206,20 +208,20 @@ describe('S3Store claims', () => {
     const counting = await proxy(() => 'pass');
     const { store, prefix } = freshStore(counting.endpoint);
     const other = new S3Store({ bucket: BUCKET, prefix }, settings(s3.endpoint), {});
-    expect(await store.claim(ID)).toBe(true);
+    expect(await claim(store, ID)).toBe(true);
     expect(await listedKeys(BUCKET, prefix, s3.endpoint)).toEqual([`${prefix}.${ID}.claim`]);
     expect(counting.seen).toContainEqual(
       `PUT /${BUCKET}/${prefix}.${ID}.claim?x-id=PutObject [If-None-Match]`,
     );
-    expect(await other.claim(ID)).toBe(false);
-    expect(await store.isTaken(ID)).toBe(false);
-    expect(await store.listManifests()).toEqual([]);
-    expect(await other.claim(`${ID}-2`)).toBe(true);
+    expect(await claim(other, ID)).toBe(false);
+    expect(await isTaken(store, ID)).toBe(false);
+    expect(await listManifests(store)).toEqual([]);
+    expect(await claim(other, `${ID}-2`)).toBe(true);
 
-    await store.release(ID);
-    await store.release(ID);
+    await release(store, ID);
+    await release(store, ID);
     expect(await listedKeys(BUCKET, prefix, s3.endpoint)).toEqual([`${prefix}.${ID}-2.claim`]);
-    expect(await other.claim(ID)).toBe(true);
+    expect(await claim(other, ID)).toBe(true);
   });
 
   it('takes a 412 to the conditional create as another run holding the id', async () => {
@@ -229,7 +231,7 @@ describe('S3Store claims', () => {
         : 'pass',
     );
     const { store, prefix } = freshStore(refusing.endpoint);
-    expect(await store.claim(ID)).toBe(false);
+    expect(await claim(store, ID)).toBe(false);
     expect(await listedKeys(BUCKET, prefix, s3.endpoint)).toEqual([]);
   });
 
@@ -240,7 +242,7 @@ describe('S3Store claims', () => {
         : 'pass',
     );
     const { store, prefix } = freshStore(denying.endpoint);
-    const error = await rejection(store.claim(ID));
+    const error = await rejection(claim(store, ID));
     expect(error).toBeInstanceOf(ActionError);
     expect(error.message).toContain(`lack s3:PutObject on s3://${BUCKET}/${prefix}.${ID}.claim`);
   });
@@ -255,9 +257,9 @@ describe('S3Store reads, lists and deletes', () => {
     });
     expect(store.locationOf(`${ID}.dump`)).toBe(`s3://${BUCKET}/${prefix}${ID}.dump`);
     expect(store.description).toBe(`s3://${BUCKET}/${prefix}`);
-    expect(await store.isTaken(ID)).toBe(true);
-    expect(await store.isTaken(`${ID}-2`)).toBe(false);
-    expect(await store.isTaken('app-20261122T0200')).toBe(false);
+    expect(await isTaken(store, ID)).toBe(true);
+    expect(await isTaken(store, `${ID}-2`)).toBe(false);
+    expect(await isTaken(store, 'app-20261122T0200')).toBe(false);
     expect(await store.readSmall(`${ID}.manifest.json`)).toBe(manifest);
     const chunks: Buffer[] = [];
     for await (const chunk of await store.openReader(`${ID}.manifest.json`))
@@ -265,7 +267,7 @@ describe('S3Store reads, lists and deletes', () => {
     expect(Buffer.concat(chunks).toString()).toBe(manifest);
     await store.remove(`${ID}.manifest.json`);
     await store.remove(`${ID}.manifest.json`);
-    expect(await store.isTaken(ID)).toBe(false);
+    expect(await isTaken(store, ID)).toBe(false);
     await expect(store.readSmall(`${ID}.manifest.json`)).rejects.toThrow(
       `s3://${BUCKET}/${prefix}${ID}.manifest.json does not exist.`,
     );
@@ -297,11 +299,11 @@ describe('S3Store reads, lists and deletes', () => {
           .map((Key) => client.send(new PutObjectCommand({ Bucket: MANY, Key, Body: '{}' }))),
       );
     const store = new S3Store({ bucket: MANY, prefix: 'db/' }, settings(s3.endpoint), {});
-    const names = await store.listManifests('app');
+    const names = await listManifests(store, 'app');
     expect(names).toEqual(app.map((id) => `${id}.manifest.json`).sort());
-    expect(await store.listManifests()).toHaveLength(680);
-    expect(await store.listManifests('other')).toHaveLength(10);
-    expect(await store.listManifests('none')).toEqual([]);
+    expect(await listManifests(store)).toHaveLength(680);
+    expect(await listManifests(store, 'other')).toHaveLength(10);
+    expect(await listManifests(store, 'none')).toEqual([]);
   });
 });
 
@@ -316,7 +318,7 @@ async function closedPort(): Promise<number> {
 describe('S3Store errors', () => {
   it('names a missing bucket', async () => {
     const { store } = freshStore(s3.endpoint, 'no-such-bucket');
-    const error = await rejection(store.isTaken(ID));
+    const error = await rejection(isTaken(store, ID));
     expect(error).toBeInstanceOf(ActionError);
     expect(error.message).toBe(
       `S3 bucket 'no-such-bucket' does not exist at ${s3.endpoint}: create it, or fix the bucket in storage.`,
@@ -329,13 +331,13 @@ describe('S3Store errors', () => {
   it('names an unreachable endpoint', async () => {
     const endpoint = `http://127.0.0.1:${await closedPort()}`;
     const { store } = freshStore(endpoint);
-    const error = await rejection(store.isTaken(ID));
+    const error = await rejection(isTaken(store, ID));
     expect(error).toBeInstanceOf(ActionError);
     expect(error.message).toBe(
       `Cannot reach the S3 endpoint ${endpoint} (ECONNREFUSED): check s3-endpoint and that the runner can reach it.`,
     );
     const unknown = freshStore('http://s3.invalid').store;
-    await expect(unknown.listManifests()).rejects.toThrow(
+    await expect(listManifests(unknown)).rejects.toThrow(
       /Cannot reach the S3 endpoint http:\/\/s3\.invalid \((ENOTFOUND|EAI_AGAIN)\)/,
     );
   });
@@ -350,7 +352,7 @@ describe('S3Store errors', () => {
       AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
     });
     try {
-      const error = await rejection(freshStore().store.isTaken(ID));
+      const error = await rejection(isTaken(freshStore().store, ID));
       expect(error).toBeInstanceOf(ActionError);
       expect(error.message).toMatch(
         /^No AWS credentials for s3:\/\/backups\/.*: add aws-actions\/configure-aws-credentials .* or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY\.$/,
@@ -370,7 +372,7 @@ describe('S3Store errors', () => {
         : 'pass',
     );
     const { store, prefix } = freshStore(denying.endpoint);
-    const run = call === 'writeSmall' ? store.writeSmall('x', '{}') : store.isTaken(ID);
+    const run = call === 'writeSmall' ? store.writeSmall('x', '{}') : isTaken(store, ID);
     const error = await rejection(run);
     expect(error.message).toContain(`Access denied: the AWS credentials lack ${permission} on`);
     expect(error.message).toContain(`s3://${BUCKET}/${prefix}`);
@@ -414,7 +416,7 @@ describe('S3Store errors', () => {
   ])('names the bucket region on %s', async (_name, status, body, headers, region) => {
     const redirecting = await proxy(() => ({ status, body, headers }));
     const { store } = freshStore(redirecting.endpoint);
-    await expect(store.isTaken(ID)).rejects.toThrow(
+    await expect(isTaken(store, ID)).rejects.toThrow(
       `S3 bucket 'backups' is in region ${region}, not us-east-1: set s3-region: ${region}.`,
     );
   });
@@ -433,7 +435,7 @@ describe('S3Store against a failing server', () => {
       })(),
     );
     await writer.abort();
-    expect(await store.listManifests()).toEqual([]);
+    expect(await listManifests(store)).toEqual([]);
     expect(await listedKeys(BUCKET, prefix, s3.endpoint)).toEqual([]);
     expect(await pendingUploads(BUCKET, s3.endpoint)).not.toContain(`${prefix}${ID}.dump`);
     return { error, prefix };

@@ -4,7 +4,7 @@ import { describe, expect, it } from '@jest/globals';
 import { readBackupSettings } from '../../src/inputs/backup.js';
 import { readRestoreSettings } from '../../src/inputs/restore.js';
 import { InputError } from '../../src/errors.js';
-import { forDatabase } from '../../src/commands/backup-server.js';
+import { forDatabase } from '../../src/phases/select-databases.js';
 import { readerOf } from '../../scripts/lib/repo.js';
 
 const URL = 'postgresql://app:pw@db.example/postgres';

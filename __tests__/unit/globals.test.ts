@@ -3,7 +3,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { parseManifest } from '../../src/catalog/manifest.js';
 import { belongsTo, globalsObjectName, isGlobalsOf } from '../../src/catalog/naming.js';
-import { plainCompression } from '../../src/commands/backup-globals.js';
+import { plainCompression } from '../../src/phases/dump-globals.js';
 import {
   planRoles,
   reservedReason,

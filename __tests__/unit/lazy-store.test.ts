@@ -8,8 +8,11 @@ describe('LazyStore', () => {
     let loads = 0;
     const calls: string[] = [];
     const real = {
-      isTaken: (id: string) => (calls.push(`isTaken ${id}`), Promise.resolve(true)),
-      listManifests: (label?: string) => (calls.push(`list ${label}`), Promise.resolve(['a'])),
+      createIfAbsent: (name: string) => (calls.push(`create ${name}`), Promise.resolve(true)),
+      list: (prefix: string) => (
+        calls.push(`list ${prefix}`),
+        Promise.resolve([{ fileName: 'a' }])
+      ),
     } as unknown as Store;
     const store = new LazyStore(
       's3://b/p/',
@@ -20,10 +23,10 @@ describe('LazyStore', () => {
     expect(store.locationOf('x.dump')).toBe('s3://b/p/x.dump');
     expect(store.localPath()).toBeUndefined();
     expect(loads).toBe(0);
-    await expect(store.isTaken('app-1')).resolves.toBe(true);
-    await expect(store.listManifests('app')).resolves.toEqual(['a']);
+    await expect(store.createIfAbsent('.app-1.claim', '')).resolves.toBe(true);
+    await expect(store.list('app-')).resolves.toEqual([{ fileName: 'a' }]);
     expect(loads).toBe(1);
-    expect(calls).toEqual(['isTaken app-1', 'list app']);
+    expect(calls).toEqual(['create .app-1.claim', 'list app-']);
   });
 
   it("is what createStore gives for s3://, with the S3 store's names", () => {

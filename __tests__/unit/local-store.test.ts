@@ -12,6 +12,8 @@ import { ActionError } from '../../src/errors.js';
 import { storageWriteError } from '../../src/storage/local-errors.js';
 import { LocalStore } from '../../src/storage/local.js';
 import { chunksOf, readableOf } from '../helpers/unit-support.js';
+import { claim, isTaken, release } from '../../src/catalog/claim.js';
+import { listManifests } from '../../src/catalog/backups.js';
 
 const ID = 'app-20261122T020000Z';
 let root: string;
@@ -50,22 +52,22 @@ describe('LocalStore claims', () => {
   it('claims an id once until it is released; isTaken never sees a claim', async () => {
     const dir = await freshDir('claims');
     const [mine, theirs] = [new LocalStore(dir), new LocalStore(dir)];
-    expect(await mine.claim(ID)).toBe(true);
+    expect(await claim(mine, ID)).toBe(true);
     expect(await readdir(dir)).toEqual([`.${ID}.claim`]);
-    expect(await theirs.claim(ID)).toBe(false);
-    expect(await mine.isTaken(ID)).toBe(false);
-    expect(await mine.listManifests()).toEqual([]);
-    expect(await theirs.claim(`${ID}-2`)).toBe(true);
+    expect(await claim(theirs, ID)).toBe(false);
+    expect(await isTaken(mine, ID)).toBe(false);
+    expect(await listManifests(mine)).toEqual([]);
+    expect(await claim(theirs, `${ID}-2`)).toBe(true);
 
-    await mine.release(ID);
-    await mine.release(ID);
+    await release(mine, ID);
+    await release(mine, ID);
     expect(await readdir(dir)).toEqual([`.${ID}-2.claim`]);
-    expect(await theirs.claim(ID)).toBe(true);
+    expect(await claim(theirs, ID)).toBe(true);
   });
 
   it('creates the missing directory levels for a claim', async () => {
     const dir = join(await freshDir('levels'), 'a', 'b', 'c');
-    expect(await new LocalStore(dir).claim(ID)).toBe(true);
+    expect(await claim(new LocalStore(dir), ID)).toBe(true);
     expect(await readdir(dir)).toEqual([`.${ID}.claim`]);
   });
 });
@@ -82,7 +84,7 @@ describe('LocalStore storage directory', () => {
       const error = await rejection(store.openWriter(`${ID}.dump`));
       expect(error).toBeInstanceOf(ActionError);
       expect(error.message).toBe(message(dir, 'ENOENT'));
-      await expect(store.claim(ID)).rejects.toThrow(message(dir, 'ENOENT'));
+      await expect(claim(store, ID)).rejects.toThrow(message(dir, 'ENOENT'));
       await expect(store.writeSmall(`${ID}.manifest.json`, '{}')).rejects.toThrow(
         message(dir, 'ENOENT'),
       );
@@ -94,8 +96,8 @@ describe('LocalStore storage directory', () => {
     const base = await freshDir('file');
     await writeFile(join(base, 'plain'), 'x');
     const dir = join(base, 'plain', 'backups');
-    await expect(new LocalStore(dir).claim(ID)).rejects.toThrow(message(dir, 'ENOTDIR'));
-    await expect(new LocalStore(join(base, 'plain')).claim(ID)).rejects.toThrow(
+    await expect(claim(new LocalStore(dir), ID)).rejects.toThrow(message(dir, 'ENOTDIR'));
+    await expect(claim(new LocalStore(join(base, 'plain')), ID)).rejects.toThrow(
       message(join(base, 'plain'), 'ENOTDIR'),
     );
   });
@@ -103,9 +105,9 @@ describe('LocalStore storage directory', () => {
   it('accepts a directory that already exists, and one made by another run meanwhile', async () => {
     const dir = join(await freshDir('race'), 'x', 'y');
     const stores = Array.from({ length: 8 }, () => new LocalStore(dir));
-    const claims = await Promise.all(stores.map((s, i) => s.claim(`${ID}-${i + 2}`)));
+    const claims = await Promise.all(stores.map((s, i) => claim(s, `${ID}-${i + 2}`)));
     expect(claims).toEqual(Array.from({ length: 8 }, () => true));
-    expect(await new LocalStore(dir).claim(ID)).toBe(true);
+    expect(await claim(new LocalStore(dir), ID)).toBe(true);
   });
 });
 
@@ -120,11 +122,11 @@ describe('LocalStore writer', () => {
     ];
     const writer = await store.openWriter(`${ID}.dump`);
     await pipeline(readableOf(chunks), writer.stream);
-    expect(await store.isTaken(ID)).toBe(false);
+    expect(await isTaken(store, ID)).toBe(false);
     expect(await writer.commit()).toEqual({ location: join(dir, `${ID}.dump`) });
     expect(await readdir(dir)).toEqual([`${ID}.dump`]);
     expect(sha256(await readFile(join(dir, `${ID}.dump`)))).toBe(sha256(data));
-    expect(await store.isTaken(ID)).toBe(true);
+    expect(await isTaken(store, ID)).toBe(true);
   });
 
   it('leaves nothing after abort, mid-stream or before the first byte', async () => {
@@ -253,6 +255,6 @@ describe.each(canMount ? ['tmpfs'] : [])('LocalStore on a real %s', () => {
     const expected = `Cannot write the backup to '${dir}': read-only file system (EROFS). Check the path and its permissions, or choose another storage location.`;
     await expect(store.openWriter(`${ID}.dump`)).rejects.toThrow(expected);
     await expect(store.writeSmall(`${ID}.manifest.json`, '{}')).rejects.toThrow(expected);
-    await expect(store.claim(ID)).rejects.toThrow(expected);
+    await expect(claim(store, ID)).rejects.toThrow(expected);
   });
 });

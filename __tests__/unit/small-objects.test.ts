@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { savedWorkspace } from '../../src/state.js';
-import { MAX_SMALL_BYTES, readSmallFile } from '../../src/storage/store.js';
+import { MAX_SMALL_BYTES, readSmallFile } from '../../src/storage/small-object.js';
 
 describe('a small object (manifest) over the size cap', () => {
   it('is refused before it is read into memory', async () => {

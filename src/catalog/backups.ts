@@ -8,6 +8,7 @@ import { parseManifest, type Manifest } from './manifest.js';
 import {
   belongsTo,
   idOfManifest,
+  isManifestOf,
   manifestName,
   parseId,
   verifiedName,
@@ -17,6 +18,15 @@ import {
 /** A backup as its manifest file name tells it. */
 export interface ListedBackup extends ParsedId {
   manifestFile: string;
+}
+
+/** File names of the manifests at the store (`*.manifest.json`), optionally only those of `<label>-…`; sorted. */
+export async function listManifests(store: Store, label?: string): Promise<string[]> {
+  const files = await store.list(label ? `${label}-` : '');
+  return files
+    .map((f) => f.fileName)
+    .filter((n) => isManifestOf(n, label))
+    .sort();
 }
 
 /** Parses manifest file names; others are skipped. Newest first. */
@@ -119,7 +129,7 @@ function plural(n: number, word: string): string {
  * a backup dated after `now` is passed over with a warning; an id is taken as given.
  */
 export async function findBackup(store: Store, query: BackupQuery, now: Date): Promise<Manifest> {
-  const backups = listBackups(await store.listManifests());
+  const backups = listBackups(await listManifests(store));
   const label = await resolveLabelAt(store, query.label, backups);
   const own = backups.filter((b) => b.label === label);
   // `latest` reads on past the newest when that one is passed over (future-dated, another id).

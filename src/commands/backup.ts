@@ -6,9 +6,9 @@ import { capacityOf, lockProblem } from '../postgres/lock-budget.js';
 import { readServerInfo, type ServerInfo } from '../postgres/server.js';
 import { lockTableHolds } from '../postgres/target-facts.js';
 import type { BackupSettings } from '../settings.js';
-import { failOnAnomalies } from './backup-anomalies.js';
-import { backupDatabase, type DatabaseRun } from './backup-database.js';
-import { backupEach, selectDatabases } from './backup-server.js';
+import { failOnAnomalies } from '../phases/judge-backup.js';
+import { backupDatabase, type DatabaseRun } from '../phases/dump-database.js';
+import { backupEach, selectDatabases } from '../phases/select-databases.js';
 import { openStores, type RunContext } from './context.js';
 
 /**

@@ -6,10 +6,11 @@ import {
   presentNote,
   resolveLabel,
   type ListedBackup,
+  listManifests,
 } from '../catalog/backups.js';
 import { assess, type Health } from '../catalog/health.js';
 import { unverifiedProblem } from '../catalog/verification.js';
-import { newestVerification } from './check-proof.js';
+import { newestVerification } from '../catalog/newest-verification.js';
 import type { Manifest } from '../catalog/manifest.js';
 import { ActionError, InputError } from '../errors.js';
 import { INPUTS } from '../inputs/read.js';
@@ -91,7 +92,7 @@ async function findNewestTwo(
   given: string | undefined,
   now: Date,
 ): Promise<NewestTwo> {
-  const all = listBackups(await store.listManifests());
+  const all = listBackups(await listManifests(store));
   if (!given && all.length === 0) return { note: await emptyReason(store) };
   const label = resolveLabel(given, all, store.description);
   const treatment = 'Check does not count it as the newest backup.';

@@ -1,6 +1,7 @@
+import { BACKUP_LEFTOVERS } from '../catalog/leftovers.js';
 import type { ArtifactSettings, S3Settings, StorageLocation } from '../settings.js';
 import { createStore } from '../storage/create-store.js';
-import { JournaledStore } from './journaled-store.js';
+import { JournaledStore } from '../storage/journaled-store.js';
 import type { Journal } from '../state.js';
 import type { Store } from '../storage/store.js';
 
@@ -37,6 +38,6 @@ export function openStores(
       env: ctx.env,
       tempDir: ctx.workspace,
     });
-    return ctx.journal ? new JournaledStore(store, i, ctx.journal) : store;
+    return ctx.journal ? new JournaledStore(store, i, ctx.journal, BACKUP_LEFTOVERS) : store;
   });
 }

@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { listBackups, resolveLabelAt } from '../catalog/backups.js';
+import { listBackups, resolveLabelAt, listManifests } from '../catalog/backups.js';
 import { describePolicy } from '../catalog/retention.js';
 import {
   ruleName,
@@ -10,13 +10,13 @@ import {
 import type { PruneSettings } from '../settings.js';
 import type { Store } from '../storage/store.js';
 import { openStores, type RunContext } from './context.js';
-import { sweepOrphans } from './orphans.js';
+import { sweepOrphans } from '../catalog/orphans.js';
 import {
   applyPolicy,
   artifactRetentionNote,
   type RetentionJob,
   type RetentionOutcome,
-} from './retention.js';
+} from '../catalog/apply-retention.js';
 
 /**
  * The prune story: find the label at the location, read its manifests, select with the policy,
@@ -85,7 +85,7 @@ function notApplied(
 
 async function findLabel(store: Store, given: string | undefined): Promise<string> {
   const label =
-    given ?? (await resolveLabelAt(store, given, listBackups(await store.listManifests())));
+    given ?? (await resolveLabelAt(store, given, listBackups(await listManifests(store))));
   core.info(`Label: ${label}`);
   return label;
 }

@@ -25,16 +25,16 @@ import { countRows, inspectTarget, type TargetState } from '../postgres/target.j
 import type { RestoreSettings } from '../settings.js';
 import type { Store } from '../storage/store.js';
 import { openStores, type RunContext } from './context.js';
-import { restoreGlobalsIfAsked } from './restore-globals.js';
-import { provenInTransaction, withPostRestoreSql } from './rows-in-transaction.js';
-import { planInto, type PlannedRestore } from './plan-restore.js';
+import { restoreGlobalsIfAsked } from '../phases/restore-globals.js';
+import { provenInTransaction, withPostRestoreSql } from '../phases/rows-in-transaction.js';
+import { planInto, type PlannedRestore } from '../phases/plan-restore.js';
 import type { PlanRequest, RestorePlan } from '../postgres/restore-plan.js';
 import {
   pickClient,
   restoreSafely,
   warnSkippedSettings,
   type RestoreInto,
-} from './restore-into.js';
+} from '../phases/restore-into.js';
 
 /**
  * The restore story, in the order that protects the target: find the backup, check its SHA-256,

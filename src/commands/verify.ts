@@ -22,10 +22,10 @@ import type { TargetState } from '../postgres/target.js';
 import type { DumpFormat, VerifySettings } from '../settings.js';
 import type { Store } from '../storage/store.js';
 import { openStores, type RunContext } from './context.js';
-import { pickClient, type RestoreInto } from './restore-into.js';
+import { pickClient, type RestoreInto } from '../phases/restore-into.js';
 import type { PlanRequest } from '../postgres/restore-plan.js';
-import { inspectDrill, runDrill } from './verify-drill.js';
-import { writeRecord } from './verification-record.js';
+import { inspectDrill, runDrill } from '../phases/verify-drill.js';
+import { writeRecord } from '../catalog/write-verification.js';
 
 /**
  * The verify story: find the backup, check its SHA-256, decrypt, read the whole archive and compare

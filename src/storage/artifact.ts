@@ -17,8 +17,8 @@ import {
   hasArtifactRuntime,
   isArtifactNotFound,
 } from './artifact-errors.js';
-import { isManifestOf } from '../catalog/naming.js';
-import { readSmallFile, type Committed, type ObjectWriter, type Store } from './store.js';
+import { readSmallFile } from './small-object.js';
+import type { Committed, ObjectWriter, Store, StoredFile } from './store.js';
 
 /** What an ArtifactStore needs besides its NAME. */
 export interface ArtifactStoreOptions {
@@ -71,17 +71,13 @@ export class ArtifactStore implements Store {
     return this.loaded;
   }
 
-  async isTaken(id: string): Promise<boolean> {
-    return (await this.listNames()).some((n) => n.startsWith(`${id}.`));
-  }
+  /** Writes go to this run only, whose service refuses a second artifact of a name. */
+  readonly runScoped = true;
 
-  /** No claim is needed: writes go to this run only, whose service refuses a second artifact of a name. */
-  claim(): Promise<boolean> {
-    return Promise.resolve(true);
-  }
-
-  release(): Promise<void> {
-    return Promise.resolve();
+  /** An artifact of this run: the service refuses a second of a name, so it is written as it is. */
+  async createIfAbsent(fileName: string, body: string): Promise<boolean> {
+    await this.writeSmall(fileName, body);
+    return true;
   }
 
   async openWriter(fileName: string): Promise<ObjectWriter> {
@@ -135,8 +131,11 @@ export class ArtifactStore implements Store {
     return `artifact://${this.artifactName(fileName)}/${fileName}`;
   }
 
-  async listManifests(label?: string): Promise<string[]> {
-    return (await this.listNames()).filter((n) => isManifestOf(n, label)).sort();
+  /** The artifacts of the source run under this NAME; the listing gives no time of writing. */
+  async list(prefix: string): Promise<StoredFile[]> {
+    return (await this.listNames())
+      .filter((fileName) => fileName.startsWith(prefix))
+      .map((fileName) => ({ fileName }));
   }
 
   async readSmall(fileName: string): Promise<string> {

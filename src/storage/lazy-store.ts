@@ -28,16 +28,11 @@ export class LazyStore implements Store {
     return this.loaded;
   }
 
-  async isTaken(id: string): Promise<boolean> {
-    return (await this.store()).isTaken(id);
-  }
+  /** The stores loaded this way (S3) hold a name by a conditional create. */
+  readonly runScoped = false;
 
-  async claim(id: string): Promise<boolean> {
-    return (await this.store()).claim(id);
-  }
-
-  async release(id: string): Promise<void> {
-    return (await this.store()).release(id);
+  async createIfAbsent(fileName: string, body: string): Promise<boolean> {
+    return (await this.store()).createIfAbsent(fileName, body);
   }
 
   async abortUploads(fileName: string): Promise<void> {
@@ -56,10 +51,6 @@ export class LazyStore implements Store {
     return this.locate(fileName);
   }
 
-  async listManifests(label?: string): Promise<string[]> {
-    return (await this.store()).listManifests(label);
-  }
-
   async readSmall(fileName: string): Promise<string> {
     return (await this.store()).readSmall(fileName);
   }
@@ -76,9 +67,8 @@ export class LazyStore implements Store {
     return removeAll(await this.store(), fileNames);
   }
 
-  async listFiles(prefix: string): Promise<StoredFile[]> {
-    const store = await this.store();
-    return store.listFiles ? store.listFiles(prefix) : [];
+  async list(prefix: string): Promise<StoredFile[]> {
+    return (await this.store()).list(prefix);
   }
 
   localPath(): undefined {

@@ -6,16 +6,10 @@ import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { ActionError } from '../errors.js';
-import { claimName, isManifestOf } from '../catalog/naming.js';
 import { errnoCode, storageWriteError } from './local-errors.js';
 import { makeDirectory, openSpoolFile } from './local-files.js';
-import {
-  readSmallFile,
-  type Committed,
-  type ObjectWriter,
-  type Store,
-  type StoredFile,
-} from './store.js';
+import { readSmallFile } from './small-object.js';
+import type { Committed, ObjectWriter, Store, StoredFile } from './store.js';
 
 /** A directory on the runner. Objects are written to a hidden spool file and linked into place. */
 export class LocalStore implements Store {
@@ -25,24 +19,18 @@ export class LocalStore implements Store {
     this.description = directory;
   }
 
-  async isTaken(id: string): Promise<boolean> {
-    const names = await readdir(this.directory).catch(() => [] as string[]);
-    return names.some((n) => n.startsWith(`${id}.`));
-  }
+  /** Names here are free for any writer to take: holding one needs a conditional create. */
+  readonly runScoped = false;
 
-  async claim(id: string): Promise<boolean> {
+  async createIfAbsent(fileName: string, body: string): Promise<boolean> {
     await this.ensureDirectory();
     try {
-      await writeFile(join(this.directory, claimName(id)), '', { flag: 'wx', mode: 0o644 });
+      await writeFile(join(this.directory, fileName), body, { flag: 'wx', mode: 0o644 });
       return true;
     } catch (error) {
       if (errnoCode(error) === 'EEXIST') return false;
       throw storageWriteError(this.directory, error);
     }
-  }
-
-  async release(id: string): Promise<void> {
-    await rm(join(this.directory, claimName(id)), { force: true });
   }
 
   async openWriter(fileName: string): Promise<ObjectWriter> {
@@ -78,11 +66,6 @@ export class LocalStore implements Store {
     return { location: target };
   }
 
-  async listManifests(label?: string): Promise<string[]> {
-    const names = await readdir(this.directory).catch(() => [] as string[]);
-    return names.filter((n) => isManifestOf(n, label)).sort();
-  }
-
   async readSmall(fileName: string): Promise<string> {
     const path = join(this.directory, fileName);
     return readSmallFile(path, path);
@@ -99,7 +82,7 @@ export class LocalStore implements Store {
     await rm(join(this.directory, fileName), { force: true });
   }
 
-  async listFiles(prefix: string): Promise<StoredFile[]> {
+  async list(prefix: string): Promise<StoredFile[]> {
     const names = await readdir(this.directory).catch(() => [] as string[]);
     const files = await Promise.all(
       names.filter((n) => n.startsWith(prefix)).map((n) => this.statFile(n)),

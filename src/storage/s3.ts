@@ -20,9 +20,8 @@ import { s3Url, type S3Location } from './s3-names.js';
 
 export type { S3Location } from './s3-names.js';
 import { S3Writer } from './s3-writer.js';
+import { MAX_SMALL_BYTES, tooLarge } from './small-object.js';
 import {
-  MAX_SMALL_BYTES,
-  tooLarge,
   type Committed,
   type ObjectWriter,
   type RemoveFailure,
@@ -30,7 +29,6 @@ import {
   type StoredFile,
   type WriteHints,
 } from './store.js';
-import { claimName, isManifestOf } from '../catalog/naming.js';
 
 /**
  * `s3://bucket/prefix/` on AWS S3 or an S3-compatible service. Objects are never overwritten: every
@@ -55,16 +53,14 @@ export class S3Store implements Store {
     this.region = regionFor(settings, env);
   }
 
-  async isTaken(id: string): Promise<boolean> {
-    return (await this.firstKey(this.keyOf(`${id}.`), this.description)) !== undefined;
-  }
+  /** Names here are free for any writer to take: holding one needs a conditional create. */
+  readonly runScoped = false;
 
   /** `If-None-Match: *` where honoured, after an exact-key listing for services that ignore it. */
-  async claim(id: string): Promise<boolean> {
-    const fileName = claimName(id);
+  async createIfAbsent(fileName: string, body: string): Promise<boolean> {
     const key = this.keyOf(fileName);
     if ((await this.firstKey(key, this.locationOf(fileName))) === key) return false;
-    const params = { ...this.putParams(fileName), Body: '' };
+    const params = { ...this.putParams(fileName), Body: body };
     try {
       await this.client.send(new PutObjectCommand(params));
       return true;
@@ -72,10 +68,6 @@ export class S3Store implements Store {
       if (isPreconditionFailure(error)) return false;
       throw s3Failure(error, this.place(fileName));
     }
-  }
-
-  async release(id: string): Promise<void> {
-    await this.remove(claimName(id));
   }
 
   openWriter(fileName: string, hints: WriteHints = {}): Promise<ObjectWriter> {
@@ -96,26 +88,6 @@ export class S3Store implements Store {
     const params = { ...this.putParams(fileName), Body: body, ContentType: 'application/json' };
     await this.call(fileName, () => this.client.send(new PutObjectCommand(params)));
     return { location: this.locationOf(fileName) };
-  }
-
-  async listManifests(label?: string): Promise<string[]> {
-    const names: string[] = [];
-    const pages = paginateListObjectsV2(
-      { client: this.client },
-      {
-        Bucket: this.location.bucket,
-        Prefix: this.keyOf(label ? `${label}-` : ''),
-        Delimiter: '/',
-      },
-    );
-    await this.call('', async () => {
-      for await (const page of pages)
-        for (const { Key } of page.Contents ?? []) {
-          const name = Key?.slice(this.location.prefix.length);
-          if (name && isManifestOf(name, label)) names.push(name);
-        }
-    });
-    return names.sort();
   }
 
   async readSmall(fileName: string): Promise<string> {
@@ -161,7 +133,7 @@ export class S3Store implements Store {
     }));
   }
 
-  async listFiles(prefix: string): Promise<StoredFile[]> {
+  async list(prefix: string): Promise<StoredFile[]> {
     const files: StoredFile[] = [];
     const input = { Bucket: this.location.bucket, Prefix: this.keyOf(prefix), Delimiter: '/' };
     await this.call('', async () => {

@@ -13,6 +13,7 @@ import type { ObjectWriter, Store } from '../../../src/storage/store.js';
 import { createFakeClient, plainDump } from '../../helpers/fake-client.js';
 import { readerOf } from '../../../scripts/lib/repo.js';
 import { ID, mockServerSide, NOW } from '../../helpers/story-mocks.js';
+import { claim } from '../../../src/catalog/claim.js';
 
 const fake = await createFakeClient('16.4');
 /** Stores a test put in place of the plain LocalStore of a directory. */
@@ -121,7 +122,7 @@ describe('backup ids and cleanup on real directories', () => {
   it('takes -2 while another run holds the id, and leaves that run its claim', async () => {
     const [a] = await dirs(1);
     const dir = a ?? '';
-    expect(await new LocalStore(dir).claim(ID)).toBe(true);
+    expect(await claim(new LocalStore(dir), ID)).toBe(true);
     const report = await runBackup(settingsWith([dir]), await context());
     expect(report.manifest.id).toBe(`${ID}-2`);
     expect(await listing(dir)).toEqual(

@@ -9,7 +9,7 @@ import { MemoryStore } from '../../helpers/memory-store.js';
 const realCore = await import('@actions/core');
 const warning = jest.fn();
 jest.unstable_mockModule('@actions/core', () => ({ ...realCore, warning }));
-const { previousBackup } = await import('../../../src/commands/changes.js');
+const { previousBackup } = await import('../../../src/catalog/previous.js');
 
 const older = manufacture('app', new Date('2026-01-01T00:00:00Z'));
 const newer = manufacture('app', new Date('2026-01-02T00:00:00Z'));
@@ -47,7 +47,7 @@ describe('previousBackup', () => {
   it('is undefined with a warning when the location cannot be listed', async () => {
     warning.mockClear();
     const store = new MemoryStore('memory:d');
-    store.listManifests = () => Promise.reject(new Error('access denied'));
+    store.list = () => Promise.reject(new Error('access denied'));
     expect(await previousBackup(store, 'app', new Date())).toBeUndefined();
     expect(warning).toHaveBeenCalledWith(expect.stringContaining('(access denied)'));
   });

@@ -4,8 +4,9 @@ import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { claimId, whileClaimed } from '../../../src/commands/claim.js';
+import { claimId, whileClaimed } from '../../../src/catalog/claim.js';
 import { LocalStore } from '../../../src/storage/local.js';
+import { claimName } from '../../../src/catalog/naming.js';
 
 const ID = 'app-20261122T020000Z';
 let root: string;
@@ -33,9 +34,10 @@ class FinishingStore extends LocalStore {
     super(dir);
   }
 
-  override async claim(id: string): Promise<boolean> {
-    const claimed = await super.claim(id);
-    if (id === this.finishes) await writeFile(join(this.dir, `${id}.manifest.json`), '{}');
+  override async createIfAbsent(fileName: string, body: string): Promise<boolean> {
+    const claimed = await super.createIfAbsent(fileName, body);
+    const id = this.finishes;
+    if (fileName === claimName(id)) await writeFile(join(this.dir, `${id}.manifest.json`), '{}');
     return claimed;
   }
 }

@@ -1,7 +1,7 @@
 // Publishing one backup at every location: writers opened together, objects committed together,
 // manifests last; on any failure only what this run wrote is removed again.
-import { serializeManifest, type Manifest } from '../catalog/manifest.js';
-import { manifestName } from '../catalog/naming.js';
+import { serializeManifest, type Manifest } from './manifest.js';
+import { manifestName } from './naming.js';
 import type { Committed, ObjectWriter, Store, WriteHints } from '../storage/store.js';
 
 /** Opens a writer at every location; when one cannot be opened, the others are aborted. */

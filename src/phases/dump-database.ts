@@ -14,15 +14,15 @@ import { describeArgs, pgDumpArgs } from '../postgres/pg-dump.js';
 import type { ServerInfo } from '../postgres/server.js';
 import type { BackupSettings } from '../settings.js';
 import type { Committed, Store } from '../storage/store.js';
-import { dumpGlobals, type GlobalsDumped } from './backup-globals.js';
-import { judgeBackup } from './backup-anomalies.js';
-import { buildManifest } from './backup-manifest.js';
-import { recoveryLocations, writeRecovery, type RecoveryJob } from './backup-recovery.js';
-import { readPrevious } from './changes.js';
-import { claimId, whileClaimed, type ClaimedId } from './claim.js';
-import type { RunContext } from './context.js';
-import { commitAll, openWriters, writeManifests } from './publish.js';
-import { retainAfterBackup } from './retention.js';
+import { dumpGlobals, type GlobalsDumped } from './dump-globals.js';
+import { judgeBackup } from './judge-backup.js';
+import { buildManifest } from '../catalog/build-manifest.js';
+import { recoveryLocations, writeRecovery, type RecoveryJob } from '../catalog/write-recovery.js';
+import { readPrevious } from '../catalog/previous.js';
+import { claimId, whileClaimed, type ClaimedId } from '../catalog/claim.js';
+import type { RunContext } from '../commands/context.js';
+import { commitAll, openWriters, writeManifests } from '../catalog/publish.js';
+import { retainAfterBackup } from '../catalog/apply-retention.js';
 
 /** One database's backup: what the run chose once (stores, client, env) and this database's part. */
 export interface DatabaseRun {

@@ -1,10 +1,10 @@
 // The recovery document of a backup, written beside it at every location before the manifest.
 import { createHash } from 'node:crypto';
 import * as core from '@actions/core';
-import type { Manifest, StoredObject } from '../catalog/manifest.js';
-import { recoveryName } from '../catalog/naming.js';
-import { recoveryDocument, type RecoveryFacts } from '../catalog/recovery.js';
-import type { RecoveryLocation } from '../catalog/recovery-steps.js';
+import type { Manifest, StoredObject } from './manifest.js';
+import { recoveryName } from './naming.js';
+import { recoveryDocument, type RecoveryFacts } from './recovery.js';
+import type { RecoveryLocation } from './recovery-steps.js';
 import type { ArchiveNeeds } from '../pipeline/archive-needs.js';
 import type { BackupSettings } from '../settings.js';
 import type { Store } from '../storage/store.js';

@@ -10,7 +10,7 @@ import { canReadRolePasswords, pgDumpallArgs } from '../postgres/pg-dumpall.js';
 import { withConnection } from '../postgres/server.js';
 import type { BackupSettings, Compression } from '../settings.js';
 import type { Committed, Store } from '../storage/store.js';
-import { commitAll, openWriters } from './publish.js';
+import { commitAll, openWriters } from '../catalog/publish.js';
 
 /** What the globals step of one backup needs. */
 export interface GlobalsJob {

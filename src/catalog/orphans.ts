@@ -2,7 +2,7 @@
 // half-way (a killed runner leaves no post step). Reported always; deleted once older than a grace
 // period, so that the object of a backup still being written (its manifest comes last) is never touched.
 import * as core from '@actions/core';
-import { idOfBackupFile, idOfManifest, parseId } from '../catalog/naming.js';
+import { idOfBackupFile, idOfManifest, parseId } from './naming.js';
 import { removeAll } from '../storage/remove-all.js';
 import type { Store, StoredFile } from '../storage/store.js';
 
@@ -26,10 +26,13 @@ export interface OrphanSweep {
 
 /** Finds the label's objects without a manifest, deletes the old ones (not in a dry run), warns. */
 export async function sweepOrphans(store: Store, sweep: OrphanSweep): Promise<Orphans> {
-  const listed = store.listFiles ? await store.listFiles(`${sweep.label}-`) : [];
+  // An object without a time (workflow artifacts) is never judged: its age is unknown.
+  const listed = (await store.list(`${sweep.label}-`)).filter((f) => f.modified);
   const found = orphansOf(listed, sweep.label);
   const old = found
-    .filter((f) => sweep.now.getTime() - f.modified.getTime() > ORPHAN_GRACE_MS)
+    .filter(
+      (f) => sweep.now.getTime() - (f.modified?.getTime() ?? sweep.now.getTime()) > ORPHAN_GRACE_MS,
+    )
     .map((f) => f.fileName);
   const failed = new Set((sweep.dryRun ? [] : await removeAll(store, old)).map((f) => f.fileName));
   const deleted = old.filter((n) => !failed.has(n));

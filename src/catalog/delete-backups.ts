@@ -2,9 +2,9 @@
 // they are no backups), then their data objects. Each data object is journaled before its manifest
 // goes, so that a run killed in between leaves the post step the objects to remove.
 import * as core from '@actions/core';
-import { objectsOf } from '../catalog/backups.js';
-import type { Manifest } from '../catalog/manifest.js';
-import { manifestName } from '../catalog/naming.js';
+import { objectsOf } from './backups.js';
+import type { Manifest } from './manifest.js';
+import { manifestName } from './naming.js';
 import { ActionError, describeError } from '../errors.js';
 import type { Journal } from '../state.js';
 import { removeAll } from '../storage/remove-all.js';

@@ -6,7 +6,7 @@ import { parseGlobals } from '../postgres/globals-sql.js';
 import { withMaintenance } from '../postgres/target.js';
 import type { RestoreSettings } from '../settings.js';
 import type { Store } from '../storage/store.js';
-import type { RunContext } from './context.js';
+import type { RunContext } from '../commands/context.js';
 
 /** With `restore-globals: true`, {@link restoreGlobals} in its log group; else nothing (undefined). */
 export async function restoreGlobalsIfAsked(

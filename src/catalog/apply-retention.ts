@@ -1,13 +1,13 @@
 // Retention at one location (the prune command) and at every location after a backup: the label's
 // manifests are read, the policy selects, the expired backups are deleted oldest first.
 import * as core from '@actions/core';
-import { listBackups, readManifestOf, type ListedBackup } from '../catalog/backups.js';
-import { describeHold } from '../catalog/anomalies.js';
-import { futureWarning, isAfterSkew } from '../catalog/future.js';
-import { isLocked } from '../catalog/lock.js';
-import type { Manifest } from '../catalog/manifest.js';
-import { manifestName } from '../catalog/naming.js';
-import { describePolicy, selectExpired, type Selection } from '../catalog/retention.js';
+import { listBackups, readManifestOf, type ListedBackup, listManifests } from './backups.js';
+import { describeHold } from './anomalies.js';
+import { futureWarning, isAfterSkew } from './future.js';
+import { isLocked } from './lock.js';
+import type { Manifest } from './manifest.js';
+import { manifestName } from './naming.js';
+import { describePolicy, selectExpired, type Selection } from './retention.js';
 import { ActionError, describeError, isNotFound } from '../errors.js';
 import type { BackupSettings, RetentionPolicy, StorageLocation } from '../settings.js';
 import type { Journal } from '../state.js';
@@ -44,7 +44,7 @@ export interface RetentionJob {
 
 /** The policy over `label`'s backups at one location; nothing of other labels is read or touched. */
 export async function applyPolicy(store: Store, job: RetentionJob): Promise<RetentionOutcome> {
-  const listed = listBackups(await store.listManifests(job.label)).filter(
+  const listed = listBackups(await listManifests(store, job.label)).filter(
     (b) => b.label === job.label,
   );
   const { manifests, unreadable } = await readAll(store, listed);
@@ -172,8 +172,8 @@ async function retainAtEvery(
  */
 async function clockIsAhead(store: Store, job: RetentionJob): Promise<boolean> {
   const file = job.own?.[0] && manifestName(job.own[0]);
-  if (!file || !store.listFiles) return false;
-  const written = (await store.listFiles(file)).find((f) => f.fileName === file)?.modified;
+  if (!file) return false;
+  const written = (await store.list(file)).find((f) => f.fileName === file)?.modified;
   if (!written || !isAfterSkew(job.now.getTime(), written)) return false;
   core.warning(
     `Retention was not applied at ${store.description}: this run's clock (${job.now.toISOString()}) is ahead of the storage's, which dated the manifest it just wrote ${written.toISOString()}. A wrong clock must not decide what expires: fix the runner's clock.`,

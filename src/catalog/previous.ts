@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
-import { listBackups, newestUsable } from '../catalog/backups.js';
-import type { Manifest } from '../catalog/manifest.js';
+import { listBackups, newestUsable, listManifests } from './backups.js';
+import type { Manifest } from './manifest.js';
 import type { Store } from '../storage/store.js';
 
 /** The previous backup, and whether the location could not tell (listing or reading failed). */
@@ -31,7 +31,7 @@ export async function readPrevious(
 ): Promise<PreviousRead> {
   if (!store) return { unknown: false };
   try {
-    const own = listBackups(await store.listManifests(label)).filter((b) => b.label === label);
+    const own = listBackups(await listManifests(store, label)).filter((b) => b.label === label);
     const treatment = 'This backup is not compared with it.';
     const [previous] = await newestUsable(store, own, { now, count: 1, treatment });
     return { previous, unknown: false };

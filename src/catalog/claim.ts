@@ -1,4 +1,4 @@
-import { firstFreeId } from '../catalog/naming.js';
+import { claimName, firstFreeId } from './naming.js';
 import type { Store } from '../storage/store.js';
 
 /** A backup id this run holds at every location until `release`. */
@@ -35,12 +35,31 @@ async function tryClaim(stores: Store[], id: string): Promise<boolean> {
 }
 
 async function anyTaken(stores: Store[], id: string): Promise<boolean> {
-  return (await Promise.all(stores.map((s) => s.isTaken(id)))).some(Boolean);
+  return (await Promise.all(stores.map((s) => isTaken(s, id)))).some(Boolean);
+}
+
+/** Whether any object (data, manifest, globals, records) of backup `id` exists at the store. */
+export async function isTaken(store: Store, id: string): Promise<boolean> {
+  return (await store.list(`${id}.`)).length > 0;
+}
+
+/**
+ * Claims backup id `id` for this run with a conditional create of its hidden claim object; false
+ * when another run holds it. Where names are this run's alone (artifacts), nothing is written.
+ * Claims are never seen by {@link isTaken}.
+ */
+export async function claim(store: Store, id: string): Promise<boolean> {
+  return store.runScoped || store.createIfAbsent(claimName(id), '');
+}
+
+/** Releases this run's claim of `id`; a missing claim is not an error. */
+export async function release(store: Store, id: string): Promise<void> {
+  if (!store.runScoped) await store.remove(claimName(id));
 }
 
 /** Claims at all stores; on a refusal or an error releases only the claims made here. */
 async function claimAll(stores: Store[], id: string): Promise<boolean> {
-  const results = await Promise.allSettled(stores.map((s) => s.claim(id)));
+  const results = await Promise.allSettled(stores.map((s) => claim(s, id)));
   const mine = stores.filter((_, i) => {
     const r = results[i];
     return r?.status === 'fulfilled' && r.value;
@@ -53,7 +72,7 @@ async function claimAll(stores: Store[], id: string): Promise<boolean> {
 }
 
 async function releaseAt(stores: Store[], id: string): Promise<void> {
-  await Promise.all(stores.map((s) => s.release(id).catch(() => undefined)));
+  await Promise.all(stores.map((s) => release(s, id).catch(() => undefined)));
 }
 
 /** Runs `work` while an id is claimed and releases the claims after it, whatever happens. */

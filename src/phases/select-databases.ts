@@ -8,8 +8,8 @@ import { reportBackups, type BackupReport, type FailedDatabase } from '../output
 import { listConnectableDatabases } from '../postgres/databases.js';
 import { readServerInfo, withConnection } from '../postgres/server.js';
 import type { BackupSettings, DatabaseSelection } from '../settings.js';
-import { backupDatabase, type DatabaseRun } from './backup-database.js';
-import type { RunContext } from './context.js';
+import { backupDatabase, type DatabaseRun } from './dump-database.js';
+import type { RunContext } from '../commands/context.js';
 
 /** The databases a selection names: every connectable one but the excluded, or the list as given. */
 export async function selectDatabases(

@@ -1,13 +1,6 @@
 import type { Readable } from 'node:stream';
-import {
-  belongsTo,
-  claimName,
-  idOfBackupFile,
-  idOfManifest,
-  recoveryName,
-} from '../catalog/naming.js';
 import type { Journal } from '../state.js';
-import { removeAll } from '../storage/remove-all.js';
+import { removeAll } from './remove-all.js';
 import type {
   Committed,
   ObjectWriter,
@@ -15,39 +8,44 @@ import type {
   Store,
   StoredFile,
   WriteHints,
-} from '../storage/store.js';
+} from './store.js';
+
+/** Which objects are leftovers until others are written: the catalog's rules, given to the store. */
+export interface LeftoverRules {
+  /** Whether a small object is a leftover until something settles it (a recovery document). */
+  pendingUntilSettled(fileName: string): boolean;
+  /** The earlier objects that writing `fileName` makes whole (a manifest settles its backup's). */
+  settles(fileName: string, earlier: string): boolean;
+}
 
 /**
  * A store whose writes are recorded in the run's journal until they are finished or undone: a
- * claim until it is released, an unfinished write (spool file, multipart upload) until it is
- * committed or aborted, a committed data object until its backup's manifest is written. A main
- * step killed at any point thus leaves the post step a list of exactly what this run made.
+ * conditional create (a claim) until it is removed, an unfinished write (spool file, multipart
+ * upload) until it is committed or aborted, a committed data object until an object that settles
+ * it is written. A main step killed at any point thus leaves the post step a list of exactly what
+ * this run made.
  */
 export class JournaledStore implements Store {
   readonly description: string;
-  private readonly claims = new Map<string, () => void>();
+  readonly runScoped: boolean;
   private readonly objects = new Map<string, () => void>();
 
   constructor(
     private readonly store: Store,
     private readonly storage: number,
     private readonly journal: Journal,
+    private readonly rules: LeftoverRules,
   ) {
     this.description = store.description;
+    this.runScoped = store.runScoped;
   }
 
-  async claim(id: string): Promise<boolean> {
-    const done = this.record('object', claimName(id));
-    const claimed = await this.store.claim(id).catch(undoing(done));
-    if (claimed) this.claims.set(id, done);
+  async createIfAbsent(fileName: string, body: string): Promise<boolean> {
+    const done = this.record('object', fileName);
+    const created = await this.store.createIfAbsent(fileName, body).catch(undoing(done));
+    if (created) this.objects.set(fileName, done);
     else done();
-    return claimed;
-  }
-
-  async release(id: string): Promise<void> {
-    await this.store.release(id);
-    this.claims.get(id)?.();
-    this.claims.delete(id);
+    return created;
   }
 
   async openWriter(fileName: string, hints?: WriteHints): Promise<ObjectWriter> {
@@ -61,16 +59,14 @@ export class JournaledStore implements Store {
   }
 
   async writeSmall(fileName: string, body: string): Promise<Committed> {
-    // A recovery document is a leftover until its manifest is written, like the data object.
-    const backupFile = recoveryName(idOfBackupFile(fileName) ?? '') === fileName;
-    const done = backupFile ? this.record('object', fileName) : undefined;
+    const done = this.rules.pendingUntilSettled(fileName)
+      ? this.record('object', fileName)
+      : undefined;
     const committed = await this.store
       .writeSmall(fileName, body)
       .catch(undoing(done ?? (() => {})));
     if (done) this.objects.set(fileName, done);
-    const id = idOfManifest(fileName);
-    // The manifest makes the backup whole: its data object is no longer a leftover.
-    for (const [name, done] of this.objects) if (id && belongsTo(name, id)) done();
+    for (const [name, done] of this.objects) if (this.rules.settles(fileName, name)) done();
     return committed;
   }
 
@@ -90,20 +86,12 @@ export class JournaledStore implements Store {
     return failures;
   }
 
-  async listFiles(prefix: string): Promise<StoredFile[]> {
-    return this.store.listFiles ? this.store.listFiles(prefix) : [];
-  }
-
-  isTaken(id: string): Promise<boolean> {
-    return this.store.isTaken(id);
+  list(prefix: string): Promise<StoredFile[]> {
+    return this.store.list(prefix);
   }
 
   locationOf(fileName: string): string {
     return this.store.locationOf(fileName);
-  }
-
-  listManifests(label?: string): Promise<string[]> {
-    return this.store.listManifests(label);
   }
 
   readSmall(fileName: string): Promise<string> {
