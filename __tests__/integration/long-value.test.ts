@@ -1,7 +1,7 @@
 // One very long value (64 MB in one COPY line) restores through the SQL path — a plain backup
 // (pg_dump → gzip → psql) and an overwrite restore of a custom backup (pg_restore -f - → psql) —
 // exactly as it was. The filter in between passes the line through as it comes (see
-// unit/sql-filter-linear.test.ts for the bytes it copies); no timing is asserted here.
+// unit/pipeline/sql-filter.linear.test.ts for the bytes it copies); no timing is asserted here.
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
