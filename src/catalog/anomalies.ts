@@ -1,7 +1,7 @@
 // The worst day: what a backup's comparison with the previous one flags, and the retention hold a
 // flag starts. Pure: manifests in, flags and the hold out.
 import type { AnomalyPolicy } from '../settings.js';
-import type { TableRows } from '../pipeline/row-count.js';
+import type { TableRows } from './archive-facts.js';
 
 /** The kinds of anomaly, as the `anomalies` output and the manifest name them. */
 export type AnomalyKind = 'rows-dropped' | 'table-emptied' | 'table-removed' | 'empty';

@@ -7,7 +7,7 @@ import { futureWarning, isAfterSkew } from './future.js';
 import { isLocked } from './lock.js';
 import type { Manifest } from './manifest.js';
 import { manifestName } from './naming.js';
-import { describePolicy, selectExpired, type Selection } from './retention.js';
+import { selectExpired, type Selection } from './retention.js';
 import { ActionError, describeError, isNotFound } from '../errors.js';
 import type { BackupSettings, RetentionPolicy, StorageLocation } from '../settings.js';
 import type { Journal } from '../state.js';
@@ -117,27 +117,22 @@ export function artifactRetentionNote(location: StorageLocation): string {
 export type BackupRetention = Pick<RetentionJob, 'now' | 'own' | 'journal' | 'signal'>;
 
 /**
- * Retention after a successful backup, at every location with the backup's label; none without a
- * policy. The run's own backup is always kept. Returns the deleted ids (each once) and the policy.
+ * Retention after a successful backup with a policy, at every location with the backup's label.
+ * The run's own backup is always kept. Returns the deleted ids (each once).
  */
 export async function retainAfterBackup(
   settings: BackupSettings,
+  policy: RetentionPolicy,
   stores: Store[],
   run: BackupRetention,
-): Promise<{ pruned: string[]; retention?: string }> {
-  const policy = settings.retention;
-  if (!policy) return { pruned: [] };
-  const retention = describePolicy(policy);
+): Promise<string[]> {
   const job = { ...run, label: settings.label, policy, dryRun: false };
-  const pruned = await core.group(`Apply retention (${retention})`, () =>
-    retainAtEvery(settings.storage, stores, job).catch((error: unknown) => {
-      throw new ActionError(
-        `The backup is stored, but retention afterwards failed: ${describeError(error)}`,
-        { cause: error },
-      );
-    }),
-  );
-  return { pruned, retention };
+  return retainAtEvery(settings.storage, stores, job).catch((error: unknown) => {
+    throw new ActionError(
+      `The backup is stored, but retention afterwards failed: ${describeError(error)}`,
+      { cause: error },
+    );
+  });
 }
 
 async function retainAtEvery(

@@ -1,4 +1,4 @@
-import type { TableRows } from '../pipeline/row-count.js';
+import type { TableRows } from './archive-facts.js';
 import type { Manifest } from './manifest.js';
 
 /** One table's rows in the previous backup and in this one (0 when it is not in one of them). */

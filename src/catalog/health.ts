@@ -1,4 +1,4 @@
-import { formatBytes } from '../outputs/summary.js';
+import { formatBytes } from '../units.js';
 import { describeHold, type Hold } from './anomalies.js';
 import type { Manifest } from './manifest.js';
 

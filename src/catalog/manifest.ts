@@ -1,10 +1,11 @@
 import { ActionError } from '../errors.js';
-import type { TableRows } from '../pipeline/row-count.js';
-import type { SchemaFingerprint } from '../pipeline/schema-hash.js';
 import type { Anomaly, Hold } from './anomalies.js';
 import type { BackupLock } from './lock.js';
 import { tableKey } from '../postgres/archive-toc.js';
 import { belongsTo, ID_PATTERN, isGlobalsOf, recoveryName } from './naming.js';
+import type { SchemaFingerprint, TableRows } from './archive-facts.js';
+
+export type { ArchiveNeeds, SchemaFingerprint, TableRows } from './archive-facts.js';
 
 /** The manifest written last, next to the data object (`manifestVersion` 1). */
 export interface Manifest {

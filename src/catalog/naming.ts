@@ -1,6 +1,7 @@
-import { InputError } from '../errors.js';
-
 // The whole grammar of backup ids and the names of their files, in one place.
+import { InputError } from '../errors.js';
+import type { DumpFormat } from '../settings.js';
+
 const LABEL = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
 const STAMP = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 const MANIFEST_SUFFIX = '.manifest.json';
@@ -70,6 +71,37 @@ export function checkLabel(input: string, label: string): string {
 /** The data object's file name. */
 export function dataObjectName(id: string, extension: string): string {
   return `${id}${extension}`;
+}
+
+/** The action's own compression of a plain dump's stream, as its name carries it. */
+export type StreamCompression = 'gzip' | 'zstd';
+
+/** What a data object's extension says: the dump format, the action's own compression, encryption. */
+export interface ObjectShape {
+  format: DumpFormat;
+  /** Plain format only: the stream compression the action applies. */
+  streamCompression?: StreamCompression;
+  encrypted: boolean;
+}
+
+/**
+ * The data object's extension: `.dump` (custom), `.tar` (tar, and directory as a tar), `.sql`,
+ * `.sql.gz` or `.sql.zst` (plain), then `.age` when encrypted.
+ */
+export function dataExtension(shape: ObjectShape): string {
+  const age = shape.encrypted ? '.age' : '';
+  if (shape.format === 'custom') return `.dump${age}`;
+  if (shape.format !== 'plain') return `.tar${age}`;
+  const compressed = shape.streamCompression ? `.${STREAM_SUFFIX[shape.streamCompression]}` : '';
+  return `.sql${compressed}${age}`;
+}
+
+const STREAM_SUFFIX: Record<StreamCompression, string> = { gzip: 'gz', zstd: 'zst' };
+
+/** The stream compression a plain dump's name (`.sql.gz`, `.sql.zst`, with or without `.age`) tells. */
+export function streamCompressionOf(key: string): StreamCompression | undefined {
+  const suffix = /\.sql\.(gz|zst)(?:\.age)?$/.exec(key)?.[1];
+  return suffix === 'gz' ? 'gzip' : suffix === 'zst' ? 'zstd' : undefined;
 }
 
 /** The globals object's file name: `<id>.globals.sql` plus the plain-dump stages (`.gz`, `.zst`, `.age`). */

@@ -1,6 +1,6 @@
 // The commands of a recovery document, in order, for one backup's storage, format, compression and
 // encryption: stock tools only (aws, gh, cp, sha256sum, age, gzip, zstd, tar, pg_restore, psql).
-import type { TableRows } from '../pipeline/row-count.js';
+import type { TableRows } from './archive-facts.js';
 import type { Manifest } from './manifest.js';
 import { manifestName, plainName } from './naming.js';
 

@@ -1,6 +1,6 @@
 // The recovery document `<id>.recovery.md`: a page a person follows with stock tools alone, years
 // later, without this action. Never a secret or a row of data: names, versions, counts and commands.
-import type { ArchiveNeeds } from '../pipeline/archive-needs.js';
+import type { ArchiveNeeds } from './archive-facts.js';
 import type { Manifest } from './manifest.js';
 import { manifestName } from './naming.js';
 import {

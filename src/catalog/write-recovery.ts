@@ -5,7 +5,7 @@ import type { Manifest, StoredObject } from './manifest.js';
 import { recoveryName } from './naming.js';
 import { recoveryDocument, type RecoveryFacts } from './recovery.js';
 import type { RecoveryLocation } from './recovery-steps.js';
-import type { ArchiveNeeds } from '../pipeline/archive-needs.js';
+import type { ArchiveNeeds } from './archive-facts.js';
 import type { BackupSettings } from '../settings.js';
 import type { Store } from '../storage/store.js';
 

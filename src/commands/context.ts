@@ -1,9 +1,11 @@
 import { BACKUP_LEFTOVERS } from '../catalog/leftovers.js';
-import type { ArtifactSettings, S3Settings, StorageLocation } from '../settings.js';
+import { lockOfFile } from '../catalog/lock.js';
+import type { StorageLocation, StorageOptions } from '../settings.js';
 import { createStore } from '../storage/create-store.js';
 import { JournaledStore } from '../storage/journaled-store.js';
 import type { Journal } from '../state.js';
 import type { Store } from '../storage/store.js';
+import { libpqEnv, writePgpass, type Connection } from '../postgres/connection.js';
 
 /** What every command needs from its surroundings. */
 export interface RunContext {
@@ -19,16 +21,10 @@ export interface RunContext {
   journal?: Journal;
 }
 
-/** The store options a command's settings carry. */
-export interface StoreSettings {
-  s3?: S3Settings;
-  artifact?: ArtifactSettings;
-}
-
 /** Opens the store of each location. */
 export function openStores(
   locations: StorageLocation[],
-  settings: StoreSettings,
+  settings: StorageOptions,
   ctx: RunContext,
 ): Store[] {
   return locations.map((location, i) => {
@@ -37,7 +33,20 @@ export function openStores(
       artifact: settings.artifact,
       env: ctx.env,
       tempDir: ctx.workspace,
+      retentionOf: (fileName) => lockOfFile(fileName, settings.s3?.objectLock),
     });
     return ctx.journal ? new JournaledStore(store, i, ctx.journal, BACKUP_LEFTOVERS) : store;
   });
+}
+
+/**
+ * The environment of the client programs (pg_dump, pg_restore, psql): the process environment
+ * with libpq's settings and, for `connection`, this run's PGPASSFILE holding its password.
+ */
+export async function clientEnvOf(
+  ctx: RunContext,
+  connection?: Connection,
+): Promise<NodeJS.ProcessEnv> {
+  const pgpass = connection && (await writePgpass(ctx.workspace, connection));
+  return libpqEnv(ctx.env, pgpass, ctx.workspace);
 }

@@ -1,17 +1,7 @@
 import { appendFileSync } from 'node:fs';
 import * as core from '@actions/core';
 
-/** Human-readable byte count, e.g. `12.3 MiB`. */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
-}
+export { formatBytes } from '../units.js';
 
 /** Writes the buffered job summary where the runner provides a summary file; drops it elsewhere. */
 export async function flushSummary(env: NodeJS.ProcessEnv = process.env): Promise<void> {

@@ -1,10 +1,16 @@
+// One database's backup, as phases the backup story calls in its log groups: dump-verify-store to
+// every location, the manifest built and judged, the recovery document and manifests written.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as core from '@actions/core';
+import { buildManifest } from './build-manifest.js';
 import { compareWith } from '../catalog/changes.js';
 import type { Manifest } from '../catalog/manifest.js';
 import { backupId, dataObjectName } from '../catalog/naming.js';
+import { claimId, type ClaimedId } from '../catalog/claim.js';
+import { commitAll, openWriters, writeManifests } from '../catalog/publish.js';
 import type { RecoveryLocation } from '../catalog/recovery-steps.js';
+import { recoveryLocations, writeRecovery, type RecoveryJob } from '../catalog/write-recovery.js';
 import type { BackupReport } from '../outputs/backup.js';
 import { runBackupStream, type BackupStreamResult } from '../pipeline/backup.js';
 import { planStages, type StagePlan } from '../pipeline/compression.js';
@@ -14,15 +20,8 @@ import { describeArgs, pgDumpArgs } from '../postgres/pg-dump.js';
 import type { ServerInfo } from '../postgres/server.js';
 import type { BackupSettings } from '../settings.js';
 import type { Committed, Store } from '../storage/store.js';
-import { dumpGlobals, type GlobalsDumped } from './dump-globals.js';
+import type { GlobalsDumped } from './dump-globals.js';
 import { judgeBackup } from './judge-backup.js';
-import { buildManifest } from '../catalog/build-manifest.js';
-import { recoveryLocations, writeRecovery, type RecoveryJob } from '../catalog/write-recovery.js';
-import { readPrevious } from '../catalog/previous.js';
-import { claimId, whileClaimed, type ClaimedId } from '../catalog/claim.js';
-import type { RunContext } from '../commands/context.js';
-import { commitAll, openWriters, writeManifests } from '../catalog/publish.js';
-import { retainAfterBackup } from '../catalog/apply-retention.js';
 
 /** One database's backup: what the run chose once (stores, client, env) and this database's part. */
 export interface DatabaseRun {
@@ -31,7 +30,7 @@ export interface DatabaseRun {
   stores: Store[];
   client: ChosenClient;
   /** The environment of client programs (PGPASSFILE). */
-  env: NodeJS.ProcessEnv;
+  clientEnv: NodeJS.ProcessEnv;
   /** The server, as seen connected to this database (its size is the size hint). */
   server: ServerInfo;
   /** Also dump roles and tablespaces into this backup. */
@@ -40,74 +39,8 @@ export interface DatabaseRun {
   started: Date;
 }
 
-/** Names, dumps, verifies, stores and records one database; then changes and retention of its label. */
-export async function backupDatabase(run: DatabaseRun, ctx: RunContext): Promise<BackupReport> {
-  const { settings, stores, client, started } = run;
-  const encrypted = settings.encryption !== undefined;
-  const plan = planStages(settings.format, settings.compression, client.major, encrypted);
-  const [{ id, release }, { previous, unknown }] = await Promise.all([
-    chooseId(settings, stores, started),
-    readPrevious(stores[0], settings.label, started),
-  ]);
-  const fileName = dataObjectName(id, plan.extension);
-  const { workspace, signal } = ctx;
-  const locations = recoveryLocations(settings, ctx.env);
-  const job = { ...run, plan, id, fileName, workspace, signal, previous, locations };
-  const { dumped, manifest, manifests } = await whileClaimed(release, () =>
-    dumpAndRecord(job, ctx.now),
-  );
-  const report = reportOf(manifest, dumped.committed, manifests, client, {
-    durationSeconds: (ctx.now().getTime() - started.getTime()) / 1000,
-  });
-  report.changes = compareWith(previous, manifest);
-  // Throughput as the database was read (pg_database_size over the dump's time), not stored bytes.
-  if (run.server.databaseSize && dumped.result.dumpSeconds > 0)
-    report.databaseBytesPerSecond = run.server.databaseSize / dumped.result.dumpSeconds;
-  const retention = { own: [id], now: ctx.now(), signal: ctx.signal, journal: ctx.journal };
-  // Without the previous manifest, a hold it may carry is unknown: nothing may expire on a guess.
-  if (unknown && settings.retention) warnHoldUnknown(settings.label);
-  else Object.assign(report, await retainAfterBackup(settings, stores, retention));
-  return report;
-}
-
-function warnHoldUnknown(label: string): void {
-  core.warning(
-    `Retention was not applied after this backup: the previous backup of '${label}' could not be read, so whether it holds retention (an anomaly) is unknown. Check that manifest before the next prune.`,
-  );
-}
-
-function reportOf(
-  manifest: Manifest,
-  committed: Committed[],
-  manifests: Committed[],
-  client: ChosenClient,
-  time: { durationSeconds: number },
-): BackupReport {
-  return {
-    manifest,
-    locations: committed.map((c) => c.location),
-    manifestLocation: manifests[0]?.location ?? '',
-    artifactId: committed.find((c) => c.artifactId !== undefined)?.artifactId,
-    durationSeconds: time.durationSeconds,
-    installSeconds: client.installSeconds,
-    pruned: [],
-  };
-}
-
-/** Claims the backup id at every location (a log group); the claims are held until `release`. */
-async function chooseId(
-  settings: BackupSettings,
-  stores: Store[],
-  started: Date,
-): Promise<ClaimedId> {
-  return core.group('Choose the backup id', async () => {
-    const claimed = await claimId(stores, backupId(settings.label, started));
-    core.info(`Backup id: ${claimed.id}`);
-    return claimed;
-  });
-}
-
-interface DumpJob extends DatabaseRun {
+/** One database's dump under its claimed id. */
+export interface DumpJob extends DatabaseRun {
   signal?: AbortSignal;
   plan: StagePlan;
   id: string;
@@ -120,13 +53,39 @@ interface DumpJob extends DatabaseRun {
 }
 
 /** What the dump produced: the stream's result, pg_dump's recorded args, the committed objects. */
-interface Dumped {
+export interface Dumped {
   result: BackupStreamResult;
   args: string[];
   committed: Committed[];
 }
 
-async function dumpToStores(job: DumpJob): Promise<Dumped> {
+/** The stages of this database's backup (compression, encryption, extension). */
+export function planDump(run: DatabaseRun): StagePlan {
+  const { settings, client } = run;
+  const encrypted = settings.encryption !== undefined;
+  return planStages(settings.format, settings.compression, client.major, encrypted);
+}
+
+/** Claims the backup id at every location; the claims are held until `release`. */
+export async function chooseId(run: DatabaseRun): Promise<ClaimedId> {
+  const claimed = await claimId(run.stores, backupId(run.settings.label, run.started));
+  core.info(`Backup id: ${claimed.id}`);
+  return claimed;
+}
+
+/** The dump job of a claimed id. */
+export function dumpJobOf(
+  run: DatabaseRun,
+  parts: { plan: StagePlan; id: string; previous?: Manifest },
+  ctx: { workspace: string; signal?: AbortSignal; env: NodeJS.ProcessEnv },
+): DumpJob {
+  const fileName = dataObjectName(parts.id, parts.plan.extension);
+  const locations = recoveryLocations(run.settings, ctx.env);
+  return { ...run, ...parts, fileName, workspace: ctx.workspace, signal: ctx.signal, locations };
+}
+
+/** Streams pg_dump through the stages to every location and commits the objects. */
+export async function dumpToStores(job: DumpJob): Promise<Dumped> {
   const spoolDir = job.settings.format === 'directory' ? join(job.workspace, 'dump') : undefined;
   if (spoolDir) await mkdir(join(job.workspace), { recursive: true });
   const target = spoolDir
@@ -146,7 +105,7 @@ async function dumpToStores(job: DumpJob): Promise<Dumped> {
       plan: job.plan,
       verify: job.settings.verify === 'archive',
       databaseSize: job.server.databaseSize,
-      env: job.env,
+      env: job.clientEnv,
       sinks: writers.map((w) => w.stream),
       signal: job.signal,
       encryptor: job.settings.encryption
@@ -162,39 +121,41 @@ async function dumpToStores(job: DumpJob): Promise<Dumped> {
   }
 }
 
-/**
- * Dumps to every location, then the globals when asked, then writes the manifests: everything
- * under the id's claims; a failure removes every object this backup committed.
- */
-async function dumpAndRecord(
+/** The manifest of what was dumped, judged against the previous backup (not written yet). */
+export function judgedManifest(
   job: DumpJob,
-  now: () => Date,
-): Promise<{ dumped: Dumped; manifest: Manifest; manifests: Committed[] }> {
-  const dumped = await core.group(`Dump, verify and store ${job.fileName}`, () =>
-    dumpToStores(job),
+  dumped: Dumped,
+  globals: GlobalsDumped | undefined,
+  finished: Date,
+): Manifest {
+  const built = buildManifest({ ...job, ...dumped, finished, globals: globals?.object });
+  return judgeBackup(built, job.previous, job.settings.anomaly);
+}
+
+/** Writes the recovery document; on a failure removes the objects written before it. */
+export async function recordRecovery(
+  job: DumpJob,
+  dumped: Dumped,
+  globals: GlobalsDumped | undefined,
+  manifest: Manifest,
+): Promise<Manifest['recovery']> {
+  return writeRecovery(recoveryJob(job, dumped), manifest).catch(
+    removingAfter(job.stores, [job.fileName, ...globalsKeys(globals)]),
   );
-  const globals = job.globals
-    ? await core.group('Dump roles and tablespaces', () =>
-        dumpGlobals(job).catch(removingAfter(job.stores, [job.fileName])),
-      )
-    : undefined;
-  const parts = { ...job, ...dumped, started: job.started, finished: now() };
-  const built = buildManifest({ ...parts, globals: globals?.object });
-  const judged = judgeBackup(built, job.previous, job.settings.anomaly);
-  const recovery = await core.group('Write the recovery document', () =>
-    writeRecovery(recoveryJob(job, dumped), judged).catch(
-      removingAfter(job.stores, [job.fileName, ...globalsKeys(globals)]),
-    ),
+}
+
+/** Writes the manifests, the backup's last objects; on a failure removes what came before them. */
+export async function recordManifests(
+  job: DumpJob,
+  globals: GlobalsDumped | undefined,
+  manifest: Manifest,
+): Promise<Committed[]> {
+  const recoveryKey = manifest.recovery ? [manifest.recovery.key] : [];
+  const written = await writeManifests(job.stores, manifest, job.fileName).catch(
+    removingAfter(job.stores, [...globalsKeys(globals), ...recoveryKey]),
   );
-  const manifest = { ...judged, recovery };
-  const manifests = await core.group('Write the manifest', async () => {
-    const written = await writeManifests(job.stores, manifest, job.fileName).catch(
-      removingAfter(job.stores, [...globalsKeys(globals), recovery.key]),
-    );
-    for (const m of written) core.info(`Manifest written: ${m.location}`);
-    return written;
-  });
-  return { dumped, manifest, manifests };
+  for (const m of written) core.info(`Manifest written: ${m.location}`);
+  return written;
 }
 
 function recoveryJob(job: DumpJob, dumped: Dumped): RecoveryJob {
@@ -212,11 +173,49 @@ function globalsKeys(globals: GlobalsDumped | undefined): string[] {
 }
 
 /** A rejection handler that removes this run's committed objects everywhere, then rethrows. */
-function removingAfter(stores: Store[], names: string[]): (error: unknown) => Promise<never> {
+export function removingAfter(
+  stores: Store[],
+  names: string[],
+): (error: unknown) => Promise<never> {
   return async (error: unknown) => {
     await Promise.all(
       stores.flatMap((s) => names.map((name) => s.remove(name).catch(() => undefined))),
     );
     throw error;
   };
+}
+
+/** The report of one stored backup: its manifest, locations, changes and throughput. */
+export function backupReportOf(
+  run: DatabaseRun,
+  recorded: { dumped: Dumped; manifest: Manifest; manifests: Committed[] },
+  durationSeconds: number,
+): BackupReport {
+  const { dumped, manifest, manifests } = recorded;
+  const report: BackupReport = {
+    manifest,
+    locations: dumped.committed.map((c) => c.location),
+    manifestLocation: manifests[0]?.location ?? '',
+    artifactId: dumped.committed.find((c) => c.artifactId !== undefined)?.artifactId,
+    durationSeconds,
+    installSeconds: run.client.installSeconds,
+    pruned: [],
+  };
+  // Throughput as the database was read (pg_database_size over the dump's time), not stored bytes.
+  if (run.server.databaseSize && dumped.result.dumpSeconds > 0)
+    report.databaseBytesPerSecond = run.server.databaseSize / dumped.result.dumpSeconds;
+  return report;
+}
+
+/** The report's changes since the previous backup. */
+export function withChanges(report: BackupReport, previous: Manifest | undefined): BackupReport {
+  report.changes = compareWith(previous, report.manifest);
+  return report;
+}
+
+/** Without the previous manifest, a hold it may carry is unknown: nothing may expire on a guess. */
+export function warnHoldUnknown(label: string): void {
+  core.warning(
+    `Retention was not applied after this backup: the previous backup of '${label}' could not be read, so whether it holds retention (an anomaly) is unknown. Check that manifest before the next prune.`,
+  );
 }

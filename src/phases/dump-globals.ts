@@ -1,5 +1,6 @@
 import * as core from '@actions/core';
 import type { GlobalsObject } from '../catalog/manifest.js';
+import { INPUTS } from '../input-names.js';
 import { globalsObjectName } from '../catalog/naming.js';
 import { planStages } from '../pipeline/compression.js';
 import { createEncryptor } from '../pipeline/encryption.js';
@@ -17,7 +18,8 @@ export interface GlobalsJob {
   settings: BackupSettings;
   client: PgClient;
   stores: Store[];
-  env: NodeJS.ProcessEnv;
+  /** The environment of client programs (PGPASSFILE). */
+  clientEnv: NodeJS.ProcessEnv;
   /** The backup id the globals object belongs to. */
   id: string;
   signal?: AbortSignal;
@@ -38,7 +40,7 @@ export async function dumpGlobals(job: GlobalsJob): Promise<GlobalsDumped> {
   const { settings, stores, signal } = job;
   const rolePasswords = await withConnection(
     settings.connection,
-    'database-url',
+    INPUTS.databaseUrl,
     canReadRolePasswords,
   );
   if (!rolePasswords)
@@ -58,7 +60,8 @@ export async function dumpGlobals(job: GlobalsJob): Promise<GlobalsDumped> {
   try {
     const encryptor = settings.encryption ? await createEncryptor(settings.encryption) : undefined;
     const sinks = writers.map((w) => w.stream);
-    const measured = await runGlobalsStream({ ...job, args, plan, sinks, encryptor });
+    const stream = { ...job, env: job.clientEnv, args, plan, sinks, encryptor };
+    const measured = await runGlobalsStream(stream);
     const committed = await commitAll(writers, stores, key, signal);
     core.info(`Stored ${key}: ${measured.size} bytes, sha256 ${measured.sha256}.`);
     const { size, sha256 } = measured;

@@ -6,20 +6,6 @@ import { parseGlobals } from '../postgres/globals-sql.js';
 import { withMaintenance } from '../postgres/target.js';
 import type { RestoreSettings } from '../settings.js';
 import type { Store } from '../storage/store.js';
-import type { RunContext } from '../commands/context.js';
-
-/** With `restore-globals: true`, {@link restoreGlobals} in its log group; else nothing (undefined). */
-export async function restoreGlobalsIfAsked(
-  store: Store,
-  manifest: Manifest,
-  settings: RestoreSettings,
-  ctx: RunContext,
-): Promise<GlobalsResult | undefined> {
-  if (!settings.restoreGlobals) return undefined;
-  return core.group('Create roles and tablespaces', () =>
-    restoreGlobals(store, manifest, settings, ctx),
-  );
-}
 
 /**
  * `restore-globals: true`: checks the backup's globals object (SHA-256, key), then creates its
@@ -30,9 +16,9 @@ export async function restoreGlobals(
   store: Store,
   manifest: Manifest,
   settings: RestoreSettings,
-  ctx: RunContext,
+  workspace: string,
 ): Promise<GlobalsResult> {
-  const sql = await readGlobalsSql(store, manifest, settings.keys, ctx.workspace);
+  const sql = await readGlobalsSql(store, manifest, settings.keys, workspace);
   const statements = parseGlobals(sql);
   // The target database may not exist yet: roles are created over the maintenance database.
   const result = await withMaintenance(settings.target, (client) =>

@@ -34,7 +34,8 @@ export interface RestoreInto {
   client: PgClient;
   /** The verified, decrypted local copy of the data object. */
   archivePath: string;
-  env: NodeJS.ProcessEnv;
+  /** The environment of client programs (PGPASSFILE). */
+  clientEnv: NodeJS.ProcessEnv;
   workspace: string;
   selection: RestoreSelection;
   /** Parallel jobs; used only in a database this run created (a parallel restore cannot roll back). */
@@ -100,7 +101,7 @@ export async function restoreArchive(p: RestoreInto, created: boolean): Promise<
   const appName = restoreAppName();
   const timeout = p.lockTimeout ?? DEFAULT_LOCK_TIMEOUT;
   const known = p.state.exists ? p.state.settings : await targetSettings(p.target);
-  const env = restoreClientEnv(p.env, appName, timeout);
+  const env = restoreClientEnv(p.clientEnv, appName, timeout);
   const stop = watchLockWaits(p.target, appName, timeout, core.info);
   try {
     return await runRestore({ ...jobOf(p, created, { env, known }), lockTimeout: timeout });

@@ -2,14 +2,13 @@
 // verification, changes and retention, labelled with its name), one client for all. One database
 // that fails fails the step, but only after the others were backed up; their backups stay.
 import * as core from '@actions/core';
+import { INPUTS } from '../input-names.js';
 import { labelFromDatabase } from '../catalog/naming.js';
-import { ActionError, describeError } from '../errors.js';
-import { reportBackups, type BackupReport, type FailedDatabase } from '../outputs/backup.js';
+import { ActionError } from '../errors.js';
+import type { BackupReport, FailedDatabase } from '../outputs/backup.js';
 import { listConnectableDatabases } from '../postgres/databases.js';
-import { readServerInfo, withConnection } from '../postgres/server.js';
+import { withConnection } from '../postgres/server.js';
 import type { BackupSettings, DatabaseSelection } from '../settings.js';
-import { backupDatabase, type DatabaseRun } from './dump-database.js';
-import type { RunContext } from '../commands/context.js';
 
 /** The databases a selection names: every connectable one but the excluded, or the list as given. */
 export async function selectDatabases(
@@ -20,7 +19,7 @@ export async function selectDatabases(
     selection.kind === 'list'
       ? selection.names
       : (
-          await withConnection(settings.connection, 'database-url', listConnectableDatabases)
+          await withConnection(settings.connection, INPUTS.databaseUrl, listConnectableDatabases)
         ).filter((name) => !selection.exclude.includes(name));
   if (!names.length)
     throw new ActionError(
@@ -54,47 +53,8 @@ export function forDatabase(settings: BackupSettings, database: string): BackupS
   };
 }
 
-/**
- * Backs up every database in turn. The globals go with the first backup that succeeds (the next
- * database's when one fails). Reports every finished backup, then fails naming the failed ones.
- */
-export async function backupEach(
-  run: DatabaseRun,
-  databases: string[],
-  ctx: RunContext,
-): Promise<BackupReport> {
-  const reports: BackupReport[] = [];
-  const failed: FailedDatabase[] = [];
-  for (const [i, database] of databases.entries()) {
-    core.info(`Database ${i + 1} of ${databases.length}: '${database}'.`);
-    const globals = run.globals && reports.length === 0;
-    try {
-      reports.push(await backupOne(run, database, globals, ctx));
-    } catch (error) {
-      if (ctx.signal?.aborted) throw error;
-      failed.push({ database, error: describeError(error) });
-      core.info(`The backup of '${database}' failed: ${describeError(error)}`);
-    }
-  }
-  const total = (ctx.now().getTime() - run.started.getTime()) / 1000;
-  const report = await core.group('Report', () => reportBackups(reports, failed, total));
-  if (failed.length) throw failure(failed, reports, report);
-  return report as BackupReport;
-}
-
-async function backupOne(
-  run: DatabaseRun,
-  database: string,
-  globals: boolean,
-  ctx: RunContext,
-): Promise<BackupReport> {
-  const settings = forDatabase(run.settings, database);
-  const server = await readServerInfo(settings.connection);
-  const started = ctx.now();
-  return backupDatabase({ ...run, settings, server, globals, started }, ctx);
-}
-
-function failure(
+/** The error of a run where some databases failed: names them and the backups that are stored. */
+export function databasesFailure(
   failed: FailedDatabase[],
   reports: BackupReport[],
   report: BackupReport | undefined,

@@ -1,4 +1,5 @@
 import * as core from '@actions/core';
+import { secondsBetween } from '../units.js';
 import {
   compareCounts,
   plannedTables,
@@ -60,7 +61,7 @@ export async function runDrill(
   let report: DrillReport;
   try {
     report = await restoreAndCheck(p, { request, checks, created: created !== undefined }, now);
-    report.seconds = (now().getTime() - started.getTime()) / 1000 - report.checksSeconds;
+    report.seconds = secondsBetween(started, now()) - report.checksSeconds;
   } catch (error) {
     if (created) await created.drop().catch(() => undefined);
     const undo = created ? 'the database it created was dropped' : 'the database is as it was';
@@ -93,7 +94,7 @@ async function restoreAndCheck(
     created: how.created,
     server: p.state.server.version,
     seconds: 0,
-    checksSeconds: (now().getTime() - checksStarted.getTime()) / 1000,
+    checksSeconds: secondsBetween(checksStarted, now()),
     comparison,
     amcheck,
     assertions,

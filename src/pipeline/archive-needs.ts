@@ -1,11 +1,7 @@
+import type { ArchiveNeeds } from '../catalog/archive-facts.js';
+export type { ArchiveNeeds } from '../catalog/archive-facts.js';
 // What a restore of an archive needs beyond a server: the extensions it creates and the roles its
 // ownership and grants name, read from the archive's SQL as it is verified (names only, no data).
-
-/** The extensions and roles an archive's statements name, each sorted. */
-export interface ArchiveNeeds {
-  extensions: string[];
-  roles: string[];
-}
 
 const EXTENSION = /^CREATE EXTENSION IF NOT EXISTS ("(?:[^"]|"")+"|[^\s;]+)/;
 const OWNER = / OWNER TO ("(?:[^"]|"")+"|[^\s;]+);$/;

@@ -1,5 +1,6 @@
 import type { Transform } from 'node:stream';
 import { constants, createGzip, createZstdCompress } from 'node:zlib';
+import { dataExtension } from '../catalog/naming.js';
 import { ActionError } from '../errors.js';
 import type { Compression, DumpFormat } from '../settings.js';
 
@@ -42,13 +43,13 @@ export function planStages(
     c.method === 'gzip' || c.method === 'zstd' ? (c.level ?? DEFAULT_LEVEL[c.method]) : c.level;
   const label =
     c.method === 'none' ? 'none' : level === undefined ? c.method : `${c.method}:${level}`;
-  const age = encrypted ? '.age' : '';
-  if (format === 'plain') return plainPlan(c.method, level, label, age);
-  if (format === 'tar') return { encrypted, extension: `.tar${age}`, label: 'none' };
+  const extension = dataExtension({ format, encrypted });
+  if (format === 'plain') return plainPlan(c.method, level, label, encrypted);
+  if (format === 'tar') return { encrypted, extension, label: 'none' };
   return {
     dumpCompress: dumpCompressArg(c.method, level, clientMajor),
     encrypted,
-    extension: `${format === 'custom' ? '.dump' : '.tar'}${age}`,
+    extension,
     label,
   };
 }
@@ -57,19 +58,17 @@ function plainPlan(
   method: Compression['method'],
   level: number | undefined,
   label: string,
-  age: string,
+  encrypted: boolean,
 ): StagePlan {
-  const encrypted = age !== '';
   if (method === 'gzip' || method === 'zstd') {
-    const ext = method === 'gzip' ? '.sql.gz' : '.sql.zst';
     return {
       streamCompression: { method, level: level ?? DEFAULT_LEVEL[method] },
       encrypted,
-      extension: ext + age,
+      extension: dataExtension({ format: 'plain', streamCompression: method, encrypted }),
       label,
     };
   }
-  return { encrypted, extension: `.sql${age}`, label: 'none' };
+  return { encrypted, extension: dataExtension({ format: 'plain', encrypted }), label: 'none' };
 }
 
 function dumpCompressArg(

@@ -6,7 +6,7 @@ import type { Duplex, Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { gunzipSync, zstdDecompressSync } from 'node:zlib';
 import type { Manifest } from '../catalog/manifest.js';
-import { plainName } from '../catalog/naming.js';
+import { plainName, streamCompressionOf } from '../catalog/naming.js';
 import { ActionError } from '../errors.js';
 import type { PgClient } from '../postgres/install/installer.js';
 import { startPgDumpall } from '../postgres/pg-dumpall.js';
@@ -81,8 +81,9 @@ export async function readGlobalsSql(
 
 function decompress(data: Buffer, key: string): Buffer {
   try {
-    if (key.endsWith('.gz')) return gunzipSync(data);
-    if (key.endsWith('.zst')) return zstdDecompressSync(data);
+    const method = streamCompressionOf(key);
+    if (method === 'gzip') return gunzipSync(data);
+    if (method === 'zstd') return zstdDecompressSync(data);
     return data;
   } catch (error) {
     throw new ActionError(`The globals object ${key} cannot be decompressed: it is damaged.`, {

@@ -1,5 +1,6 @@
 import type { Transform } from 'node:stream';
 import { createGunzip, createZstdDecompress } from 'node:zlib';
+import { streamCompressionOf } from '../catalog/naming.js';
 import type { PgClient } from '../postgres/install/installer.js';
 import type { Connection } from '../postgres/connection.js';
 import type { RestoreSelection } from '../postgres/pg-restore.js';
@@ -39,7 +40,8 @@ export interface RestoreOutcome {
 
 /** The decompression stages of a plain dump, told by its key's extension (.sql.gz, .sql.zst). */
 export function decompressorFor(key: string): Transform[] {
-  if (/\.sql\.gz$/.test(key)) return [createGunzip()];
-  if (/\.sql\.zst$/.test(key)) return [createZstdDecompress()];
+  const method = streamCompressionOf(key);
+  if (method === 'gzip') return [createGunzip()];
+  if (method === 'zstd') return [createZstdDecompress()];
   return [];
 }

@@ -1,16 +1,8 @@
 import { Writable } from 'node:stream';
 import { NeedsCollector } from './archive-needs.js';
 import { SchemaHash } from './schema-hash.js';
-
-/** Rows of one table's data entry in an archive. */
-export interface TableRows {
-  /** Schema name, unquoted. */
-  schema: string;
-  /** Table name, unquoted. */
-  name: string;
-  /** Data rows in its COPY block. */
-  rows: number;
-}
+import type { TableRows } from '../catalog/archive-facts.js';
+export type { TableRows } from '../catalog/archive-facts.js';
 
 const NL = 0x0a;
 const MAX_LINE = 1 << 20; // longer lines are only ever COPY data; their head is enough

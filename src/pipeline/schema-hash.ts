@@ -1,12 +1,6 @@
 import { createHash } from 'node:crypto';
-
-/** The schema fingerprint of an archive, as recorded in the manifest. */
-export interface SchemaFingerprint {
-  /** SHA-256 (hex) of the archive's non-data statements. */
-  sha256: string;
-  /** TOC entries: the `-- Name: …; Type: …` (and `-- Data for Name: …`) headers seen. */
-  objects: number;
-}
+import type { SchemaFingerprint } from '../catalog/archive-facts.js';
+export type { SchemaFingerprint } from '../catalog/archive-facts.js';
 
 // A TOC entry's header comment, as pg_dump (plain) and `pg_restore -f -` write it.
 const HEADER = /^-- (Data for )?Name: .*; Type: ([A-Z][A-Z ]*); Schema: /;

@@ -1,9 +1,10 @@
 import type pg from 'pg';
 import type { Connection } from './connection.js';
+import { INPUTS } from '../input-names.js';
 import { withConnection } from './server.js';
 import { quoteIdent } from './target.js';
 
-const WHAT = 'target-database-url';
+const WHAT = INPUTS.targetDatabaseUrl;
 
 // Valid, ready B-tree indexes (not partitioned parents) of user schemas, by OID and display name.
 const BTREE_INDEXES = `SELECT c.oid::int8 AS oid, c.oid::regclass::text AS name

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Connection } from './connection.js';
+import { INPUTS } from '../input-names.js';
 import { withConnection } from './server.js';
 
 /** One `assert-sql` query and its result; `detail` says why it did not pass. */
@@ -18,7 +19,7 @@ export async function runAssertions(
   queries: string[],
 ): Promise<AssertionResult[]> {
   if (!queries.length) return [];
-  return withConnection(conn, 'target-database-url', async (client) => {
+  return withConnection(conn, INPUTS.targetDatabaseUrl, async (client) => {
     const results: AssertionResult[] = [];
     for (const sql of queries) results.push(await runOne(client, sql));
     return results;

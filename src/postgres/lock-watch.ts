@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
+import { INPUTS } from '../input-names.js';
 import type { Connection } from './connection.js';
 import { withConnection } from './server.js';
 
-const WHAT = 'target-database-url';
+const WHAT = INPUTS.targetDatabaseUrl;
 
 /** A name for this run's connections to the target, so they can be told apart and ended. */
 export function restoreAppName(): string {

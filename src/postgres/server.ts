@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
+import { INPUTS } from '../input-names.js';
 import pg from 'pg';
 import { ActionError, describeError } from '../errors.js';
 import type { Connection } from './connection.js';
@@ -40,7 +41,10 @@ const INFO_SQL = `SELECT current_setting('server_version') AS server_version,
   )::int AS relations, ${LOCK_CAPACITY_SQL}`;
 
 /** Connects once with the `pg` driver and reads the server version; errors say what to fix. */
-export async function readServerInfo(conn: Connection, what = 'database-url'): Promise<ServerInfo> {
+export async function readServerInfo(
+  conn: Connection,
+  what: string = INPUTS.databaseUrl,
+): Promise<ServerInfo> {
   return withConnection(conn, what, readInfo);
 }
 

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Connection } from './connection.js';
+import { INPUTS } from '../input-names.js';
 import { LOCK_CAPACITY_SQL, probeSql, type LockCapacity } from './lock-budget.js';
 import { withConnection } from './server.js';
 import { tableKey } from './archive-toc.js';
@@ -36,7 +37,7 @@ export interface TargetFacts {
   locks: LockCapacity;
 }
 
-const WHAT = 'target-database-url';
+const WHAT = INPUTS.targetDatabaseUrl;
 const USER = `SELECT current_user AS user, r.rolsuper AS superuser, r.rolcreatedb AS createdb,
   pg_catalog.has_database_privilege(pg_catalog.current_database(), 'CREATE') AS can_create,
   pg_catalog.current_setting('server_version') AS version,
@@ -126,7 +127,7 @@ export async function lockTableHolds(
   conn: Connection,
   exists: boolean,
   n: number,
-  what = WHAT,
+  what: string = WHAT,
 ): Promise<boolean> {
   const probe = async (client: pg.Client) => {
     await client.query('BEGIN');

@@ -1,10 +1,11 @@
 import type pg from 'pg';
 import { ActionError } from '../errors.js';
+import { INPUTS } from '../input-names.js';
 import type { Connection } from './connection.js';
 import { tableKey } from './archive-toc.js';
 import { readInfo, withConnection, type ServerInfo } from './server.js';
 
-const WHAT = 'target-database-url';
+const WHAT = INPUTS.targetDatabaseUrl;
 const USER_TABLES = `SELECT count(*)::int AS n FROM pg_catalog.pg_class c
   JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
   WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')

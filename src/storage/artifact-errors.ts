@@ -1,5 +1,5 @@
 import { ActionError, InputError, describeError } from '../errors.js';
-import { INPUTS } from '../inputs/read.js';
+import { INPUTS } from '../input-names.js';
 
 /** The one line a run without the artifact runtime fails with. */
 export const NO_ARTIFACT_RUNTIME =

@@ -3,6 +3,7 @@ import { ArtifactStore } from './artifact.js';
 import { LazyStore } from './lazy-store.js';
 import { LocalStore } from './local.js';
 import { DEFAULT_S3_SETTINGS, s3Url } from './s3-names.js';
+import type { RetentionOf } from './s3-lock.js';
 import type { Store } from './store.js';
 
 /** What stores other than a directory need: their settings and the process environment. */
@@ -13,6 +14,8 @@ export interface StoreOptions {
   artifact?: ArtifactSettings;
   /** The process environment (AWS_REGION, AWS_DEFAULT_REGION). */
   env?: NodeJS.ProcessEnv;
+  /** S3 Object Lock: the retention of each object written (from s3-object-lock-*). */
+  retentionOf?: RetentionOf;
   /** The run's private temp directory, for spool files (removed by the post step too). */
   tempDir?: string;
 }
@@ -28,7 +31,13 @@ export function createStore(location: StorageLocation, options: StoreOptions = {
       return new LazyStore(
         s3Url(location),
         (fileName) => s3Url(location, fileName),
-        async () => new (await import('./s3.js')).S3Store(location, settings, options.env ?? {}),
+        async () =>
+          new (await import('./s3.js')).S3Store(
+            location,
+            settings,
+            options.env ?? {},
+            options.retentionOf,
+          ),
       );
     }
     case 'artifact':

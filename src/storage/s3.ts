@@ -11,7 +11,7 @@ import {
   type PutObjectCommandInput,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { lockParams } from './s3-lock.js';
+import { retentionParams, type RetentionOf } from './s3-lock.js';
 import { ActionError } from '../errors.js';
 import type { S3Settings } from '../settings.js';
 import { createS3Client, partSizeFor, regionFor, s3ClientConfig } from './s3-client.js';
@@ -46,6 +46,7 @@ export class S3Store implements Store {
     private readonly location: S3Location,
     private readonly settings: S3Settings,
     env: NodeJS.ProcessEnv,
+    private readonly retentionOf: RetentionOf = () => undefined,
   ) {
     this.description = s3Url(location);
     this.client = createS3Client(s3ClientConfig(settings, env));
@@ -200,7 +201,7 @@ export class S3Store implements Store {
       ContentType: 'application/octet-stream',
       ServerSideEncryption: this.settings.sse,
       SSEKMSKeyId: this.settings.kmsKeyId,
-      ...lockParams(fileName, this.settings.objectLock),
+      ...retentionParams(this.retentionOf(fileName)),
     };
   }
 

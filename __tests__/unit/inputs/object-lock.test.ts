@@ -3,9 +3,13 @@ import { describe, expect, it } from '@jest/globals';
 import { isLocked, lockOf, lockOfFile } from '../../../src/catalog/lock.js';
 import { InputError } from '../../../src/errors.js';
 import { readObjectLock } from '../../../src/inputs/object-lock.js';
-import type { StorageLocation } from '../../../src/settings.js';
-import { lockParams } from '../../../src/storage/s3-lock.js';
+import type { ObjectLock, StorageLocation } from '../../../src/settings.js';
+import { retentionParams } from '../../../src/storage/s3-lock.js';
 import { readerOf } from '../../../scripts/lib/repo.js';
+
+/** The Object Lock parameters of a file's upload, as the S3 store gets them from the catalog. */
+const lockParams = (fileName: string, lock: ObjectLock | undefined) =>
+  retentionParams(lockOfFile(fileName, lock));
 
 const S3: StorageLocation[] = [{ kind: 's3', bucket: 'b', prefix: '' }];
 const read = (inputs: Record<string, string>, storage = S3) =>

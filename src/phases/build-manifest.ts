@@ -1,5 +1,5 @@
-import { lockOf } from './lock.js';
-import type { GlobalsObject, Manifest } from './manifest.js';
+import { lockOf } from '../catalog/lock.js';
+import type { GlobalsObject, Manifest } from '../catalog/manifest.js';
 import type { BackupStreamResult } from '../pipeline/backup.js';
 import type { StagePlan } from '../pipeline/compression.js';
 import type { PgClient } from '../postgres/install/installer.js';

@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
-import { verifiedName } from './naming.js';
-import { buildRecord, type VerificationRecord } from './verification.js';
+import { verifiedName } from '../catalog/naming.js';
+import { buildRecord, type VerificationRecord } from '../catalog/verification.js';
 import { describeError } from '../errors.js';
 import type { VerifyReport } from '../outputs/verify.js';
 import type { Store } from '../storage/store.js';
