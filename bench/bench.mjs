@@ -13,9 +13,9 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { REPO } from '../__tests__/helpers/action-env.ts';
-import { clientBinDirFor } from '../__tests__/helpers/pg-cluster.ts';
-import { startS3Server } from '../__tests__/helpers/s3-server.ts';
+import { REPO } from '../scripts/lib/repo.ts';
+import { clientBinDirFor } from '../scripts/lib/pg-cluster.ts';
+import { startS3Server } from '../scripts/lib/s3-server.ts';
 import { benchCases } from './cases.mjs';
 import { openBenchDatabase } from './database.mjs';
 import { measure } from './measure.mjs';
@@ -76,7 +76,9 @@ async function main() {
     const loads = [loadavg()[0]];
     for (let round = 1; round <= rounds; round += 1) {
       for (const c of cases) {
-        const run = await c.prepare?.(round);
+        const run = await /** @type {{prepare?: (round: number) => Promise<any>}} */ (c).prepare?.(
+          round,
+        );
         const result = await measure(run?.cmd ?? c.cmd, run?.args ?? c.args(round), {
           env: run?.env ?? c.env,
           cwd: run?.cwd ?? work,

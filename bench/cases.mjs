@@ -1,9 +1,9 @@
 // The benchmark's cases: (a) bare pg_dump … (h) restores, each a command line or an action run.
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { prepareStep } from '../__tests__/helpers/action-env.ts';
-import { DEFAULTS } from '../__tests__/helpers/repo.ts';
-import { S3_CREDENTIALS } from '../__tests__/helpers/s3-server.ts';
+import { prepareStep } from '../scripts/lib/action-env.ts';
+import { DEFAULTS } from '../scripts/lib/repo.ts';
+import { S3_CREDENTIALS } from '../scripts/lib/s3-server.ts';
 
 const AGE_RECIPIENT = 'age1peeekq8zr8492rrjr2wvsnz8ne28wqzspdt2tg0r28ymzxf72skqannpyx';
 

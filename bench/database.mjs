@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { serverBinDir } from '../__tests__/helpers/pg-cluster.ts';
+import { serverBinDir } from '../scripts/lib/pg-cluster.ts';
 
 const OS_USER = 'postgres';
 
@@ -22,7 +22,7 @@ function freePort() {
     const srv = createServer();
     srv.on('error', reject);
     srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
+      const { port } = /** @type {import('node:net').AddressInfo} */ (srv.address());
       srv.close(() => resolve(port));
     });
   });
@@ -64,7 +64,7 @@ export async function openBenchDatabase({ dir, major, scale, pgbench, psql, log 
   const base = join(dir, `pg${major}-scale${scale}`);
   const data = join(base, 'data');
   const bin = serverBinDir(major);
-  if (!existsSync(join(base, 'ready'))) await createCluster(base, data, bin);
+  if (!existsSync(join(base, 'ready'))) createCluster(base, data, bin);
   const port = await freePort();
   writeFileSync(join(base, 'server.log'), '');
   spawnSync('chown', [OS_USER, join(base, 'server.log')]);
@@ -84,7 +84,7 @@ export async function openBenchDatabase({ dir, major, scale, pgbench, psql, log 
   };
   if (!existsSync(join(base, 'ready'))) {
     try {
-      await load(db, { pgbench, scale, log, base });
+      load(db, { pgbench, scale, log, base });
     } catch (error) {
       db.stop();
       throw error;
@@ -93,7 +93,7 @@ export async function openBenchDatabase({ dir, major, scale, pgbench, psql, log 
   return db;
 }
 
-async function createCluster(base, data, bin) {
+function createCluster(base, data, bin) {
   mkdirSync(base, { recursive: true });
   spawnSync('chown', ['-R', OS_USER, base]);
   if (existsSync(data)) spawnSync('rm', ['-rf', data]); // a load that did not finish
@@ -109,7 +109,7 @@ async function createCluster(base, data, bin) {
   );
 }
 
-async function load(db, { pgbench, scale, log, base }) {
+function load(db, { pgbench, scale, log, base }) {
   const started = Date.now();
   log(`loading the bench database (pgbench scale ${scale} + ${scale * 30_000} order rows)…`);
   db.sql('CREATE DATABASE bench', 'postgres');

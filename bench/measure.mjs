@@ -94,7 +94,15 @@ function programName(comm) {
  * Runs `cmd args` and measures it; `watch` names other process roots whose CPU during the run
  * counts too (e.g. `{ postgres: postmasterPid, s3rver: pid }`).
  */
-export function measure(cmd, args, { env, cwd, watch = {} }) {
+export function measure(
+  cmd,
+  args,
+  /** @type {{env: NodeJS.ProcessEnv, cwd?: string, watch?: Record<string, number>}} */ {
+    env,
+    cwd,
+    watch = {},
+  },
+) {
   return new Promise((resolve, reject) => {
     const groups = Object.entries(watch).map(([name, root]) => ({ name, root }));
     const watcher = new Watcher(groups);

@@ -6,8 +6,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT, availableMajors, startCluster } from '../__tests__/helpers/pg-cluster.ts';
-import { S3_CREDENTIALS, startS3Server } from '../__tests__/helpers/s3-server.ts';
+import { REPO_ROOT, availableMajors, startCluster } from '../scripts/lib/pg-cluster.ts';
+import { S3_CREDENTIALS, startS3Server } from '../scripts/lib/s3-server.ts';
 
 const rows = Number(process.env.BENCH_S3_ROWS ?? 24);
 
@@ -18,9 +18,12 @@ function runWithPeak(args, env) {
     let out = '';
     let peak = 0;
     child.stdout.on('data', (d) => (out += d));
-    const poll = setInterval(async () => {
-      const status = await readFile(`/proc/${child.pid}/status`, 'utf8').catch(() => '');
-      peak = Math.max(peak, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0));
+    const poll = setInterval(() => {
+      void readFile(`/proc/${child.pid}/status`, 'utf8')
+        .catch(() => '')
+        .then((status) => {
+          peak = Math.max(peak, Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0));
+        });
     }, 100);
     child.on('close', (code) => {
       clearInterval(poll);

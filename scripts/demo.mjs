@@ -14,11 +14,12 @@ import {
   connArgs,
   runCommand,
   startCluster,
-} from '../__tests__/helpers/pg-cluster.ts';
-import { parseFileCommand } from '../__tests__/helpers/action-env.ts';
+} from './lib/pg-cluster.ts';
+import { parseFileCommand } from './lib/action-env.ts';
 
 const say = (text) => process.stdout.write(`\n\x1b[1m== ${text}\x1b[0m\n`);
 
+/** @returns {import('./lib/pg-cluster.ts').ServerMajor} */
 function chooseMajor() {
   const usable = availableMajors().filter((m) => {
     try {
@@ -27,7 +28,9 @@ function chooseMajor() {
       return false;
     }
   });
-  return usable.includes(15) ? 15 : usable.at(-1);
+  return /** @type {import('./lib/pg-cluster.ts').ServerMajor} */ (
+    usable.includes(15) ? 15 : usable.at(-1)
+  );
 }
 
 function ensureProvisioned() {

@@ -8,8 +8,10 @@
 #     /usr/lib/postgresql/18, built from Debian's *source* package postgresql-18
 #     (suite sid, deb-src only: sid binaries need a newer glibc than bookworm's)
 #   - the embedded servers in node_modules/pg-server-{13,17,18} run as `postgres`
-#   - the fidelity tier's regression database (scripts/provision-regression.sh) and the providers
-#     tier's extensions: PostGIS, pg_cron, pg_partman, pgaudit (scripts/provision-providers.sh)
+#   - the providers tier's extensions: PostGIS, pg_cron, pg_partman, pgaudit
+#     (scripts/provision-providers.sh) and the fidelity tier's regression database
+#     (scripts/provision-regression.sh; --without-regression leaves it out, --only-regression
+#     builds just it)
 # and prints a summary of the available clients and servers.
 #
 # Must run as root. Exits non-zero with a message on the first failure.
@@ -258,16 +260,31 @@ summary() {
   step "servers: ${servers[*]:-none}"
 }
 
+# --without-regression leaves out the fidelity tier's regression database (scripts/test.sh builds it
+# in the background while the other tiers run); --only-regression builds just that database.
 main() {
-  local t0=$SECONDS
+  local t0=$SECONDS regression=with
+  case "${1:-}" in
+    --without-regression) regression=without ;;
+    --only-regression) regression=only ;;
+    "") ;;
+    *) die "unknown option $1 (--without-regression, --only-regression)" ;;
+  esac
   check_platform
+  if [[ "$regression" == only ]]; then
+    source "$REPO_ROOT/scripts/provision-regression.sh"
+    step "done in $((SECONDS - t0)) s"
+    return 0
+  fi
   ensure_apt_packages
   report_debian_cluster
   ensure_pg18_client
   check_embedded_servers
   summary
-  source "$REPO_ROOT/scripts/provision-regression.sh" # the fidelity tier's regression database
   source "$REPO_ROOT/scripts/provision-providers.sh" # the providers tier's extensions
+  if [[ "$regression" == with ]]; then
+    source "$REPO_ROOT/scripts/provision-regression.sh" # the fidelity tier's regression database
+  fi
   step "done in $((SECONDS - t0)) s"
 }
 

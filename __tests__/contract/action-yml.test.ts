@@ -6,7 +6,7 @@ import { INPUTS } from '../../src/inputs/read.js';
 import { readBackupSettings } from '../../src/inputs/backup.js';
 import { readCommand } from '../../src/inputs/common.js';
 import { OUTPUTS } from '../../src/outputs/names.js';
-import { REPO } from '../helpers/action-env.js';
+import { REPO } from '../../scripts/lib/repo.js';
 
 const yml = readFileSync(join(REPO, 'action.yml'), 'utf8');
 const readme = readFileSync(join(REPO, 'README.md'), 'utf8');

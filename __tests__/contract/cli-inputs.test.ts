@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { ACTION_INPUTS } from '../../src/cli/action-inputs.js';
 import { INPUTS, loadActionDefaults } from '../../src/inputs/read.js';
-import { REPO } from '../helpers/repo.js';
-import { collectProcess } from '../helpers/spawn.js';
+import { REPO } from '../../scripts/lib/repo.js';
+import { collectProcess } from '../../scripts/lib/spawn.js';
 
 describe('src/cli/action-inputs.ts', () => {
   it('is what action.yml gives (node scripts/cli-inputs.mjs --check)', async () => {

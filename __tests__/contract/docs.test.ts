@@ -4,8 +4,8 @@ import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { REPO } from '../helpers/repo.js';
-import { collectProcess } from '../helpers/spawn.js';
+import { REPO } from '../../scripts/lib/repo.js';
+import { collectProcess } from '../../scripts/lib/spawn.js';
 
 const SCRIPT = join(REPO, 'scripts', 'docs.mjs');
 const docs = (...args: string[]) => collectProcess(process.execPath, [SCRIPT, ...args]);

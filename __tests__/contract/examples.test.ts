@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
 import { INPUTS } from '../../src/inputs/read.js';
-import { REPO } from '../helpers/repo.js';
+import { REPO } from '../../scripts/lib/repo.js';
 
 const EXAMPLES = join(REPO, 'examples');
 

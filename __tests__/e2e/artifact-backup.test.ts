@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Manifest } from '../../src/catalog/manifest.js';
-import { runAction, visibleLog } from '../helpers/action-env.js';
+import { runAction, visibleLog } from '../helpers/action-process.js';
 import { startArtifactService, type ArtifactService } from '../helpers/artifact-service.js';
 import { loadSample, tableRowCounts } from '../helpers/db-compare.js';
 import {
@@ -11,7 +11,7 @@ import {
   startCluster,
   type PgCluster,
   type ServerMajor,
-} from '../helpers/pg-cluster.js';
+} from '../../scripts/lib/pg-cluster.js';
 
 const major = (availableMajors().includes(18) ? 18 : 15) as ServerMajor;
 let cluster: PgCluster;

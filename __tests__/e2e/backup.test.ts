@@ -12,8 +12,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { runAction, visibleLog, type ActionRun } from '../helpers/action-env.js';
-import { readManifest } from '../helpers/backup-run.js';
+import { runAction, visibleLog, type ActionRun } from '../helpers/action-process.js';
+import { readManifest } from '../helpers/command-run.js';
 import { loadSample, tableRowCounts } from '../helpers/db-compare.js';
 import {
   availableMajors,
@@ -22,7 +22,7 @@ import {
   startCluster,
   type PgCluster,
   type ServerMajor,
-} from '../helpers/pg-cluster.js';
+} from '../../scripts/lib/pg-cluster.js';
 
 const major = (availableMajors().includes(18) ? 18 : 15) as ServerMajor;
 let cluster: PgCluster;

@@ -8,17 +8,17 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ACTION_INPUTS } from '../../src/cli/action-inputs.js';
 import { INPUTS } from '../../src/inputs/read.js';
-import { parseFileCommand } from '../helpers/action-env.js';
+import { parseFileCommand } from '../../scripts/lib/action-env.js';
 import { loadSample, tableRowCounts } from '../helpers/db-compare.js';
 import {
   availableMajors,
   startCluster,
   type PgCluster,
   type ServerMajor,
-} from '../helpers/pg-cluster.js';
-import { REPO } from '../helpers/repo.js';
-import { S3_CREDENTIALS, startS3Server, type S3Server } from '../helpers/s3-server.js';
-import { collectProcess, type Collected } from '../helpers/spawn.js';
+} from '../../scripts/lib/pg-cluster.js';
+import { REPO } from '../../scripts/lib/repo.js';
+import { S3_CREDENTIALS, startS3Server, type S3Server } from '../../scripts/lib/s3-server.js';
+import { collectProcess, type Collected } from '../../scripts/lib/spawn.js';
 
 const major = (availableMajors().includes(18) ? 18 : 15) as ServerMajor;
 const CLI = join(REPO, 'dist', 'cli.js');

@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { generateX25519Identity, identityToRecipient } from 'age-encryption';
 import { decryptFile } from '../../src/pipeline/encryption.js';
 import type { Manifest } from '../../src/catalog/manifest.js';
-import { runAction, visibleLog, type ActionRun } from '../helpers/action-env.js';
-import { readManifest, sha256File } from '../helpers/backup-run.js';
+import { runAction, visibleLog, type ActionRun } from '../helpers/action-process.js';
+import { readManifest, sha256File } from '../helpers/command-run.js';
 import { loadSample, tableRowCounts } from '../helpers/db-compare.js';
 import {
   availableMajors,
@@ -21,8 +21,13 @@ import {
   startCluster,
   type PgCluster,
   type ServerMajor,
-} from '../helpers/pg-cluster.js';
-import { awsCli, S3_CREDENTIALS, startS3Server, type S3Server } from '../helpers/s3-server.js';
+} from '../../scripts/lib/pg-cluster.js';
+import {
+  awsCli,
+  S3_CREDENTIALS,
+  startS3Server,
+  type S3Server,
+} from '../../scripts/lib/s3-server.js';
 
 const run = promisify(execFile);
 const major = (availableMajors().includes(18) ? 18 : 15) as ServerMajor;

@@ -8,15 +8,15 @@ import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { REPO } from '../helpers/repo.js';
+import { REPO } from '../../scripts/lib/repo.js';
 import { loadSample } from '../helpers/db-compare.js';
 import {
   availableMajors,
   startCluster,
   type PgCluster,
   type ServerMajor,
-} from '../helpers/pg-cluster.js';
-import { collectProcess } from '../helpers/spawn.js';
+} from '../../scripts/lib/pg-cluster.js';
+import { collectProcess } from '../../scripts/lib/spawn.js';
 
 const major = (availableMajors().includes(18) ? 18 : 15) as ServerMajor;
 let cluster: PgCluster;

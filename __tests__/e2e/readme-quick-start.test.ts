@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { runAction } from '../helpers/action-env.js';
+import { runAction } from '../helpers/action-process.js';
 import { startArtifactService, type ArtifactService } from '../helpers/artifact-service.js';
 import { loadSample, tableRowCounts } from '../helpers/db-compare.js';
 import {
@@ -13,8 +13,8 @@ import {
   startCluster,
   type PgCluster,
   type ServerMajor,
-} from '../helpers/pg-cluster.js';
-import { REPO } from '../helpers/repo.js';
+} from '../../scripts/lib/pg-cluster.js';
+import { REPO } from '../../scripts/lib/repo.js';
 
 const major = (availableMajors().includes(17) ? 17 : 15) as ServerMajor;
 let cluster: PgCluster;

@@ -1,6 +1,6 @@
 // Restore from S3 and from another run's artifacts with dist/index.js, as a runner runs it.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { runAction } from '../helpers/action-env.js';
+import { runAction } from '../helpers/action-process.js';
 import { startArtifactService, type ArtifactService } from '../helpers/artifact-service.js';
 import { loadSample, tableRowCounts } from '../helpers/db-compare.js';
 import {
@@ -8,8 +8,8 @@ import {
   startCluster,
   type PgCluster,
   type ServerMajor,
-} from '../helpers/pg-cluster.js';
-import { S3_CREDENTIALS, startS3Server, type S3Server } from '../helpers/s3-server.js';
+} from '../../scripts/lib/pg-cluster.js';
+import { S3_CREDENTIALS, startS3Server, type S3Server } from '../../scripts/lib/s3-server.js';
 
 const major = (availableMajors().includes(17) ? 17 : 15) as ServerMajor;
 let cluster: PgCluster;

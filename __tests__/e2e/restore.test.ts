@@ -2,14 +2,14 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { runAction, visibleLog } from '../helpers/action-env.js';
+import { runAction, visibleLog } from '../helpers/action-process.js';
 import { loadSample, tableRowCounts } from '../helpers/db-compare.js';
 import {
   availableMajors,
   startCluster,
   type PgCluster,
   type ServerMajor,
-} from '../helpers/pg-cluster.js';
+} from '../../scripts/lib/pg-cluster.js';
 
 const newer = (availableMajors().includes(18) ? 18 : 15) as ServerMajor;
 const older = 15 as ServerMajor;

@@ -5,25 +5,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Manifest } from '../../src/catalog/manifest.js';
-import { runAction, type ActionRun } from '../helpers/action-env.js';
+import { runAction, type ActionRun } from '../helpers/action-process.js';
 import { loadSample } from '../helpers/db-compare.js';
 import {
   availableMajors,
   startCluster,
   type PgCluster,
   type ServerMajor,
-} from '../helpers/pg-cluster.js';
+} from '../../scripts/lib/pg-cluster.js';
 import {
   awsCli,
-  errorXml,
-  isUploadPart,
   listedKeys,
   pendingUploads,
   S3_CREDENTIALS,
-  startS3Proxy,
   startS3Server,
   type S3Server,
-} from '../helpers/s3-server.js';
+} from '../../scripts/lib/s3-server.js';
+import { errorXml, isUploadPart, startS3Proxy } from '../helpers/s3-fault-proxy.js';
 
 const major = (availableMajors().includes(18) ? 18 : 15) as ServerMajor;
 const BUCKET = 'bucket';

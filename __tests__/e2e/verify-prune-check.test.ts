@@ -4,9 +4,9 @@ import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { runAction, visibleLog } from '../helpers/action-env.js';
+import { runAction, visibleLog } from '../helpers/action-process.js';
 import { loadSample } from '../helpers/db-compare.js';
-import { startCluster, type PgCluster } from '../helpers/pg-cluster.js';
+import { startCluster, type PgCluster } from '../../scripts/lib/pg-cluster.js';
 
 let cluster: PgCluster;
 let dir: string;

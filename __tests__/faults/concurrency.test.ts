@@ -10,10 +10,11 @@ import {
   type ActionProcess,
   type FinishedRun,
 } from '../helpers/action-process.js';
-import { startCluster, type PgCluster } from '../helpers/pg-cluster.js';
-import { MAJOR, smallDatabase } from './fixtures.js';
-import { sha256File, sleep, tempDir } from './harness.js';
-import { leftovers, listTree } from './leftovers.js';
+import { startCluster, type PgCluster } from '../../scripts/lib/pg-cluster.js';
+import { MAJOR, smallDatabase } from '../helpers/fault-fixtures.js';
+import { sha256File } from '../helpers/command-run.js';
+import { sleep, tempDir } from '../helpers/fault-harness.js';
+import { leftovers, listTree } from '../helpers/leftovers.js';
 
 let cluster: PgCluster;
 

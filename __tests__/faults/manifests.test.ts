@@ -6,10 +6,11 @@ import { copyFile, mkdir, readFile, stat, utimes, writeFile } from 'node:fs/prom
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { killAllActions } from '../helpers/action-process.js';
-import { startCluster, type PgCluster } from '../helpers/pg-cluster.js';
-import { MAJOR, smallDatabase } from './fixtures.js';
-import { runFor, sha256File, tempDir } from './harness.js';
-import { leftovers, listTree, verdict } from './leftovers.js';
+import { startCluster, type PgCluster } from '../../scripts/lib/pg-cluster.js';
+import { MAJOR, smallDatabase } from '../helpers/fault-fixtures.js';
+import { runFor, tempDir } from '../helpers/fault-harness.js';
+import { sha256File } from '../helpers/command-run.js';
+import { leftovers, listTree, verdict } from '../helpers/leftovers.js';
 
 const HOSTILE_ID = 'app-20990101T000000Z';
 let cluster: PgCluster;

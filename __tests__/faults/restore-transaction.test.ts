@@ -4,10 +4,10 @@
 import { readdir } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { killAllActions, signalPid, startAction } from '../helpers/action-process.js';
-import { startCluster, type PgCluster } from '../helpers/pg-cluster.js';
-import { MAJOR } from './fixtures.js';
-import { runFor, signalAndWait, tempDir, waitFor } from './harness.js';
-import { expectCleanFailure, leftovers } from './leftovers.js';
+import { startCluster, type PgCluster } from '../../scripts/lib/pg-cluster.js';
+import { MAJOR } from '../helpers/fault-fixtures.js';
+import { runFor, signalAndWait, tempDir, waitFor } from '../helpers/fault-harness.js';
+import { expectCleanFailure, leftovers } from '../helpers/leftovers.js';
 
 const ROWS = 2_000_000;
 let cluster: PgCluster;

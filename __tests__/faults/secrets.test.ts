@@ -5,10 +5,10 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { environOf, killAllActions, startAction } from '../helpers/action-process.js';
-import { startCluster, type PgCluster } from '../helpers/pg-cluster.js';
-import { MAJOR, smallDatabase } from './fixtures.js';
-import { holdLock, runFor, tempDir, waitFor, waitForLockWaiter } from './harness.js';
-import { leftovers, verdict } from './leftovers.js';
+import { startCluster, type PgCluster } from '../../scripts/lib/pg-cluster.js';
+import { MAJOR, smallDatabase } from '../helpers/fault-fixtures.js';
+import { holdLock, runFor, tempDir, waitFor, waitForLockWaiter } from '../helpers/fault-harness.js';
+import { leftovers, verdict } from '../helpers/leftovers.js';
 
 const PASSPHRASE = 'correct-horse-battery-staple-42';
 const AWS_SECRET = 'aws-secret-key-that-must-not-leak-0123456789';

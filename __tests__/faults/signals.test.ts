@@ -2,22 +2,20 @@
 // multipart upload whose parts never get an answer), then the post step.
 import { describe, expect, it } from '@jest/globals';
 import { signalPid, startAction, type ActionProcess } from '../helpers/action-process.js';
-import type { PgCluster } from '../helpers/pg-cluster.js';
-import { pendingUploads, type S3Server } from '../helpers/s3-server.js';
-import { AWS_ENV, AWS_SECRET, s3Inputs, useServerAndS3 } from './fixtures.js';
+import type { PgCluster } from '../../scripts/lib/pg-cluster.js';
+import { pendingUploads, type S3Server } from '../../scripts/lib/s3-server.js';
+import { AWS_ENV, AWS_SECRET, s3Inputs, useServerAndS3 } from '../helpers/fault-fixtures.js';
 import {
   childNamed,
   holdLock,
-  isPart,
   signalAndWait,
-  startFaultProxy,
   tempDir,
   waitFor,
   waitForLockWaiter,
-  type FaultProxy,
   type LockHolder,
-} from './harness.js';
-import { expectCleanFailure, leftovers } from './leftovers.js';
+} from '../helpers/fault-harness.js';
+import { isPart, startS3Proxy, type S3Proxy } from '../helpers/s3-fault-proxy.js';
+import { expectCleanFailure, leftovers } from '../helpers/leftovers.js';
 
 const BUCKET = 'signals';
 let cluster: PgCluster;
@@ -43,8 +41,8 @@ async function backupWaitingOnLock(
 /** Starts a multipart backup of `big` to S3 whose UploadPart requests never get an answer. */
 async function backupStuckInUpload(
   prefix: string,
-): Promise<{ proc: ActionProcess; proxy: FaultProxy }> {
-  const proxy = await startFaultProxy(s3.endpoint, (req) => (isPart(req) ? 'hang' : 'pass'));
+): Promise<{ proc: ActionProcess; proxy: S3Proxy }> {
+  const proxy = await startS3Proxy(s3.endpoint, (req) => (isPart(req) ? 'hang' : 'pass'));
   cleanups.push(() => proxy.stop());
   const proc = await startAction(
     {

@@ -13,8 +13,8 @@ import {
   type ActionProcess,
   type SeenProcess,
 } from '../helpers/action-process.js';
-import { startCluster, type PgCluster } from '../helpers/pg-cluster.js';
-import { MAJOR, multipartDatabase, smallDatabase } from './fixtures.js';
+import { startCluster, type PgCluster } from '../../scripts/lib/pg-cluster.js';
+import { MAJOR, multipartDatabase, smallDatabase } from '../helpers/fault-fixtures.js';
 import {
   holdLock,
   runFor,
@@ -23,8 +23,8 @@ import {
   waitFor,
   waitForLockWaiter,
   type LockHolder,
-} from './harness.js';
-import { expectCleanFailure } from './leftovers.js';
+} from '../helpers/fault-harness.js';
+import { expectCleanFailure } from '../helpers/leftovers.js';
 
 let cluster: PgCluster;
 const cleanups: (() => Promise<void>)[] = [];

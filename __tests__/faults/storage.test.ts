@@ -4,21 +4,19 @@
 import { statfs, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from '@jest/globals';
-import type { PgCluster } from '../helpers/pg-cluster.js';
-import { errorXml, type S3Server } from '../helpers/s3-server.js';
-import { AWS_ENV, AWS_SECRET, s3Inputs, useServerAndS3 } from './fixtures.js';
+import type { PgCluster } from '../../scripts/lib/pg-cluster.js';
+import { errorXml } from '../helpers/s3-fault-proxy.js';
+import { type S3Server } from '../../scripts/lib/s3-server.js';
+import { AWS_ENV, AWS_SECRET, s3Inputs, useServerAndS3 } from '../helpers/fault-fixtures.js';
 import {
   isPart,
   isPutOf,
-  mountTmpfs,
-  remountReadOnly,
-  runFor,
-  startFaultProxy,
-  tempDir,
-  type FaultAction,
-  type FaultProxy,
-} from './harness.js';
-import { expectCleanFailure, expectCleanSuccess } from './leftovers.js';
+  startS3Proxy,
+  type ProxyAction,
+  type S3Proxy,
+} from '../helpers/s3-fault-proxy.js';
+import { mountTmpfs, remountReadOnly, runFor, tempDir } from '../helpers/fault-harness.js';
+import { expectCleanFailure, expectCleanSuccess } from '../helpers/leftovers.js';
 
 const BUCKET = 'store';
 let cluster: PgCluster;
@@ -119,9 +117,9 @@ describe('local storage faults', () => {
 
 describe('S3 faults', () => {
   async function proxied(
-    decide: (req: Parameters<typeof isPart>[0]) => FaultAction,
-  ): Promise<FaultProxy> {
-    const proxy = await startFaultProxy(s3.endpoint, decide);
+    decide: (req: Parameters<typeof isPart>[0]) => ProxyAction,
+  ): Promise<S3Proxy> {
+    const proxy = await startS3Proxy(s3.endpoint, decide);
     cleanups.push(() => proxy.stop());
     return proxy;
   }

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { BackupReport } from '../../src/outputs/backup.js';
-import { backupWith, restoreWith } from '../helpers/backup-run.js';
-import { startCluster, type PgCluster } from '../helpers/pg-cluster.js';
+import { backupWith, restoreWith } from '../helpers/command-run.js';
+import { startCluster, type PgCluster } from '../../scripts/lib/pg-cluster.js';
 import {
   CLIENT_BIN_DIR,
   firstFailingObject,

@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { RestoreReport } from '../../src/outputs/restore.js';
 import type { BackupReport } from '../../src/outputs/backup.js';
 import { adjustRegressDumpfile, diffLines, formatDiff } from '../helpers/adjust-dump.js';
-import { backupWith, restoreWith } from '../helpers/backup-run.js';
-import type { PgCluster } from '../helpers/pg-cluster.js';
+import { backupWith, restoreWith } from '../helpers/command-run.js';
+import type { PgCluster } from '../../scripts/lib/pg-cluster.js';
 import {
   CLIENT_BIN_DIR,
   adjustWithPerl,

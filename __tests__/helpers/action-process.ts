@@ -1,28 +1,41 @@
 /**
- * Starts the bundled action (`node dist/index.js`, or the post step) the way a runner does, but
- * returns at once with the running process so a test can signal it, watch its children and kill
- * them. Same environment and runner-dir layout as action-env.ts's runAction, plus GITHUB_ACTIONS
- * (set to `true` unless `githubActions: false`).
+ * The one runner of the bundled action (`node dist/index.js`, or the post step) in the tests: the
+ * environment and runner-dir layout a runner gives a step (scripts/lib/action-env.ts), then either
+ * run to its end (runAction, the e2e tier) or started and returned at once (startAction, the
+ * faults tier) so that a test can signal it, watch its children and kill them.
  *
- * Every process the action starts is recorded while it runs (a /proc scan every 40 ms of the
- * action's process tree and of its process group: the action is started as a group leader), so a
- * child that outlives the action (reparented to init after a SIGKILL) is still found afterwards.
+ * A watched action is started as a process-group leader and every process it starts is recorded
+ * while it runs (a /proc scan every 40 ms of its process tree and of its process group), so a child
+ * that outlives the action (reparented to init after a SIGKILL) is still found afterwards.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { errorLines, parseFileCommand, prepareStep, type ActionRun } from './action-env.js';
+import {
+  errorLines,
+  parseFileCommand,
+  prepareStep,
+  type StepOptions,
+} from '../../scripts/lib/action-env.js';
 
-/** Options of {@link startAction}. */
-export interface StartOptions {
-  entry?: 'main' | 'post';
-  env?: Record<string, string>;
-  /** Reuse a runner dir (post step after main). */
-  runnerDir?: string;
-  /** State saved by main, passed to post as STATE_* variables. */
-  state?: Record<string, string>;
-  /** Sets GITHUB_ACTIONS=true (default); false leaves it unset (a local run). */
-  githubActions?: boolean;
+/** What one run of the bundled action left behind. */
+export interface ActionRun {
+  code: number;
+  stdout: string;
+  stderr: string;
+  outputs: Record<string, string>;
+  state: Record<string, string>;
+  summary: string;
+  /** The `::error::` lines, decoded. */
+  errors: string[];
+  /** The runner-like directory used (RUNNER_TEMP etc. live under it). */
+  runnerDir: string;
+}
+
+/** Options of {@link startAction}: the step's layout, and whether its process tree is watched. */
+export interface StartOptions extends StepOptions {
+  /** Start it as a group leader and record every process it starts (default true). */
+  watch?: boolean;
 }
 
 /** A finished run: ActionRun plus how the process ended. */
@@ -74,6 +87,22 @@ export interface RunnerFiles {
   summary: string;
 }
 
+/** Runs `node dist/index.js` (or the post step) to its end with the runner's environment. */
+export async function runAction(
+  inputs: Record<string, string>,
+  opts: StepOptions = {},
+): Promise<FinishedRun> {
+  return (await startAction(inputs, { ...opts, watch: false })).exited;
+}
+
+/** The log as a user sees it: the runner hides its own ::add-mask:: commands. */
+export function visibleLog(run: ActionRun): string {
+  return (run.stdout + run.stderr)
+    .split('\n')
+    .filter((l) => !l.startsWith('::add-mask::'))
+    .join('\n');
+}
+
 const live = new Set<ActionProcess>();
 
 /** Starts the action and returns while it runs. */
@@ -83,11 +112,12 @@ export async function startAction(
 ): Promise<ActionProcess> {
   const { runnerDir, files, env, script } = await prepareStep(inputs, opts);
   const started = Date.now();
+  const watch = opts.watch ?? true;
   const child = spawn(process.execPath, [script], {
     env,
     cwd: env.GITHUB_WORKSPACE ?? runnerDir,
     stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
+    detached: watch,
   });
   const pid = child.pid;
   if (pid === undefined) throw new Error('could not start node dist/index.js');
@@ -98,10 +128,10 @@ export async function startAction(
 
   const seen = new Map<string, SeenProcess>();
   const scan = () => {
-    for (const p of treeOf(pid)) seen.set(`${p.pid}:${p.start}`, p);
+    if (watch) for (const p of treeOf(pid)) seen.set(`${p.pid}:${p.start}`, p);
   };
   scan();
-  const timer = setInterval(scan, 40);
+  const timer = watch ? setInterval(scan, 40) : undefined;
   const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('close', (code, signal) => resolve({ code, signal })),
   );

@@ -14,7 +14,7 @@ import {
   StorageSharedKeyCredential,
   type ContainerClient,
 } from '@azure/storage-blob';
-import { REPO } from './action-env.js';
+import { REPO } from '../../scripts/lib/repo.js';
 
 const ACCOUNT = 'devstoreaccount1';
 /** Azurite's documented development key (public, the same in every installation). */

@@ -11,7 +11,7 @@ import {
   quoteLiteral,
   runCommand,
   type PgCluster,
-} from './pg-cluster.js';
+} from '../../scripts/lib/pg-cluster.js';
 
 export const SAMPLE_SCHEMA_FILE = path.join(
   REPO_ROOT,

@@ -25,7 +25,7 @@ import {
   startClusterFromData,
   type PgCluster,
   type StartClusterOptions,
-} from './pg-cluster.js';
+} from '../../scripts/lib/pg-cluster.js';
 
 /** The API roles of a Supabase project (NOLOGIN; app is a member of each). */
 export const API_ROLES = ['anon', 'authenticated', 'service_role'] as const;

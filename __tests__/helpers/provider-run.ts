@@ -1,28 +1,8 @@
 /**
- * Running the commands for the providers tier: an in-process verify over action.yml's defaults,
- * outcomes that keep a failure's message instead of throwing, and the log lines a run printed.
+ * Running the commands for the providers tier: outcomes that keep a failure's message instead of
+ * throwing, and the log lines a run printed (the commands run in-process through command-run.ts).
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { jest } from '@jest/globals';
-import { runVerify } from '../../src/commands/verify.js';
-import { readVerifySettings } from '../../src/inputs/verify.js';
-import type { VerifyReport } from '../../src/outputs/verify.js';
-import { readerOf } from './repo.js';
-
-/** Runs the verify command in-process with inputs over action.yml's defaults. */
-export async function verifyWith(inputs: Record<string, string>): Promise<VerifyReport> {
-  const settings = readVerifySettings(readerOf(inputs), () => undefined, process.cwd());
-  const workspace = await mkdtemp(join(tmpdir(), 'ws-verify-'));
-  process.env.GITHUB_OUTPUT ??= join(workspace, 'output');
-  await writeFile(process.env.GITHUB_OUTPUT, '', { flag: 'a' });
-  try {
-    return await runVerify(settings, { env: process.env, workspace, now: () => new Date() });
-  } finally {
-    await rm(workspace, { recursive: true, force: true });
-  }
-}
 
 /** A run's report, or the error it failed with. */
 export type Outcome<T> = { ok: true; value: T } | { ok: false; error: Error };

@@ -15,7 +15,7 @@ import {
   quoteLiteral,
   runCommand,
   type PgCluster,
-} from './pg-cluster.js';
+} from '../../scripts/lib/pg-cluster.js';
 
 /** Sorted lines per category. */
 export type Snapshot = Record<Category, string[]>;

@@ -3,7 +3,12 @@
  * (the owner is not a superuser; the provider's superuser enabled the extensions) and an embedded
  * PostgreSQL 18 without any of the provider's extensions.
  */
-import { quoteIdent, quoteLiteral, startCluster, type PgCluster } from './pg-cluster.js';
+import {
+  quoteIdent,
+  quoteLiteral,
+  startCluster,
+  type PgCluster,
+} from '../../scripts/lib/pg-cluster.js';
 import {
   API_ROLES,
   APP_DB,

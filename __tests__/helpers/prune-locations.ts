@@ -7,13 +7,13 @@ import { join } from 'node:path';
 import { expect } from '@jest/globals';
 import { parseManifest } from '../../src/catalog/manifest.js';
 import type { RunContext } from '../../src/commands/context.js';
-import { runPrune } from '../../src/commands/prune.js';
 import { readPruneSettings } from '../../src/inputs/prune.js';
 import type { PruneReport } from '../../src/outputs/prune.js';
 import { createStore } from '../../src/storage/create-store.js';
 import type { Store } from '../../src/storage/store.js';
-import { readerOf } from './repo.js';
-import { awsCli, listedKeys } from './s3-server.js';
+import { readerOf } from '../../scripts/lib/repo.js';
+import { awsCli, listedKeys } from '../../scripts/lib/s3-server.js';
+import { runStory } from './command-run.js';
 
 /** A location as the test sees it, independently of the store under test. */
 export interface Location {
@@ -78,19 +78,13 @@ export function storeAt(location: Location): Store {
   return createStore(settings.storage, { s3: settings.s3, env: process.env });
 }
 
-/** Runs the prune command at the location with `ctx` over a fresh workspace and the real clock. */
+/** Runs the prune command of label `app` at the location (command-run.ts), with `ctx`. */
 export async function pruneAt(
   location: Location,
   inputs: Record<string, string>,
   ctx: Partial<RunContext> = {},
 ): Promise<PruneReport> {
-  const workspace = await mkdtemp(join(tmpdir(), 'prune-ws-'));
-  return runPrune(settingsFor(location, inputs), {
-    env: process.env,
-    workspace,
-    now: () => new Date(),
-    ...ctx,
-  });
+  return (await runStory('prune', { ...location.inputs, label: 'app', ...inputs }, { ctx })).report;
 }
 
 function sha256(data: Buffer): string {

@@ -15,8 +15,8 @@ import {
   runCommand,
   startClusterFromData,
   type PgCluster,
-} from './pg-cluster.js';
-import { collectProcess } from './spawn.js';
+} from '../../scripts/lib/pg-cluster.js';
+import { collectProcess } from '../../scripts/lib/spawn.js';
 
 /** Where provisioning keeps the build, the server and the template (PGBA_REGRESS_ROOT). */
 export const REGRESS_ROOT = process.env.PGBA_REGRESS_ROOT ?? '/var/cache/pgba-regress';

@@ -23,7 +23,7 @@ import {
   type DecryptionKeys,
   type EncryptionKeys,
 } from '../../src/pipeline/encryption.js';
-import { chunksOf, readableOf } from '../unit/support.js';
+import { chunksOf, readableOf } from '../helpers/unit-support.js';
 
 const run = promisify(execFile);
 const CHUNK = 64 * 1024;

@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { backupSummaryRows } from '../../src/outputs/backup.js';
 import { LocalStore } from '../../src/storage/local.js';
-import { backupWith } from '../helpers/backup-run.js';
+import { backupWith } from '../helpers/command-run.js';
 import { filesOf, manufacture, seed, type Manufactured } from '../helpers/manufactured-backups.js';
-import { startCluster, type PgCluster } from '../helpers/pg-cluster.js';
+import { startCluster, type PgCluster } from '../../scripts/lib/pg-cluster.js';
 
 let cluster: PgCluster;
 const DAY = 86_400_000;

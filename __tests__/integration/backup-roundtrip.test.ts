@@ -2,7 +2,7 @@ import { mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { backupWith, manifestCounts, readManifest, sha256File } from '../helpers/backup-run.js';
+import { backupWith, manifestCounts, readManifest, sha256File } from '../helpers/command-run.js';
 import { loadSample, schemaDump, tableRowCounts } from '../helpers/db-compare.js';
 import {
   clientBinDir,
@@ -13,7 +13,7 @@ import {
   startCluster,
   type PgCluster,
   type ServerMajor,
-} from '../helpers/pg-cluster.js';
+} from '../../scripts/lib/pg-cluster.js';
 
 /** One major, one way of dumping and the way to restore it. */
 const CASES: {

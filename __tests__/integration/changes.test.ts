@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Changes } from '../../src/catalog/changes.js';
 import { backupSummaryRows, type BackupReport } from '../../src/outputs/backup.js';
-import { backupWith, readManifest } from '../helpers/backup-run.js';
-import { startCluster, type PgCluster, type ServerMajor } from '../helpers/pg-cluster.js';
+import { backupWith, readManifest } from '../helpers/command-run.js';
+import { startCluster, type PgCluster, type ServerMajor } from '../../scripts/lib/pg-cluster.js';
 
 const MAJORS: ServerMajor[] = [15, 18];
 const FORMATS = ['custom', 'plain'];

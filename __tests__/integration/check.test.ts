@@ -7,8 +7,8 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Manifest } from '../../src/catalog/manifest.js';
 import { ActionError } from '../../src/errors.js';
-import { checkWith, manifestOf, storedManifest } from '../helpers/check-run.js';
-import { S3_CREDENTIALS, startS3Server, type S3Server } from '../helpers/s3-server.js';
+import { checkWith, manifestOf, storedManifest } from '../helpers/check-kit.js';
+import { S3_CREDENTIALS, startS3Server, type S3Server } from '../../scripts/lib/s3-server.js';
 import { warningsOf } from '../helpers/warnings.js';
 
 const BUCKET = 'check-backups';

@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import type { BackupEntry, BackupReport } from '../../src/outputs/backup.js';
 import { createStore } from '../../src/storage/create-store.js';
-import { backupWith, readManifest } from '../helpers/backup-run.js';
-import { startCluster, type PgCluster } from '../helpers/pg-cluster.js';
-import { S3_CREDENTIALS, startS3Server, type S3Server } from '../helpers/s3-server.js';
+import { backupWith, readManifest } from '../helpers/command-run.js';
+import { startCluster, type PgCluster } from '../../scripts/lib/pg-cluster.js';
+import { S3_CREDENTIALS, startS3Server, type S3Server } from '../../scripts/lib/s3-server.js';
 import { listManifests } from '../../src/catalog/backups.js';
 
 const BUCKET = 'server-backups';

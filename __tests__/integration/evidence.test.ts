@@ -8,18 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { serializeManifest } from '../../src/catalog/manifest.js';
 import { manifestName, verifiedName } from '../../src/catalog/naming.js';
 import type { VerificationRecord } from '../../src/catalog/verification.js';
-import { runCheck } from '../../src/commands/check.js';
-import { runPrune } from '../../src/commands/prune.js';
-import { runVerify } from '../../src/commands/verify.js';
-import { readCheckSettings } from '../../src/inputs/check.js';
-import { readPruneSettings } from '../../src/inputs/prune.js';
-import { readVerifySettings } from '../../src/inputs/verify.js';
-import type { VerifyReport } from '../../src/outputs/verify.js';
-import { backupWith, restoreWith } from '../helpers/backup-run.js';
-import { parseOutputFile } from '../helpers/check-run.js';
+import { attemptStory, backupWith, restoreWith } from '../helpers/command-run.js';
 import { loadSample, tableRowCounts } from '../helpers/db-compare.js';
-import { startCluster, type PgCluster } from '../helpers/pg-cluster.js';
-import { readerOf } from '../helpers/repo.js';
+import { startCluster, type PgCluster } from '../../scripts/lib/pg-cluster.js';
 
 let pg: PgCluster;
 let dir: string;
@@ -42,41 +33,8 @@ afterAll(async () => {
   await pg?.stop();
 });
 
-/** Runs a command in-process with a fresh GITHUB_OUTPUT; its outputs, and its error if it failed. */
-async function step<T>(
-  run: (workspace: string) => Promise<T>,
-): Promise<{ result?: T; error?: Error; outputs: Record<string, string> }> {
-  const workspace = await mkdtemp(join(tmpdir(), 'ws-evidence-'));
-  process.env.GITHUB_OUTPUT = join(workspace, 'output');
-  await writeFile(process.env.GITHUB_OUTPUT, '');
-  try {
-    const result = await run(workspace);
-    return { result, outputs: parseOutputFile(await readFile(process.env.GITHUB_OUTPUT, 'utf8')) };
-  } catch (error) {
-    const outputs = parseOutputFile(await readFile(process.env.GITHUB_OUTPUT, 'utf8'));
-    return { error: error as Error, outputs };
-  }
-}
-
-const ctx = (workspace: string) => ({ env: process.env, workspace, now: () => new Date() });
-
-function verify(inputs: Record<string, string>) {
-  return step<VerifyReport>((ws) =>
-    runVerify(
-      readVerifySettings(readerOf(inputs), () => undefined, ws),
-      ctx(ws),
-    ),
-  );
-}
-
-function check(inputs: Record<string, string>) {
-  return step((ws) =>
-    runCheck(
-      readCheckSettings(readerOf(inputs), () => undefined, ws),
-      ctx(ws),
-    ),
-  );
-}
+const verify = (inputs: Record<string, string>) => attemptStory('verify', inputs);
+const check = (inputs: Record<string, string>) => attemptStory('check', inputs);
 
 const exists = async (db: string) =>
   (await pg.psql(`SELECT count(*) FROM pg_database WHERE datname = '${db}'`)).trim() === '1';
@@ -97,7 +55,7 @@ describe('assert-sql in the restore drill', () => {
     const record = JSON.parse(
       await readFile(join(dir, verifiedName(id)), 'utf8'),
     ) as VerificationRecord;
-    const manifest = run.result?.manifest;
+    const manifest = run.report?.manifest;
     expect(record).toMatchObject({
       id,
       tool: { name: 'postgres-backup-action' },
@@ -191,12 +149,7 @@ describe('the verification record', () => {
     expect(await files(store)).toEqual(
       expect.arrayContaining([verifiedName(older), verifiedName(newer)]),
     );
-    const settings = readPruneSettings(
-      readerOf({ storage: store, 'keep-last': '1' }),
-      () => undefined,
-      store,
-    );
-    const run = await step((ws) => runPrune(settings, ctx(ws)));
+    const run = await attemptStory('prune', { storage: store, 'keep-last': '1' });
     expect(run.error).toBeUndefined();
     expect((await files(store)).filter((f) => f.startsWith(older))).toEqual([]);
     expect(await files(store)).toContain(verifiedName(newer));

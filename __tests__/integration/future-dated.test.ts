@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { LocalStore } from '../../src/storage/local.js';
-import { backupWith, restoreWith } from '../helpers/backup-run.js';
+import { backupWith, restoreWith } from '../helpers/command-run.js';
 import { manufacture, seed, type Manufactured } from '../helpers/manufactured-backups.js';
-import { startCluster, type PgCluster } from '../helpers/pg-cluster.js';
+import { startCluster, type PgCluster } from '../../scripts/lib/pg-cluster.js';
 import { s3Location, storeAt } from '../helpers/prune-locations.js';
-import { S3_CREDENTIALS, startS3Server, type S3Server } from '../helpers/s3-server.js';
+import { S3_CREDENTIALS, startS3Server, type S3Server } from '../../scripts/lib/s3-server.js';
 import { warningsOf } from '../helpers/warnings.js';
 
 const HOUR = 3_600_000;

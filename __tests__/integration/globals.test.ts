@@ -13,9 +13,9 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { backupSummaryRows } from '../../src/outputs/backup.js';
-import { backupWith, readManifest, restoreWith } from '../helpers/backup-run.js';
-import { startCluster, type PgCluster } from '../helpers/pg-cluster.js';
-import { S3_CREDENTIALS, startS3Server, type S3Server } from '../helpers/s3-server.js';
+import { backupWith, readManifest, restoreWith } from '../helpers/command-run.js';
+import { startCluster, type PgCluster } from '../../scripts/lib/pg-cluster.js';
+import { S3_CREDENTIALS, startS3Server, type S3Server } from '../../scripts/lib/s3-server.js';
 
 const BUCKET = 'globals-backups';
 let source: PgCluster;

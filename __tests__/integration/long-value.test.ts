@@ -1,13 +1,13 @@
 // One very long value (64 MB in one COPY line) restores through the SQL path — a plain backup
 // (pg_dump → gzip → psql) and an overwrite restore of a custom backup (pg_restore -f - → psql) —
 // exactly as it was. The filter in between passes the line through as it comes (see
-// unit/sql-filter-linear.test.ts for the bytes it copies); no timing is asserted here.
+// unit/pipeline/sql-filter.linear.test.ts for the bytes it copies); no timing is asserted here.
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { backupWith, restoreWith } from '../helpers/backup-run.js';
-import { startCluster, type PgCluster } from '../helpers/pg-cluster.js';
+import { backupWith, restoreWith } from '../helpers/command-run.js';
+import { startCluster, type PgCluster } from '../../scripts/lib/pg-cluster.js';
 
 const PIECES = 2_000_000; // 32 bytes each: 64 MB, plus the escapes below
 let cluster: PgCluster;

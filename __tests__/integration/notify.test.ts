@@ -8,14 +8,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { postWebhook } from '../../src/notify.js';
 import { runMain } from '../../src/run.js';
-import { errorLines, parseFileCommand } from '../helpers/action-env.js';
+import { errorLines, parseFileCommand } from '../../scripts/lib/action-env.js';
 import { loadSample } from '../helpers/db-compare.js';
 import {
   availableMajors,
   startCluster,
   type PgCluster,
   type ServerMajor,
-} from '../helpers/pg-cluster.js';
+} from '../../scripts/lib/pg-cluster.js';
 import {
   closedPortUrl,
   useReceivers,

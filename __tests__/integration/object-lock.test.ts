@@ -7,19 +7,18 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { backupWith } from '../helpers/backup-run.js';
-import { parseOutputFile } from '../helpers/check-run.js';
+import { backupWith } from '../helpers/command-run.js';
+import { parseFileCommand } from '../../scripts/lib/action-env.js';
 import { manufacture, seed } from '../helpers/manufactured-backups.js';
-import { startCluster, type PgCluster } from '../helpers/pg-cluster.js';
+import { startCluster, type PgCluster } from '../../scripts/lib/pg-cluster.js';
 import { pruneAt, s3Location, storeAt } from '../helpers/prune-locations.js';
 import {
   awsCli,
-  errorXml,
   S3_CREDENTIALS,
-  startS3Proxy,
   startS3Server,
   type S3Server,
-} from '../helpers/s3-server.js';
+} from '../../scripts/lib/s3-server.js';
+import { errorXml, startS3Proxy } from '../helpers/s3-fault-proxy.js';
 
 const BUCKET = 'locked';
 let s3: S3Server;
@@ -196,7 +195,7 @@ describe('prune of locked backups', () => {
       expect(report.locked).toEqual([ids[1], ids[0]]);
       expect(report.pruned).toEqual([ids[2], ids[3]]);
       for (const key of lockedKeys) expect(deletes.join('\n')).not.toContain(key);
-      const outputs = parseOutputFile(await readFile(process.env.GITHUB_OUTPUT, 'utf8'));
+      const outputs = parseFileCommand(await readFile(process.env.GITHUB_OUTPUT, 'utf8'));
       expect(JSON.parse(outputs.locked ?? '')).toEqual([ids[1], ids[0]]);
       expect(await place.files()).toEqual(
         expect.arrayContaining([...lockedKeys, ...backups.slice(4).map((b) => b.manifestFile)]),

@@ -7,9 +7,9 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { backupWith, restoreWith } from '../helpers/backup-run.js';
+import { backupWith, restoreWith } from '../helpers/command-run.js';
 import { schemaDump, tableRowCounts } from '../helpers/db-compare.js';
-import { startCluster, type PgCluster } from '../helpers/pg-cluster.js';
+import { startCluster, type PgCluster } from '../../scripts/lib/pg-cluster.js';
 
 const SCHEMA = `
 CREATE SCHEMA shop;

@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll, afterAll } from '@jest/globals';
-import { startCluster, type PgCluster, type ServerMajor } from '../helpers/pg-cluster.js';
+import { startCluster, type PgCluster, type ServerMajor } from '../../scripts/lib/pg-cluster.js';
 import { loadSample, schemaDump, tableRowCounts } from '../helpers/db-compare.js';
 
 // Every major must be there (.ci/run provisions them): a missing server fails the suite.

@@ -11,10 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { backupWith, restoreWith } from '../helpers/backup-run.js';
+import { backupWith, restoreWith } from '../helpers/command-run.js';
 import { requireRestrictingPsql } from '../../src/postgres/psql-restrict.js';
 import { tableRowCounts } from '../helpers/db-compare.js';
-import { startCluster, type PgCluster } from '../helpers/pg-cluster.js';
+import { startCluster, type PgCluster } from '../../scripts/lib/pg-cluster.js';
 
 let cluster: PgCluster;
 let work: string;

@@ -17,15 +17,9 @@ import {
   storeAt,
   type Location,
 } from '../helpers/prune-locations.js';
-import { readerOf } from '../helpers/repo.js';
-import {
-  errorXml,
-  S3_CREDENTIALS,
-  startS3Proxy,
-  startS3Server,
-  type S3Proxy,
-  type S3Server,
-} from '../helpers/s3-server.js';
+import { readerOf } from '../../scripts/lib/repo.js';
+import { errorXml, startS3Proxy, type S3Proxy } from '../helpers/s3-fault-proxy.js';
+import { S3_CREDENTIALS, startS3Server, type S3Server } from '../../scripts/lib/s3-server.js';
 import { warningsOf } from '../helpers/warnings.js';
 
 const BUCKET = 'deletes';

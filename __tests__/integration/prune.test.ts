@@ -24,7 +24,7 @@ import {
   storeAt,
   type Location,
 } from '../helpers/prune-locations.js';
-import { S3_CREDENTIALS, startS3Server, type S3Server } from '../helpers/s3-server.js';
+import { S3_CREDENTIALS, startS3Server, type S3Server } from '../../scripts/lib/s3-server.js';
 
 const BUCKET = 'backups';
 const HOUR = 3_600_000;

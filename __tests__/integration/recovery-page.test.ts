@@ -11,22 +11,22 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { shellQuote } from '../../src/catalog/recovery-steps.js';
-import { backupWith } from '../helpers/backup-run.js';
+import { backupWith } from '../helpers/command-run.js';
 import { loadSample, schemaDump, tableRowCounts } from '../helpers/db-compare.js';
 import {
   clientBinDir,
   clientBinDirFor,
   startCluster,
   type PgCluster,
-} from '../helpers/pg-cluster.js';
+} from '../../scripts/lib/pg-cluster.js';
 import {
   awsBinary,
   awsCli,
   S3_CREDENTIALS,
   startS3Server,
   type S3Server,
-} from '../helpers/s3-server.js';
-import { collectProcess } from '../helpers/spawn.js';
+} from '../../scripts/lib/s3-server.js';
+import { collectProcess } from '../../scripts/lib/spawn.js';
 
 let cluster: PgCluster;
 let s3: S3Server;

@@ -3,8 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import pg from 'pg';
-import { backupWith, restoreWith } from '../helpers/backup-run.js';
-import { clientEnv, runCommand, startCluster, type PgCluster } from '../helpers/pg-cluster.js';
+import { backupWith, restoreWith } from '../helpers/command-run.js';
+import {
+  clientEnv,
+  runCommand,
+  startCluster,
+  type PgCluster,
+} from '../../scripts/lib/pg-cluster.js';
 
 /**
  * A restore is one transaction, and every relation it creates stays locked until COMMIT: a backup

@@ -2,8 +2,8 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { backupWith, restoreWith } from '../helpers/backup-run.js';
-import { startCluster, type PgCluster } from '../helpers/pg-cluster.js';
+import { backupWith, restoreWith } from '../helpers/command-run.js';
+import { startCluster, type PgCluster } from '../../scripts/lib/pg-cluster.js';
 
 /**
  * The restore plan on a provider-shaped database (PostgreSQL 15): extensions owned by a superuser

@@ -2,9 +2,9 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { backupWith, restoreWith } from '../helpers/backup-run.js';
+import { backupWith, restoreWith } from '../helpers/command-run.js';
 import { loadSample, schemaDump, tableRowCounts } from '../helpers/db-compare.js';
-import { startCluster, type PgCluster, type ServerMajor } from '../helpers/pg-cluster.js';
+import { startCluster, type PgCluster, type ServerMajor } from '../../scripts/lib/pg-cluster.js';
 
 // Every major must be there (.ci/run provisions them): a missing server fails the suite.
 const majors: ServerMajor[] = [13, 15, 17, 18];

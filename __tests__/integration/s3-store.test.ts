@@ -17,17 +17,19 @@ import { S3Store } from '../../src/storage/s3.js';
 import type { ObjectWriter } from '../../src/storage/store.js';
 import {
   awsCli,
-  errorXml,
-  isUploadPart,
   listedKeys,
   pendingUploads,
   S3_CREDENTIALS,
-  startS3Proxy,
   startS3Server,
+  type S3Server,
+} from '../../scripts/lib/s3-server.js';
+import {
+  errorXml,
+  isUploadPart,
+  startS3Proxy,
   type ProxyAction,
   type S3Proxy,
-  type S3Server,
-} from '../helpers/s3-server.js';
+} from '../helpers/s3-fault-proxy.js';
 import { claim, isTaken, release } from '../../src/catalog/claim.js';
 import { listManifests } from '../../src/catalog/backups.js';
 

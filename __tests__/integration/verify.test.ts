@@ -16,14 +16,13 @@ import { serializeManifest, type Manifest } from '../../src/catalog/manifest.js'
 import { manifestName } from '../../src/catalog/naming.js';
 import { runVerify } from '../../src/commands/verify.js';
 import { readVerifySettings } from '../../src/inputs/verify.js';
-import type { VerifyReport } from '../../src/outputs/verify.js';
 import { startArtifactService, type ArtifactService } from '../helpers/artifact-service.js';
-import { backupWith } from '../helpers/backup-run.js';
+import { backupWith, runStory } from '../helpers/command-run.js';
 import { loadSample, tableRowCounts } from '../helpers/db-compare.js';
-import { startCluster, type PgCluster } from '../helpers/pg-cluster.js';
+import { startCluster, type PgCluster } from '../../scripts/lib/pg-cluster.js';
 import { Journal } from '../../src/state.js';
-import { readerOf } from '../helpers/repo.js';
-import { S3_CREDENTIALS, startS3Server, type S3Server } from '../helpers/s3-server.js';
+import { readerOf } from '../../scripts/lib/repo.js';
+import { S3_CREDENTIALS, startS3Server, type S3Server } from '../../scripts/lib/s3-server.js';
 
 const BUCKET = 'verify-backups';
 let pg18: PgCluster;
@@ -104,34 +103,8 @@ function s3Place(): Promise<Place> {
 /** Verify's outputs, as the runner would read them from GITHUB_OUTPUT. */
 type Outputs = Record<string, string>;
 
-async function verifyWith(
-  inputs: Record<string, string>,
-): Promise<{ report: VerifyReport; outputs: Outputs }> {
-  const settings = readVerifySettings(readerOf(inputs), () => undefined, process.cwd());
-  const workspace = await mkdtemp(join(tmpdir(), 'ws-verify-'));
-  const outputFile = join(workspace, 'output');
-  await writeFile(outputFile, '');
-  const saved = process.env.GITHUB_OUTPUT;
-  process.env.GITHUB_OUTPUT = outputFile;
-  try {
-    const report = await runVerify(settings, {
-      env: process.env,
-      workspace,
-      now: () => new Date(),
-    });
-    return { report, outputs: parseOutputs(await readFile(outputFile, 'utf8')) };
-  } finally {
-    process.env.GITHUB_OUTPUT = saved;
-    await rm(workspace, { recursive: true, force: true });
-  }
-}
-
-function parseOutputs(text: string): Outputs {
-  const outputs: Outputs = {};
-  const block = /^([\w-]+)<<(\S+)\n([\s\S]*?)\n?\2$/gm;
-  for (const m of text.matchAll(block)) outputs[m[1]] = m[3] ?? '';
-  return outputs;
-}
+/** Runs verify in-process (command-run.ts): its report and outputs; throws its error. */
+const verifyWith = (inputs: Record<string, string>) => runStory('verify', inputs);
 
 const databaseExists = async (c: PgCluster, db: string) =>
   (await c.psql(`SELECT count(*) FROM pg_database WHERE datname = '${db}'`)).trim() === '1';

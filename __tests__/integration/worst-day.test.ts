@@ -3,17 +3,17 @@
 // fourteen with keep-daily 7 still has its pre-wipe backup (restored whole), prune deletes nothing,
 // check fails naming the hold until a backup with anomaly: accept ends it; anomaly: fail stores the
 // backup and then fails; with several databases only the wiped one's label is held.
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { BackupReport } from '../../src/outputs/backup.js';
 import { backupResultLine } from '../../src/outputs/result.js';
 import { backupNotice, buildNotification } from '../../src/outputs/notification.js';
-import { backupWith, readManifest, restoreWith } from '../helpers/backup-run.js';
-import { checkWith, NOW, parseOutputFile } from '../helpers/check-run.js';
+import { attemptStory, readManifest, restoreWith } from '../helpers/command-run.js';
+import { checkWith, NOW } from '../helpers/check-kit.js';
 import { pruneAt } from '../helpers/prune-locations.js';
-import { startCluster, type PgCluster } from '../helpers/pg-cluster.js';
+import { startCluster, type PgCluster } from '../../scripts/lib/pg-cluster.js';
 
 const DAY = 86_400_000;
 /** Night i of fourteen at 02:00 UTC; the last one is ten hours before check's NOW. */
@@ -36,22 +36,9 @@ const SCHEMA = `
   INSERT INTO users (name) SELECT 'u' || g FROM generate_series(1, 100) g;
 `;
 
-/** Runs a backup at `at`, returning its report and the step outputs it wrote. */
-async function backupAt(
-  inputs: Record<string, string>,
-  at: Date,
-): Promise<{ report?: BackupReport; error?: Error; outputs: Record<string, string> }> {
-  process.env.GITHUB_OUTPUT = join(await mkdtemp(join(tmpdir(), 'worst-out-')), 'output');
-  await writeFile(process.env.GITHUB_OUTPUT, '');
-  const run: { report?: BackupReport; error?: Error } = {};
-  try {
-    run.report = await backupWith(inputs, () => at);
-  } catch (error) {
-    run.error = error as Error;
-  }
-  const outputs = parseOutputFile(await readFile(process.env.GITHUB_OUTPUT, 'utf8'));
-  return { ...run, outputs };
-}
+/** Runs a backup at `at`, returning its report (or error) and the step outputs it wrote. */
+const backupAt = (inputs: Record<string, string>, at: Date) =>
+  attemptStory('backup', inputs, { now: () => at });
 
 const manifestsIn = async (dir: string) =>
   (await readdir(dir)).filter((f) => f.endsWith('.manifest.json')).sort();

@@ -6,10 +6,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { BackupReport } from '../../src/outputs/backup.js';
-import { backupWith, restoreWith } from '../helpers/backup-run.js';
-import type { PgCluster } from '../helpers/pg-cluster.js';
+import { backupWith, restoreWith } from '../helpers/command-run.js';
+import type { PgCluster } from '../../scripts/lib/pg-cluster.js';
 import {
   APP_DB,
   appUrl,
@@ -38,8 +38,6 @@ import {
   snapshot,
   type Snapshot,
 } from '../helpers/provider-snapshot.js';
-
-jest.setTimeout(300_000);
 
 let source: ProviderSource;
 let server: PgCluster;

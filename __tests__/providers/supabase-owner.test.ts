@@ -5,10 +5,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { BackupReport } from '../../src/outputs/backup.js';
-import { backupWith, restoreWith } from '../helpers/backup-run.js';
-import type { PgCluster } from '../helpers/pg-cluster.js';
+import { backupWith, restoreWith } from '../helpers/command-run.js';
+import type { PgCluster } from '../../scripts/lib/pg-cluster.js';
 import {
   APP2_PASSWORD,
   APP_DB,
@@ -26,12 +26,10 @@ import {
   captureLog,
   problemLines,
   succeeded,
-  verifyWith,
   type Outcome,
 } from '../helpers/provider-run.js';
+import { verifyWith } from '../helpers/command-run.js';
 import { aboutTable, compare, snapshot, type Snapshot } from '../helpers/provider-snapshot.js';
-
-jest.setTimeout(300_000);
 
 /** The extensions of the archive that a database owner cannot create (not trusted, or superuser-only). */
 const UNCREATABLE = ['pg_cron', 'postgis', 'pg_partman', 'pgaudit', 'pg_stat_statements'];

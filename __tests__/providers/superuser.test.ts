@@ -4,10 +4,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { BackupReport } from '../../src/outputs/backup.js';
-import { backupWith, restoreWith } from '../helpers/backup-run.js';
-import { startCluster, type PgCluster } from '../helpers/pg-cluster.js';
+import { backupWith, restoreWith } from '../helpers/command-run.js';
+import { startCluster, type PgCluster } from '../../scripts/lib/pg-cluster.js';
 import {
   APP_DB,
   buildSource,
@@ -18,16 +18,9 @@ import {
   startNewProject,
   type ProviderSource,
 } from '../helpers/provider-db.js';
-import {
-  attempt,
-  captureLog,
-  succeeded,
-  verifyWith,
-  type Outcome,
-} from '../helpers/provider-run.js';
+import { attempt, captureLog, succeeded, type Outcome } from '../helpers/provider-run.js';
+import { verifyWith } from '../helpers/command-run.js';
 import { aboutTable, compare, snapshot, type Snapshot } from '../helpers/provider-snapshot.js';
-
-jest.setTimeout(300_000);
 
 let source: ProviderSource;
 let server: PgCluster;

@@ -8,9 +8,9 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { backupWith, readManifest, restoreWith } from '../../helpers/backup-run.js';
+import { backupWith, readManifest, runStory } from '../../helpers/command-run.js';
 import { loadSample, schemaDump, tableRowCounts } from '../../helpers/db-compare.js';
-import { startCluster, type PgCluster } from '../../helpers/pg-cluster.js';
+import { startCluster, type PgCluster } from '../../../scripts/lib/pg-cluster.js';
 import {
   BULK_ROWS,
   queryAs,
@@ -19,8 +19,7 @@ import {
   seedBulk,
   stopwatch,
   tableChecksums,
-  withOutputs,
-} from './kit.js';
+} from '../../helpers/runbook-kit.js';
 
 const WORKFLOW = 'runbook-corruption.yml';
 const APP_PASSWORD = 'app-rw-password';
@@ -103,19 +102,17 @@ describe('runbook 2: corruption or a bad migration', () => {
         'keep-within': '90d',
       }),
     );
-    const { result: restored, outputs } = await clock.lap('restore with overwrite + confirm', () =>
-      withOutputs(() =>
-        restoreWith({
-          'target-database-url': production.url('app'),
-          storage,
-          label: 'app',
-          backup: 'latest',
-          overwrite: 'true',
-          confirm: 'app',
-          'no-owner': 'false',
-          'no-privileges': 'false',
-        }),
-      ),
+    const { report: restored, outputs } = await clock.lap('restore with overwrite + confirm', () =>
+      runStory('restore', {
+        'target-database-url': production.url('app'),
+        storage,
+        label: 'app',
+        backup: 'latest',
+        overwrite: 'true',
+        confirm: 'app',
+        'no-owner': 'false',
+        'no-privileges': 'false',
+      }),
     );
     expect(restored.manifest.id).toBe(backup.manifest.id);
     const checked = await runStep(WORKFLOW, 'Check the rows against the manifest', {

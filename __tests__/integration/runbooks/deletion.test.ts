@@ -7,9 +7,9 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { backupWith, restoreWith } from '../../helpers/backup-run.js';
+import { backupWith, restoreWith } from '../../helpers/command-run.js';
 import { loadSample } from '../../helpers/db-compare.js';
-import { startCluster, type PgCluster } from '../../helpers/pg-cluster.js';
+import { startCluster, type PgCluster } from '../../../scripts/lib/pg-cluster.js';
 import {
   BULK_ROWS,
   databaseMegabytes,
@@ -17,7 +17,7 @@ import {
   seedBulk,
   stopwatch,
   tableChecksums,
-} from './kit.js';
+} from '../../helpers/runbook-kit.js';
 
 const WORKFLOW = 'runbook-deletion.yml';
 const COPY_BACK = 'Copy the missing rows back in one transaction';

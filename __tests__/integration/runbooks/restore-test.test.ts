@@ -7,11 +7,17 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { backupWith } from '../../helpers/backup-run.js';
+import { backupWith, runStory } from '../../helpers/command-run.js';
 import { loadSample } from '../../helpers/db-compare.js';
-import { startCluster, type PgCluster } from '../../helpers/pg-cluster.js';
+import { startCluster, type PgCluster } from '../../../scripts/lib/pg-cluster.js';
 import { startReceiver, type WebhookReceiver } from '../../helpers/webhook-receiver.js';
-import { BULK_ROWS, databaseMegabytes, runStep, seedBulk, stopwatch, verifyWith } from './kit.js';
+import {
+  BULK_ROWS,
+  databaseMegabytes,
+  runStep,
+  seedBulk,
+  stopwatch,
+} from '../../helpers/runbook-kit.js';
 
 const WORKFLOW = 'runbook-restore-test.yml';
 const RTO_STEP = 'Compare the recovery time with the RTO';
@@ -47,8 +53,8 @@ describe('runbook 4: quarterly restore test', () => {
       backupWith({ 'database-url': source.url('app'), storage }),
     );
     const megabytes = await databaseMegabytes(source, 'app');
-    const { result, outputs } = await clock.lap('verify with the restore drill', () =>
-      verifyWith({
+    const { report: result, outputs } = await clock.lap('verify with the restore drill', () =>
+      runStory('verify', {
         command: 'verify',
         storage,
         label: 'app',

@@ -8,20 +8,18 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { backupWith, restoreWith } from '../../helpers/backup-run.js';
+import { backupWith, runStory } from '../../helpers/command-run.js';
 import { loadSample, tableRowCounts } from '../../helpers/db-compare.js';
-import { startCluster, type PgCluster } from '../../helpers/pg-cluster.js';
+import { startCluster, type PgCluster } from '../../../scripts/lib/pg-cluster.js';
 import {
   BULK_ROWS,
   queryAs,
-  checkWith,
   databaseMegabytes,
   runStep,
   seedBulk,
   stopwatch,
   tableChecksums,
-  withOutputs,
-} from './kit.js';
+} from '../../helpers/runbook-kit.js';
 
 const WORKFLOW = 'runbook-total-loss.yml';
 const OWNER_PASSWORD = 'owner-password-1';
@@ -99,17 +97,15 @@ describe('runbook 3: total loss', () => {
     const started = await runStep(WORKFLOW, 'Start the clock', {});
     expect(started.code).toBe(0);
     const restored = await clock.lap('restore: roles, then the database', () =>
-      withOutputs(() =>
-        restoreWith({
-          'target-database-url': fresh.url('app'),
-          storage,
-          label: 'app',
-          backup: 'latest',
-          'restore-globals': 'true',
-          'no-owner': 'false',
-          'no-privileges': 'false',
-        }),
-      ),
+      runStory('restore', {
+        'target-database-url': fresh.url('app'),
+        storage,
+        label: 'app',
+        backup: 'latest',
+        'restore-globals': 'true',
+        'no-owner': 'false',
+        'no-privileges': 'false',
+      }),
     );
     expect(restored.outputs.verified).toBe('true');
     const lap = await runStep(WORKFLOW, "'Lap: restore'", {
@@ -120,7 +116,7 @@ describe('runbook 3: total loss', () => {
     expect(lap.summary).toMatch(/^\| restore: roles, then the database \| \d+ \|$/m);
 
     const check = await clock.lap('check', () =>
-      checkWith({ command: 'check', storage, label: 'app', 'max-age': '26h' }),
+      runStory('check', { command: 'check', storage, label: 'app', 'max-age': '26h' }),
     );
     expect(check.outputs.healthy).toBe('true');
     const smoke = await clock.lap('smoke query', () =>

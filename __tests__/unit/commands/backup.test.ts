@@ -10,8 +10,8 @@ import { claimName } from '../../../src/catalog/naming.js';
 import type { RunContext } from '../../../src/commands/context.js';
 import { createFakeClient, DEFAULT_TABLES, plainDump } from '../../helpers/fake-client.js';
 import { MemoryStore } from '../../helpers/memory-store.js';
-import { readerOf } from '../../helpers/repo.js';
-import { ID, memoryStores, mockServerSide, NOW, SERVER } from './story-mocks.js';
+import { readerOf } from '../../../scripts/lib/repo.js';
+import { ID, memoryStores, mockServerSide, NOW, SERVER } from '../../helpers/story-mocks.js';
 
 const fake = await createFakeClient('16.4');
 /** The stores of this test, by the directory of their `storage` line. */

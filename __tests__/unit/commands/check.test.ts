@@ -17,7 +17,7 @@ jest.unstable_mockModule('../../../src/storage/create-store.js', () => ({
   createStore,
 }));
 // Imported after the mock: the kit's runCheck must open the in-memory store.
-const { checkWith, manifestOf, NOW, storedManifest } = await import('../../helpers/check-run.js');
+const { checkWith, manifestOf, NOW, storedManifest } = await import('../../helpers/check-kit.js');
 
 let summaryFile = '';
 

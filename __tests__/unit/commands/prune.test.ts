@@ -14,7 +14,7 @@ import {
   type Manufactured,
 } from '../../helpers/manufactured-backups.js';
 import { MemoryStore } from '../../helpers/memory-store.js';
-import { readerOf } from '../../helpers/repo.js';
+import { readerOf } from '../../../scripts/lib/repo.js';
 
 /** A MemoryStore whose removes of matching names fail. */
 class RefusingStore extends MemoryStore {

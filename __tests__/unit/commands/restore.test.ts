@@ -16,8 +16,8 @@ import {
   type FakeTable,
 } from '../../helpers/fake-client.js';
 import { MemoryStore } from '../../helpers/memory-store.js';
-import { readerOf } from '../../helpers/repo.js';
-import { memoryStores, mockServerSide, SERVER } from './story-mocks.js';
+import { readerOf } from '../../../scripts/lib/repo.js';
+import { memoryStores, mockServerSide, SERVER } from '../../helpers/story-mocks.js';
 
 const KNOWN_SETTINGS = new Set(['statement_timeout', 'client_encoding']);
 
