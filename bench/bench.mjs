@@ -3,8 +3,9 @@
 // run, cases alternating round by round; prints a table of medians and writes bench/results/*.json.
 //   BENCH_SCALE   pgbench scale; the database also gets SCALE × 30 000 mixed rows (default 40 ≈ 1 GB)
 //   BENCH_ROUNDS  rounds (default 3: medians of 3)
-//   BENCH_CASES   comma list of cases to run: letters (g = g1,g2) or ids (h1); default a,b,c,d,e,f,g,h
+//   BENCH_CASES   comma list of cases to run: letters (g = g1,g2) or ids (h1); default a,b,c,d,e,f,g,h,n
 //                 (h restores the archive of c's first round, so it needs c)
+//   BENCH_NET_MBPS the n cases' link: server → client bytes per second, in MB/s (default 30)
 //   BENCH_ACTION  `build` (default: bundle src/ with ncc into BENCH_DIR, never touching dist/), `reuse`
 //                 (the bundle of an earlier run) or `dist` (the committed dist/index.js)
 //   BENCH_DIR     where the database and the bundle are kept between runs (default /var/tmp/pg-backup-bench)
@@ -12,20 +13,22 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { REPO } from '../scripts/lib/repo.ts';
 import { clientBinDirFor } from '../scripts/lib/pg-cluster.ts';
 import { startS3Server } from '../scripts/lib/s3-server.ts';
 import { benchCases } from './cases.mjs';
 import { openBenchDatabase } from './database.mjs';
 import { measure } from './measure.mjs';
+import { startThrottleProxy } from './throttle.mjs';
 import { printTable, printTargets, summarize, targets } from './report.mjs';
 
 const scale = Number(process.env.BENCH_SCALE ?? 40);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const major = Number(process.env.BENCH_MAJOR ?? 18);
 const dir = process.env.BENCH_DIR ?? '/var/tmp/pg-backup-bench';
-const only = (process.env.BENCH_CASES ?? 'a,b,c,d,e,f,g,h').split(',');
+const only = (process.env.BENCH_CASES ?? 'a,b,c,d,e,f,g,h,n').split(',');
+const netMBps = Number(process.env.BENCH_NET_MBPS ?? 30);
 const mode = process.env.BENCH_ACTION ?? 'build';
 const log = (line) => process.stdout.write(`${line}\n`);
 
@@ -61,6 +64,7 @@ async function main() {
     log,
   });
   const s3 = only.includes('f') ? await startS3Server(['bench']) : undefined;
+  const net = only.some((c) => c.startsWith('n')) ? await throttledLink(db) : undefined;
   const work = join(dir, `work-${process.pid}`);
   mkdirSync(work, { recursive: true });
   try {
@@ -68,7 +72,7 @@ async function main() {
     log(
       `PostgreSQL ${major}, pgbench scale ${scale}: database ${(dbSize / 2 ** 30).toFixed(2)} GiB; client ${bin}`,
     );
-    const ctx = { db, s3, bin, tool, script, work, dbSize };
+    const ctx = { db, s3, net, bin, tool, script, work, dbSize };
     const cases = benchCases(ctx).filter((c) => only.includes(c.id) || only.includes(c.id[0]));
     const watch = () => ({ postgres: db.postmasterPid(), ...(s3 ? { s3rver: s3Pid() } : {}) });
     const samples = Object.fromEntries(cases.map((c) => [c.id, []]));
@@ -100,12 +104,20 @@ async function main() {
     printTable(rows, log);
     const goals = targets(rows, samples);
     printTargets(goals, log);
-    writeResults({ rows, targets: goals, samples, dbSize, loads, bin, script });
+    writeResults({ rows, targets: goals, samples, dbSize, loads, bin, script, net });
   } finally {
     await s3?.stop();
+    await net?.stop();
     db.stop();
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+/** The throttled link of the n cases: a proxy in front of the server, `url()` through it. */
+async function throttledLink(db) {
+  const proxy = await startThrottleProxy({ port: db.port, bytesPerSecond: netMBps * 1e6 });
+  const label = `a ${netMBps} MB/s server → client link`;
+  return { ...proxy, label, url: () => `postgresql://postgres@127.0.0.1:${proxy.port}/bench` };
 }
 
 function s3Pid() {
@@ -129,7 +141,7 @@ async function warmUp({ db, tool, work }) {
   rmSync(join(work, 'warm.dump'));
 }
 
-function writeResults({ rows, targets: goals, samples, dbSize, loads, bin, script }) {
+function writeResults({ rows, targets: goals, samples, dbSize, loads, bin, script, net }) {
   const results = join(REPO, 'bench', 'results');
   mkdirSync(results, { recursive: true });
   const date = new Date().toISOString().slice(0, 10);
@@ -142,8 +154,12 @@ function writeResults({ rows, targets: goals, samples, dbSize, loads, bin, scrip
     serverMajor: major,
     client: bin,
     action: mode === 'dist' ? 'dist/index.js' : 'ncc bundle of src/',
-    script,
+    // Where the bundle ran from, without this machine's paths.
+    script: script.startsWith(dir)
+      ? `BENCH_DIR${script.slice(dir.length)}`
+      : relative(REPO, script),
     databaseBytes: dbSize,
+    network: net ? { serverToClientBytesPerSecond: netMBps * 1e6, what: net.label } : undefined,
     machine,
     rows,
     targets: goals,

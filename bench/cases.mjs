@@ -1,4 +1,5 @@
-// The benchmark's cases: (a) bare pg_dump … (h) restores, each a command line or an action run.
+// The benchmark's cases: (a) bare pg_dump … (h) restores, each a command line or an action run;
+// (n) the same dumps through a throttled link (throttle.mjs), where the network is the bottleneck.
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { prepareStep } from '../scripts/lib/action-env.ts';
@@ -33,11 +34,11 @@ export function benchCases(ctx) {
     () =>
       names.forEach((n) => rmSync(file(n), { recursive: true, force: true }));
   const bareDump = (round) => ['-Fc', '-Z', 'zstd:3', '-f', file(`a-${round}.dump`), db.url()];
-  const backup = (id, inputs, env) => ({
+  const backup = (id, inputs, env, url = db.url()) => ({
     prepare: (round) =>
       actionRun(
         ctx,
-        { 'database-url': db.url(), storage: file(`${id}-${round}`), ...inputs(round) },
+        { 'database-url': url, storage: file(`${id}-${round}`), ...inputs(round) },
         env,
       )(),
     cleanup: (round) => (id === 'c' && round === 1 ? undefined : clean(`${id}-${round}`)()),
@@ -170,6 +171,35 @@ export function benchCases(ctx) {
       base: 'h3',
       restore: true,
       ...actionRestore('r_action2', '2'),
+    },
+    ...networkCases(ctx, file, clean, backup),
+  ];
+}
+
+/** n1 bare pg_dump, n2 the action's defaults, n3 age: all through the throttled link. */
+function networkCases(ctx, file, clean, backup) {
+  if (!ctx.net) return [];
+  const via = `through ${ctx.net.label}`;
+  return [
+    {
+      id: 'n1',
+      title: `bare pg_dump -Fc -Z zstd:3 -f file, ${via}`,
+      cmd: ctx.tool('pg_dump'),
+      env: process.env,
+      args: (r) => ['-Fc', '-Z', 'zstd:3', '-f', file(`n1-${r}.dump`), ctx.net.url()],
+      cleanup: (r) => clean(`n1-${r}.dump`)(),
+    },
+    {
+      id: 'n2',
+      title: `action, defaults, ${via}`,
+      base: 'n1',
+      ...backup('n2', () => ({}), {}, ctx.net.url()),
+    },
+    {
+      id: 'n3',
+      title: `action, age encryption, ${via}`,
+      base: 'n1',
+      ...backup('n3', () => ({ 'age-recipients': AGE_RECIPIENT }), {}, ctx.net.url()),
     },
   ];
 }

@@ -103,6 +103,13 @@ describe('backup to s3:// with dist/index.js', () => {
     expect(run.summary).toContain(`s3://${BUCKET}/nightly/${id}.dump`);
   });
 
+  it('prints no SDK warning about a stream of unknown length for a small backup', async () => {
+    const run = await runAction(s3Inputs(`s3://${BUCKET}/small/`), { env: AWS_ENV });
+    expect(run.code).toBe(0);
+    expect(Number(run.outputs.size)).toBeLessThan(8 * 1024 * 1024);
+    expect(run.stdout + run.stderr).not.toMatch(/Stream of unknown length/);
+  });
+
   it('writes byte-identical objects to a directory and to S3 in one run', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'e2e-both-'));
     const run = await runAction(s3Inputs(`${dir}\ns3://${BUCKET}/both/`), { env: AWS_ENV });

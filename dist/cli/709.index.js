@@ -102,6 +102,7 @@ function createS3Client(config) {
         }
     }, { step: 'initialize', name: 'rememberFailedCommand' });
     addConditionalWriteFallback(client);
+    addEmptyBodyLength(client);
     return client;
 }
 /**
@@ -128,6 +129,21 @@ function addConditionalWriteFallback(client) {
             return next(dropIfNoneMatch(args, headers));
         }
     }, { step: 'build', name: 'conditionalWriteFallback', priority: 'low' });
+}
+/**
+ * An empty body (the claim marker) gets `content-length: 0`: the SDK computes the length only of
+ * a non-empty body, and without one prints "Are you using a Stream of unknown length as the Body
+ * of a PutObject request?" on every backup.
+ */
+function addEmptyBodyLength(client) {
+    client.middlewareStack.add((next) => (args) => {
+        const headers = headersOf(args.request);
+        const { method, body } = (args.request ?? {});
+        const empty = body === '' || (body instanceof Uint8Array && body.length === 0);
+        if (headers && method === 'PUT' && empty && !('content-length' in headers))
+            headers['content-length'] = '0';
+        return next(args);
+    }, { step: 'build', name: 'emptyBodyLength', priority: 'low' });
 }
 function headersOf(request) {
     if (typeof request !== 'object' || request === null || !('headers' in request))

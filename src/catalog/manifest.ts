@@ -109,13 +109,10 @@ const CHECKS: Check[] = [
   ['object.key is missing', (m) => isText(field(m.object, 'key'))],
   [
     'object.key is refused: it must be a file name of this backup inside the location (no path, scheme or ..)',
-    (m) => isOwnName(String(field(m.object, 'key')), String(m.id)),
+    (m) => isOwnName(text(field(m.object, 'key')), text(m.id)),
   ],
   ['object.size is not a byte count', (m) => isCount(field(m.object, 'size'))],
-  [
-    'object.sha256 is not a SHA-256',
-    (m) => /^[0-9a-f]{64}$/.test(String(field(m.object, 'sha256'))),
-  ],
+  ['object.sha256 is not a SHA-256', (m) => /^[0-9a-f]{64}$/.test(text(field(m.object, 'sha256')))],
   [
     'tables is not a list of {schema, name, rows}',
     (m) => Array.isArray(m.tables) && m.tables.every(isTable),
@@ -125,26 +122,26 @@ const CHECKS: Check[] = [
     'schema is not {sha256, objects}',
     (m) =>
       m.schema === undefined ||
-      (/^[0-9a-f]{64}$/.test(String(field(m.schema, 'sha256'))) &&
+      (/^[0-9a-f]{64}$/.test(text(field(m.schema, 'sha256'))) &&
         isCount(field(m.schema, 'objects'))),
   ],
   [
     'globals is not {key, size, sha256, rolePasswords}, or its key is not a globals file of this backup',
-    (m) => m.globals === undefined || isGlobals(m.globals, String(m.id)),
+    (m) => m.globals === undefined || isGlobals(m.globals, text(m.id)),
   ],
   [
     "recovery is not {key, size, sha256} of this backup's recovery document",
     (m) =>
       m.recovery === undefined ||
-      (field(m.recovery, 'key') === recoveryName(String(m.id)) &&
+      (field(m.recovery, 'key') === recoveryName(text(m.id)) &&
         isCount(field(m.recovery, 'size')) &&
-        /^[0-9a-f]{64}$/.test(String(field(m.recovery, 'sha256')))),
+        /^[0-9a-f]{64}$/.test(text(field(m.recovery, 'sha256')))),
   ],
   [
     'lock is not {mode: GOVERNANCE | COMPLIANCE, retainUntil: a time}',
     (m) =>
       m.lock === undefined ||
-      (['GOVERNANCE', 'COMPLIANCE'].includes(String(field(m.lock, 'mode'))) &&
+      (['GOVERNANCE', 'COMPLIANCE'].includes(text(field(m.lock, 'mode'))) &&
         isTime(field(m.lock, 'retainUntil'))),
   ],
   [
@@ -158,17 +155,17 @@ const CHECKS: Check[] = [
     'hold is not {since: a backup id, reason}',
     (m) =>
       m.hold === undefined ||
-      (ID_PATTERN.test(String(field(m.hold, 'since'))) && isText(field(m.hold, 'reason'))),
+      (ID_PATTERN.test(text(field(m.hold, 'since'))) && isText(field(m.hold, 'reason'))),
   ],
 ];
 
 function isGlobals(g: unknown, id: string): boolean {
-  const key = String(field(g, 'key'));
+  const key = text(field(g, 'key'));
   return (
     isOwnName(key, id) &&
     isGlobalsOf(key, id) &&
     isCount(field(g, 'size')) &&
-    /^[0-9a-f]{64}$/.test(String(field(g, 'sha256'))) &&
+    /^[0-9a-f]{64}$/.test(text(field(g, 'sha256'))) &&
     typeof field(g, 'rolePasswords') === 'boolean'
   );
 }
@@ -228,4 +225,9 @@ export function compareCounts(tables: TableRows[], counts: number[]): Comparison
     restored: counts[i] ?? -1,
   }));
   return { compared: true, rows, mismatches: rows.filter((r) => r.expected !== r.restored) };
+}
+
+/** A field as text for a check: a string as it is, anything else '' (a planted object must not throw). */
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : '';
 }

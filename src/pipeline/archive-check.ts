@@ -7,14 +7,27 @@ import type { DumpFormat } from '../settings.js';
 import { RowCounter, type TableRows } from './row-count.js';
 import type { ArchiveNeeds } from './archive-needs.js';
 import type { SchemaFingerprint } from './schema-hash.js';
+import { CustomArchiveReader, readsInProcess } from './custom-archive.js';
+import { schemaBlock, schemaPrefix } from './schema-archive.js';
 
 /** A running full read of an archive: feed `input` (unless it reads a path), await `done`. */
 export interface ArchiveCheck {
   /** Where the archive's bytes go; undefined when pg_restore reads `archive` itself. */
   input?: Writable;
-  counter: RowCounter;
+  counter: ArchiveFacts;
   /** Settles when the whole archive was read; rejects with "did not verify". */
   done: Promise<unknown>;
+}
+
+/** What a full read found: the rows per table, the schema fingerprint, the names a restore needs. */
+export interface ArchiveFacts {
+  /** Whether the archive was read to its end (pg_restore's closing line included). */
+  readonly complete: boolean;
+  readonly tables: TableRows[];
+  readonly schema: { fingerprint(): SchemaFingerprint };
+  readonly needs: { needs(): ArchiveNeeds };
+  /** Whether the rows were counted in-process from the archive's data blocks (not pg_restore). */
+  readonly inProcess?: boolean;
 }
 
 /** What to read. */
@@ -33,10 +46,59 @@ const STALL_MS = 120_000;
 const SLACK_BYTES = 2 << 20;
 
 /**
- * Reads an archive in full and counts COPY rows per table: plain SQL is counted as it is,
- * the other formats through `pg_restore -f -` (which fails on a truncated archive).
+ * Reads an archive in full and counts COPY rows per table: plain SQL is counted as it is, a
+ * streamed custom archive in-process (custom-archive-check.ts), the other formats through
+ * `pg_restore -f -` (which fails on a truncated archive).
  */
 export function startArchiveCheck(s: ArchiveSource): ArchiveCheck {
+  if (s.format === 'custom' && !s.archive) return startCustomCheck(s);
+  return startSqlCheck(s);
+}
+
+/**
+ * A streamed custom archive: its data blocks are read and their rows counted in-process
+ * ({@link CustomArchiveReader}); pg_restore reads the header and TOC with every data block
+ * emptied of its rows (schema-archive.ts), so the schema fingerprint, the names a restore needs and
+ * pg_restore's own check of the header and TOC stay as they were. An archive the reader does not
+ * cover (lz4, INSERT data) goes to pg_restore whole, as before.
+ */
+function startCustomCheck(s: ArchiveSource): ArchiveCheck {
+  let whole = false;
+  const sql = startSqlCheck({ ...s, onBytes: (n) => whole && s.onBytes?.(n) });
+  const input = sql.input as Writable;
+  const reader = new CustomArchiveReader({
+    onHead: (head, bytes) => {
+      whole = !readsInProcess(head);
+      if (whole) return input;
+      input.write(schemaPrefix(head, bytes));
+      return undefined;
+    },
+    onBlock: (entry, trailer) => input.write(schemaBlock(entry, trailer, reader.intSize)),
+    onBytes: s.onBytes,
+  });
+  reader.once('finish', () => input.writableEnded || input.end());
+  reader.once('close', () => {
+    if (!reader.writableFinished) input.destroy(new Error('the archive stopped before it ended'));
+  });
+  const counter: ArchiveFacts = {
+    get complete() {
+      return sql.counter.complete && (whole || reader.complete);
+    },
+    get tables() {
+      return whole ? sql.counter.tables : reader.tables;
+    },
+    schema: sql.counter.schema,
+    needs: sql.counter.needs,
+    get inProcess() {
+      return reader.complete && !whole;
+    },
+  };
+  const done = verification(Promise.all([finished(reader), sql.done]));
+  return { input: reader, counter, done };
+}
+
+/** Plain SQL counted as it is; the other formats through `pg_restore -f -`. */
+function startSqlCheck(s: ArchiveSource): ArchiveCheck {
   const counter = new RowCounter(s.onBytes);
   if (s.format === 'plain') {
     // finished() also rejects when the counter is destroyed before its end (premature close).
@@ -103,6 +165,7 @@ function stallGuard(input: Writable, output: Readable, ms: number): Promise<void
 
 function verification(done: Promise<unknown>): Promise<unknown> {
   return done.catch((error: unknown) => {
+    if (error instanceof ConsequenceError) throw error;
     const why = error instanceof Error ? error.message : String(error);
     throw new ConsequenceError(`The archive did not verify: ${why}. The backup was not stored.`, {
       cause: error,

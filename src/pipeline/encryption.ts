@@ -2,9 +2,10 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { Duplex, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { TransformStream, type ReadableStream } from 'node:stream/web';
-import { Decrypter, Encrypter } from 'age-encryption';
+import type { ReadableStream } from 'node:stream/web';
+import { Decrypter } from 'age-encryption';
 import { ActionError } from '../errors.js';
+import { AgeStream, ageHeader } from './age-stream.js';
 
 /** How a backup is encrypted: to age recipients, or with a passphrase (age allows one or the other). */
 export interface EncryptionKeys {
@@ -22,18 +23,12 @@ export interface DecryptionKeys {
 
 /**
  * The age encryption stage: a Duplex for the backup pipeline (after compression, before the
- * checksum), streaming in 64 KiB age chunks with the reference implementation's format.
+ * checksum), streaming in 64 KiB age chunks with the reference implementation's format, sealed by
+ * node's native ChaCha20-Poly1305 (age-stream.ts).
  */
 export async function createEncryptor(keys: EncryptionKeys): Promise<Duplex> {
-  const encrypter = new Encrypter();
-  if (keys.passphrase !== undefined) encrypter.setPassphrase(keys.passphrase);
-  for (const recipient of keys.recipients) encrypter.addRecipient(recipient);
-  const input = new TransformStream<Uint8Array, Uint8Array>();
-  const output = await encrypter.encrypt(input.readable);
-  return Duplex.fromWeb({
-    writable: input.writable,
-    readable: output as ReadableStream<Uint8Array>,
-  });
+  const { prefix, payloadKey } = await ageHeader(keys);
+  return new AgeStream(prefix, payloadKey);
 }
 
 /**

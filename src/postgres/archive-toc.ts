@@ -117,23 +117,64 @@ export function parseToc(bytes: Buffer, where: string): TocEntry[] {
 
 /** The TOC, or undefined when the bytes end before it does. */
 function tryParseToc(bytes: Buffer, where: string): TocEntry[] | undefined {
+  return tryReadArchiveHead(bytes, where)?.entries.map((e) => e.entry);
+}
+
+/** How the data blocks of a custom archive are compressed (the header's compression field). */
+export type ArchiveCompression = 'none' | 'gzip' | 'lz4' | 'zstd' | 'unknown';
+
+/** A TOC entry with what reading its data needs. */
+export interface ArchiveEntry {
+  entry: TocEntry;
+  /** The COPY statement of a TABLE DATA entry dumped as COPY; '' otherwise. */
+  copyStmt: string;
+  /** Whether a data block belongs to it (custom format: its offset is not "no data"). */
+  hasData: boolean;
+}
+
+/** The header and TOC of an archive, and where they end. */
+export interface ArchiveHead {
+  format: number;
+  compression: ArchiveCompression;
+  /** Bytes of an archive integer (its sign byte not counted). */
+  intSize: number;
+  /** Where the compression field starts, and how many bytes it takes. */
+  compressionField: { at: number; length: number };
+  entries: ArchiveEntry[];
+  /** Offset of the first byte after the TOC (the first data block of a custom archive). */
+  end: number;
+}
+
+/** The header and TOC, or undefined when the bytes end before they do; throws on a damaged one. */
+export function tryReadArchiveHead(bytes: Buffer, where: string): ArchiveHead | undefined {
   if (bytes.subarray(0, 5).toString('latin1') !== 'PGDMP')
     throw new ActionError(`${where} is not a pg_dump archive (no PGDMP header).`);
   try {
     const r = new TocReader(bytes);
-    const v = readHeader(r);
+    const h = readHeader(r);
     const count = r.int();
-    const entries: TocEntry[] = [];
-    for (let i = 0; i < count; i++) entries.push(readEntry(r, v));
-    return entries;
+    const entries: ArchiveEntry[] = [];
+    for (let i = 0; i < count; i++) entries.push(readEntry(r, h));
+    const { format, compression, compressionField, intSize } = { ...h, intSize: r.intSize };
+    return { format, compression, compressionField, intSize, entries, end: r.at };
   } catch (error) {
     if (error instanceof RangeError) return undefined;
     throw error;
   }
 }
 
+interface Header {
+  v: number;
+  format: number;
+  compression: ArchiveCompression;
+  compressionField: { at: number; length: number };
+}
+
+// pg_compress_algorithm (common/compression.h), the header's byte since archive version 1.15.
+const ALGORITHMS: ArchiveCompression[] = ['none', 'gzip', 'lz4', 'zstd'];
+
 /** Reads the header (ReadHead) and returns the archive version; sets int and offset sizes. */
-function readHeader(r: TocReader): { v: number; format: number } {
+function readHeader(r: TocReader): Header {
   r.skip(5);
   const maj = r.byte();
   const min = r.byte();
@@ -144,19 +185,25 @@ function readHeader(r: TocReader): { v: number; format: number } {
   r.intSize = r.byte();
   r.offSize = r.byte();
   const format = r.byte();
-  if (v >= version(1, 15)) r.byte();
-  else r.int();
+  const at = r.at;
+  // Before 1.15 a zlib level (0 none, -1 default, 1-9); since, the algorithm.
+  const compression =
+    v >= version(1, 15) ? (ALGORITHMS[r.byte()] ?? 'unknown') : r.int() === 0 ? 'none' : 'gzip';
+  const compressionField = { at, length: r.at - at };
   for (let i = 0; i < 7; i++) r.int(); // creation time
   r.str(); // database name
   r.str(); // server version
   r.str(); // pg_dump version
-  return { v, format };
+  return { v, format, compression, compressionField };
 }
 
 // Archive formats (archiveFormat): 1 custom, 3 tar, 5 directory.
 const CUSTOM = 1;
 
-function readEntry(r: TocReader, h: { v: number; format: number }): TocEntry {
+// A custom archive's data state of an entry (K_OFFSET_NO_DATA of pg_backup_archiver.h).
+const NO_DATA = 3;
+
+function readEntry(r: TocReader, h: Header): ArchiveEntry {
   const dumpId = r.int();
   r.int(); // had a data dumper
   r.str(); // table oid
@@ -166,7 +213,7 @@ function readEntry(r: TocReader, h: { v: number; format: number }): TocEntry {
   r.int(); // section
   const defn = r.str() ?? '';
   r.str(); // drop statement
-  r.str(); // copy statement
+  const copyStmt = r.str() ?? '';
   const namespace = r.str() ?? '';
   r.str(); // tablespace
   if (h.v >= version(1, 14)) r.str(); // table access method
@@ -175,7 +222,10 @@ function readEntry(r: TocReader, h: { v: number; format: number }): TocEntry {
   r.str(); // with oids
   const deps: number[] = [];
   for (let dep = r.str(); dep !== undefined; dep = r.str()) deps.push(Number(dep));
-  if (h.format === CUSTOM) r.skip(1 + r.offSize);
-  else r.str(); // file name of a tar or directory member
-  return { dumpId, desc, namespace, tag, owner, defn, deps };
+  let hasData = true;
+  if (h.format === CUSTOM) {
+    hasData = r.byte() !== NO_DATA;
+    r.skip(r.offSize);
+  } else r.str(); // file name of a tar or directory member
+  return { entry: { dumpId, desc, namespace, tag, owner, defn, deps }, copyStmt, hasData };
 }

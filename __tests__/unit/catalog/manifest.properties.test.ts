@@ -152,6 +152,14 @@ describe('parseManifest', () => {
     );
   });
 
+  it('refuses a field that is an object whose toString is not a function (found by the property above, seed 429977889)', () => {
+    const m = manifestOf('b', new Date('2026-01-01T00:00:00Z'), '.dump');
+    for (const field of ['sha256', 'key'] as const) {
+      const planted = { ...m, object: { ...m.object, [field]: { toString: '' } } };
+      expect(() => parseManifest(JSON.stringify(planted), WHERE)).toThrow(ActionError);
+    }
+  });
+
   it('refuses every hostile key', () => {
     const hostileKey = (id: string) =>
       fc.oneof(

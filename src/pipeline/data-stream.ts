@@ -1,0 +1,71 @@
+import { finished } from 'node:stream/promises';
+import { createInflate, createZstdDecompress, type Inflate, type ZstdDecompress } from 'node:zlib';
+
+// Decompressed in batches of this size, so a gzip archive's 4 KiB chunks are not one job each.
+const BATCH = 256 << 10;
+// Decompressed output in pieces of this size: fewer callbacks than zlib's 16 KiB, and (measured at
+// 1 GiB) the same peak RSS as before the in-process read, where 1 MiB pieces added 24 MB.
+const OUT_CHUNK = 256 << 10;
+
+type Decompressor = Inflate | ZstdDecompress;
+
+/** One stream of compressed data (a table's block, or one large object) being decompressed. */
+export class DataStream {
+  private readonly z?: Decompressor;
+  /** Where uncompressed data goes straight (no decompressor). */
+  private readonly onData?: (data: Buffer) => void;
+  private readonly ended?: Promise<void>;
+  private batch: Buffer[] = [];
+  private batchLength = 0;
+
+  constructor(compression: string, onData: (data: Buffer) => void) {
+    if (compression === 'none') {
+      this.onData = onData;
+      return;
+    }
+    const options = { chunkSize: OUT_CHUNK };
+    const z = compression === 'zstd' ? createZstdDecompress(options) : createInflate(options);
+    z.on('data', onData);
+    this.z = z;
+    this.ended = finished(z);
+    this.ended.catch(() => undefined);
+  }
+
+  /** Takes a piece of compressed data; resolves when it may take more. */
+  async write(piece: Buffer): Promise<void> {
+    this.batch.push(piece);
+    this.batchLength += piece.length;
+    if (this.batchLength >= BATCH) await this.flush();
+  }
+
+  /** Ends the data and waits until all of it is decompressed (rejects on damaged data). */
+  async end(): Promise<void> {
+    await this.flush();
+    if (!this.z) return;
+    this.z.end();
+    await this.ended;
+  }
+
+  private async flush(): Promise<void> {
+    if (this.batchLength === 0) return;
+    const data = this.batch.length === 1 ? this.batch[0] : Buffer.concat(this.batch);
+    this.batch = [];
+    this.batchLength = 0;
+    if (!this.z) {
+      this.onData?.(data);
+      return;
+    }
+    if (!this.z.write(data)) await drained(this.z);
+  }
+}
+
+/** Resolves when `z` drains or closes (its error then surfaces through `finished`). */
+function drained(z: Decompressor): Promise<void> {
+  return new Promise((resolve) => {
+    const settle = () => {
+      z.off('drain', settle).off('close', settle);
+      resolve();
+    };
+    z.on('drain', settle).on('close', settle);
+  });
+}

@@ -1,0 +1,40 @@
+// The custom archive pg_restore reads beside the in-process row count: the real header and TOC
+// (compression set to none) and one data block per entry with the rows left out, so its SQL
+// output is that of the whole archive without the COPY rows and large object bytes.
+import type { ArchiveEntry, ArchiveHead } from '../postgres/archive-toc.js';
+
+// Block kinds of pg_backup_archiver.h.
+const BLK_DATA = 1;
+const BLK_BLOBS = 3;
+
+/** The archive's header and TOC with the compression field set to none. */
+export function schemaPrefix(head: ArchiveHead, bytes: Buffer): Buffer {
+  const prefix = Buffer.from(bytes.subarray(0, head.end));
+  const { at, length } = head.compressionField;
+  prefix.fill(0, at, at + length);
+  return prefix;
+}
+
+/**
+ * An uncompressed data block for `entry`: a table's `trailer` (what followed its rows: the `\.`
+ * line pg_dump stores with the data) as its one chunk; large objects none (an empty list).
+ */
+export function schemaBlock(entry: ArchiveEntry, trailer: Buffer, intSize: number): Buffer {
+  const isBlobs = entry.entry.desc === 'BLOBS';
+  const parts = [
+    Buffer.from([isBlobs ? BLK_BLOBS : BLK_DATA]),
+    archiveInt(entry.entry.dumpId, intSize),
+  ];
+  if (trailer.length > 0) parts.push(archiveInt(trailer.length, intSize), trailer);
+  parts.push(archiveInt(0, intSize));
+  return Buffer.concat(parts);
+}
+
+/** An integer as WriteInt writes it: a sign byte, then `intSize` bytes, least significant first. */
+function archiveInt(value: number, intSize: number): Buffer {
+  const bytes = Buffer.alloc(1 + intSize);
+  bytes[0] = value < 0 ? 1 : 0;
+  for (let i = 1, rest = Math.abs(value); i <= intSize; i++, rest = Math.floor(rest / 256))
+    bytes[i] = rest % 256;
+  return bytes;
+}
