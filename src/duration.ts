@@ -64,11 +64,6 @@ export function durationBefore(at: Date, duration: Duration): Date {
   return new Date(shifted.getTime() - duration.ms);
 }
 
-/** A duration of exactly `ms` milliseconds. */
-export function fixedDuration(ms: number): Duration {
-  return { months: 0, ms };
-}
-
 /** Units the fixed part is written back in, largest first. */
 const WRITTEN_UNITS: readonly [string, number][] = [
   ['w', UNIT_MS.w ?? 0],

@@ -123,6 +123,15 @@ describe('buildNotification', () => {
     });
   });
 
+  it('rounds the duration as the duration output does (toFixed), also at a half such as 2.65 s', () => {
+    for (const seconds of [2.65, 1.15, 8.45, 7.25]) {
+      const fields = restoreNotice({ ...RESTORE, durationSeconds: seconds });
+      const message = buildNotification('restore', { status: 'success', fields });
+      // The restore's `duration` output is durationSeconds.toFixed(1).
+      expect(message.duration).toBe(Number(seconds.toFixed(1)));
+    }
+  });
+
   it('a failure: status failure, the one-line error, and the label when known', () => {
     const error =
       "Could not connect to 127.0.0.1:5432/app: password authentication failed for user 'app'.";
