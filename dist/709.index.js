@@ -102,7 +102,6 @@ function createS3Client(config) {
         }
     }, { step: 'initialize', name: 'rememberFailedCommand' });
     addConditionalWriteFallback(client);
-    addEmptyBodyLength(client);
     return client;
 }
 /**
@@ -129,21 +128,6 @@ function addConditionalWriteFallback(client) {
             return next(dropIfNoneMatch(args, headers));
         }
     }, { step: 'build', name: 'conditionalWriteFallback', priority: 'low' });
-}
-/**
- * An empty body (the claim marker) gets `content-length: 0`: the SDK computes the length only of
- * a non-empty body, and without one prints "Are you using a Stream of unknown length as the Body
- * of a PutObject request?" on every backup.
- */
-function addEmptyBodyLength(client) {
-    client.middlewareStack.add((next) => (args) => {
-        const headers = headersOf(args.request);
-        const { method, body } = (args.request ?? {});
-        const empty = body === '' || (body instanceof Uint8Array && body.length === 0);
-        if (headers && method === 'PUT' && empty && !('content-length' in headers))
-            headers['content-length'] = '0';
-        return next(args);
-    }, { step: 'build', name: 'emptyBodyLength', priority: 'low' });
 }
 function headersOf(request) {
     if (typeof request !== 'object' || request === null || !('headers' in request))
@@ -437,7 +421,12 @@ class S3Store {
         const key = this.keyOf(fileName);
         if ((await this.firstKey(key, this.locationOf(fileName))) === key)
             return false;
-        const params = { ...this.putParams(fileName), Body: body };
+        // The length given: without it an empty body (a claim) makes the SDK warn of a stream of unknown length.
+        const params = {
+            ...this.putParams(fileName),
+            Body: body,
+            ContentLength: Buffer.byteLength(body),
+        };
         try {
             await this.client.send(new dist_cjs.PutObjectCommand(params));
             return true;
@@ -460,7 +449,12 @@ class S3Store {
     }
     async writeSmall(fileName, body) {
         await this.ensureAbsent(fileName);
-        const params = { ...this.putParams(fileName), Body: body, ContentType: 'application/json' };
+        const params = {
+            ...this.putParams(fileName),
+            Body: body,
+            ContentLength: Buffer.byteLength(body),
+            ContentType: 'application/json',
+        };
         await this.call(fileName, () => this.client.send(new dist_cjs.PutObjectCommand(params)));
         return { location: this.locationOf(fileName) };
     }

@@ -40874,10 +40874,6 @@ function durationBefore(at, duration) {
     }
     return new Date(shifted.getTime() - duration.ms);
 }
-/** A duration of exactly `ms` milliseconds. */
-function fixedDuration(ms) {
-    return { months: 0, ms };
-}
 /** Units the fixed part is written back in, largest first. */
 const WRITTEN_UNITS = [
     ['w', UNIT_MS.w ?? 0],

@@ -72,7 +72,6 @@ export function createS3Client(config: S3ClientConfig): S3Client {
     { step: 'initialize', name: 'rememberFailedCommand' },
   );
   addConditionalWriteFallback(client);
-  addEmptyBodyLength(client);
   return client;
 }
 
@@ -98,25 +97,6 @@ function addConditionalWriteFallback(client: S3Client): void {
       }
     },
     { step: 'build', name: 'conditionalWriteFallback', priority: 'low' },
-  );
-}
-
-/**
- * An empty body (the claim marker) gets `content-length: 0`: the SDK computes the length only of
- * a non-empty body, and without one prints "Are you using a Stream of unknown length as the Body
- * of a PutObject request?" on every backup.
- */
-function addEmptyBodyLength(client: S3Client): void {
-  client.middlewareStack.add(
-    (next) => (args) => {
-      const headers = headersOf(args.request);
-      const { method, body } = (args.request ?? {}) as { method?: string; body?: unknown };
-      const empty = body === '' || (body instanceof Uint8Array && body.length === 0);
-      if (headers && method === 'PUT' && empty && !('content-length' in headers))
-        headers['content-length'] = '0';
-      return next(args);
-    },
-    { step: 'build', name: 'emptyBodyLength', priority: 'low' },
   );
 }
 

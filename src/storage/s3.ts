@@ -61,7 +61,12 @@ export class S3Store implements Store {
   async createIfAbsent(fileName: string, body: string): Promise<boolean> {
     const key = this.keyOf(fileName);
     if ((await this.firstKey(key, this.locationOf(fileName))) === key) return false;
-    const params = { ...this.putParams(fileName), Body: body };
+    // The length given: without it an empty body (a claim) makes the SDK warn of a stream of unknown length.
+    const params = {
+      ...this.putParams(fileName),
+      Body: body,
+      ContentLength: Buffer.byteLength(body),
+    };
     try {
       await this.client.send(new PutObjectCommand(params));
       return true;
@@ -86,7 +91,12 @@ export class S3Store implements Store {
 
   async writeSmall(fileName: string, body: string): Promise<Committed> {
     await this.ensureAbsent(fileName);
-    const params = { ...this.putParams(fileName), Body: body, ContentType: 'application/json' };
+    const params = {
+      ...this.putParams(fileName),
+      Body: body,
+      ContentLength: Buffer.byteLength(body),
+      ContentType: 'application/json',
+    };
     await this.call(fileName, () => this.client.send(new PutObjectCommand(params)));
     return { location: this.locationOf(fileName) };
   }
