@@ -1,2 +1,4 @@
-// node dist/cli.js --help (the bundle is cli/index.js; see scripts/cli-entry.mjs)
-import './cli/index.js';
+// node dist/cli.js --help (see scripts/cli-entry.mjs and src/main.ts)
+import { cli } from './index.js';
+
+await cli();

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Writes dist/cli.js, the command-line entry point: ncc names every bundle index.js, so the CLI's
-// is dist/cli/index.js and dist/cli.js only loads it (`node dist/cli.js COMMAND --INPUT VALUE`).
+// Writes dist/cli.js, the command-line entry point (`node dist/cli.js COMMAND --INPUT VALUE`): it
+// calls the `cli` export of the action's own bundle, dist/index.js, so there is one bundle of the code.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,5 +8,5 @@ import { fileURLToPath } from 'node:url';
 const ROOT = join(fileURLToPath(import.meta.url), '..', '..');
 await writeFile(
   join(ROOT, 'dist', 'cli.js'),
-  "// node dist/cli.js --help (the bundle is cli/index.js; see scripts/cli-entry.mjs)\nimport './cli/index.js';\n",
+  "// node dist/cli.js --help (see scripts/cli-entry.mjs and src/main.ts)\nimport { cli } from './index.js';\n\nawait cli();\n",
 );

@@ -23,7 +23,6 @@ const inputs = entries(yaml, 'inputs').map((i) => ({
 }));
 const source = [
   '// Generated from action.yml by scripts/cli-inputs.mjs (npm run build): do not edit.',
-  '/* eslint-disable max-lines -- one entry per input of action.yml */',
   '',
   '/** One input of action.yml. */',
   'export interface ActionInput {',
@@ -35,8 +34,18 @@ const source = [
   '  default: string;',
   '}',
   '',
+  '/** Every input of action.yml, in its order, one a line: name, default, description. */',
+  '// prettier-ignore',
+  'const ROWS: readonly (readonly [string, string, string])[] = [',
+  ...inputs.map((i) => `  ${JSON.stringify([i.name, i.default, i.description])},`),
+  '];',
+  '',
   '/** Every input of action.yml, in its order. */',
-  `export const ACTION_INPUTS: readonly ActionInput[] = ${JSON.stringify(inputs)};`,
+  'export const ACTION_INPUTS: readonly ActionInput[] = ROWS.map(([name, value, description]) => ({',
+  '  name,',
+  '  description,',
+  '  default: value,',
+  '}));',
   '',
 ].join('\n');
 const options = (await prettier.resolveConfig(TARGET)) ?? {};
