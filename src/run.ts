@@ -20,7 +20,8 @@ import { readVerifySettings } from './inputs/verify.js';
 import { checkNotice, checkResultLine } from './outputs/check.js';
 import { pruneResultLine } from './outputs/prune.js';
 import { backupResultLine, restoreResultLine } from './outputs/result.js';
-import { plural, writeStatusSummary } from './outputs/summary.js';
+import { writeStatusSummary } from './outputs/summary.js';
+import { plural } from './units.js';
 import { verifyResultLine } from './outputs/verify.js';
 import { postWebhook } from './notify.js';
 import {

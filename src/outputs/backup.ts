@@ -5,14 +5,8 @@ import type { Manifest } from '../catalog/manifest.js';
 import { changesTableHtml, describeChanges } from './changes.js';
 import { globalsBackupRows } from './globals.js';
 import { OUTPUTS } from './names.js';
-import {
-  addCollapsedTable,
-  addFieldTable,
-  escapeHtml,
-  flushSummary,
-  formatBytes,
-  plural,
-} from './summary.js';
+import { addCollapsedTable, addFieldTable, escapeHtml, flushSummary } from './summary.js';
+import { formatBytes, plural } from '../units.js';
 
 /** What a finished backup reports. */
 export interface BackupReport {

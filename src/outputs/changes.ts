@@ -1,5 +1,6 @@
 import type { Changes, TableChange } from '../catalog/changes.js';
-import { escapeHtml, plural } from './summary.js';
+import { escapeHtml } from './summary.js';
+import { plural } from '../units.js';
 
 const SHOWN = 5;
 

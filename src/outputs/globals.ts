@@ -1,7 +1,8 @@
 import * as core from '@actions/core';
 import type { Manifest } from '../catalog/manifest.js';
 import type { GlobalsResult } from '../postgres/globals.js';
-import { flushSummary, formatBytes } from './summary.js';
+import { flushSummary } from './summary.js';
+import { formatBytes } from '../units.js';
 
 /** The backup summary's "Roles and tablespaces" row, when the backup has a globals object. */
 export function globalsBackupRows(m: Manifest): [string, string][] {

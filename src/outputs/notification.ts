@@ -3,7 +3,7 @@ import type { Command } from '../settings.js';
 import type { BackupReport } from './backup.js';
 import type { RestoreReport } from './restore.js';
 import { anomalyFacts } from './anomalies.js';
-import { formatBytes, plural } from './summary.js';
+import { formatBytes, plural } from '../units.js';
 
 /** What a command's result contributes to its notification; fields that do not apply stay unset. */
 export interface NoticeFields {

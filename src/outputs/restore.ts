@@ -2,7 +2,8 @@ import * as core from '@actions/core';
 import type { Comparison, Manifest } from '../catalog/manifest.js';
 import { OUTPUTS } from './names.js';
 import type { SqlFilterCounts } from '../pipeline/sql-filter.js';
-import { addCollapsedTable, escapeHtml, flushSummary, plural, addFieldTable } from './summary.js';
+import { addCollapsedTable, escapeHtml, flushSummary, addFieldTable } from './summary.js';
+import { plural } from '../units.js';
 
 /** What a finished restore reports. */
 export interface RestoreReport {

@@ -4,7 +4,7 @@ import { anomalyFacts } from './anomalies.js';
 import type { BackupReport } from './backup.js';
 import { groupDigits } from './notification.js';
 import type { RestoreReport } from './restore.js';
-import { formatBytes, plural } from './summary.js';
+import { formatBytes, plural } from '../units.js';
 
 /** `Backed up app-20261122T020000Z: 159.0 KiB, 25 000 rows in 12 tables, verified, at … (3.4 s)` */
 export function backupResultLine(r: BackupReport): string {

@@ -1,8 +1,6 @@
 import { appendFileSync } from 'node:fs';
 import * as core from '@actions/core';
 
-export { formatBytes, plural } from '../units.js';
-
 /** Writes the buffered job summary where the runner provides a summary file; drops it elsewhere. */
 export async function flushSummary(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   if (!env.GITHUB_STEP_SUMMARY) {

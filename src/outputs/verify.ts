@@ -4,14 +4,8 @@ import type { AmcheckReport } from '../postgres/amcheck.js';
 import type { AssertionResult } from '../postgres/assertions.js';
 import { OUTPUTS } from './names.js';
 import { groupDigits } from './notification.js';
-import {
-  capRows,
-  escapeHtml,
-  flushSummary,
-  formatBytes,
-  plural,
-  addFieldTable,
-} from './summary.js';
+import { capRows, escapeHtml, flushSummary, addFieldTable } from './summary.js';
+import { formatBytes, plural } from '../units.js';
 
 /** What a restore drill found. */
 export interface DrillReport {

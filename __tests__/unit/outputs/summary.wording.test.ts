@@ -15,7 +15,7 @@ import { writeCheckSummary } from '../../../src/outputs/check.js';
 import { pruneStatus, writePruneSummary, type PruneReport } from '../../../src/outputs/prune.js';
 import { restoreResultLine } from '../../../src/outputs/result.js';
 import { skippedNote, writeRestoreSummary } from '../../../src/outputs/restore.js';
-import { plural } from '../../../src/outputs/summary.js';
+import { plural } from '../../../src/units.js';
 import {
   verifyResultLine,
   writeVerifySummary,
