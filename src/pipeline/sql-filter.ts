@@ -12,6 +12,7 @@ import {
   type SqlFilterCounts,
   type SqlFilterRules,
 } from './sql-edits.js';
+import { copyDataLines } from './copy-lines.js';
 import { SqlLexer } from './sql-lexer.js';
 
 export type { SqlFilterCounts, SqlFilterRules } from './sql-edits.js';
@@ -111,12 +112,26 @@ export class SqlFilter extends Transform {
 
   /** Takes the bytes of the current line from `pos` up to its newline or the chunk's end. */
   private feed(chunk: Buffer, pos: number, out: Buffer[]): number {
+    if (this.inCopy && this.mode === 'new') {
+      const passed = this.passCopyLines(chunk, pos, out);
+      if (passed > pos) return passed;
+    }
     const nl = chunk.indexOf(NL, pos);
     const end = nl < 0 ? chunk.length : nl;
     if (end > pos) this.takePart(chunk.subarray(pos, end), out);
     if (nl < 0) return chunk.length;
     this.endLine(out, true);
     return nl + 1;
+  }
+
+  /** COPY data from the start of a line: its whole lines before `\.` passed on as one piece. */
+  private passCopyLines(chunk: Buffer, pos: number, out: Buffer[]): number {
+    const { stop, lines } = copyDataLines(chunk, pos);
+    if (stop === pos) return pos;
+    out.push(chunk.subarray(pos, stop));
+    this.outLines += lines;
+    this.inLines += lines;
+    return stop;
   }
 
   private takePart(part: Buffer, out: Buffer[]): void {
