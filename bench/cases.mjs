@@ -14,7 +14,11 @@ function actionRun(ctx, inputs, extraEnv = {}) {
     const step = await prepareStep(
       // The runner sets every input, action.yml's defaults included.
       { ...DEFAULTS, 'pg-bin-dir': ctx.bin, ...inputs },
-      { env: extraEnv, runnerDir: join(ctx.work, `runner-${Date.now()}`) },
+      {
+        // BENCH_NODE_OPTIONS: node options for the action's process only (e.g. a memory probe).
+        env: { ...nodeOptions(), ...extraEnv },
+        runnerDir: join(ctx.work, `runner-${Date.now()}`),
+      },
     );
     return {
       cmd: process.execPath,
@@ -23,6 +27,11 @@ function actionRun(ctx, inputs, extraEnv = {}) {
       cwd: step.env.GITHUB_WORKSPACE,
     };
   };
+}
+
+function nodeOptions() {
+  const options = process.env.BENCH_NODE_OPTIONS;
+  return options ? { NODE_OPTIONS: options, MEMLOG: process.env.MEMLOG } : {};
 }
 
 /** Every case, in the order of a round; `base` names the bare counterpart of a ratio. */

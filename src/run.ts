@@ -10,6 +10,7 @@ import { runRestoreCommand } from './commands/restore.js';
 import { runVerify } from './commands/verify.js';
 import { ActionError, describeError, describeRunError } from './errors.js';
 import { usePlainLog } from './log.js';
+import { collectYoungGarbage } from './memory.js';
 import { readBackupSettings } from './inputs/backup.js';
 import { readCommand, readWebhookUrl } from './inputs/common.js';
 import { createReader, type Mask, type Read } from './inputs/read.js';
@@ -113,6 +114,7 @@ interface RunFacts {
 export async function runMain(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const plainLog = inActions(env) ? () => {} : usePlainLog(env);
   const cancel = onCancel();
+  const stopCollecting = collectYoungGarbage();
   const secrets: string[] = [];
   const facts: RunFacts = { mask: recordingMask(maskerFor(env), secrets), secrets };
   try {
@@ -120,6 +122,7 @@ export async function runMain(env: NodeJS.ProcessEnv = process.env): Promise<voi
     await notify(facts, ending);
   } finally {
     cancel.dispose();
+    stopCollecting();
     plainLog();
   }
 }
