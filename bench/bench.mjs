@@ -11,12 +11,13 @@
 //   BENCH_DIR     where the database and the bundle are kept between runs (default /var/tmp/pg-backup-bench)
 //   BENCH_MAJOR   server major (default 18; client: the newest in /usr/lib/postgresql)
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, relative } from 'node:path';
 import { REPO } from '../scripts/lib/repo.ts';
 import { clientBinDirFor } from '../scripts/lib/pg-cluster.ts';
 import { startS3Server } from '../scripts/lib/s3-server.ts';
+import { actionScript } from './action-script.mjs';
 import { benchCases } from './cases.mjs';
 import { openBenchDatabase } from './database.mjs';
 import { measure } from './measure.mjs';
@@ -32,29 +33,11 @@ const netMBps = Number(process.env.BENCH_NET_MBPS ?? 30);
 const mode = process.env.BENCH_ACTION ?? 'build';
 const log = (line) => process.stdout.write(`${line}\n`);
 
-/** The action's entry point: a fresh ncc bundle of src/ (default) or the committed dist/. */
-function actionScript() {
-  if (mode === 'dist') return join(REPO, 'dist/index.js');
-  const out = join(dir, 'action');
-  if (mode === 'reuse' && existsSync(join(out, 'index.js'))) return join(out, 'index.js');
-  log('bundling src/ with ncc (not dist/)…');
-  const ncc = join(REPO, 'node_modules/.bin/ncc');
-  const res = spawnSync(ncc, ['build', 'src/main.ts', '-o', out, '-q'], {
-    cwd: REPO,
-    encoding: 'utf8',
-  });
-  if (res.status !== 0)
-    throw new Error(
-      `ncc could not bundle src/ (BENCH_ACTION=dist runs dist/ as it is): ${res.stderr}`,
-    );
-  return join(out, 'index.js');
-}
-
 async function main() {
   mkdirSync(dir, { recursive: true });
   const bin = clientBinDirFor(major);
   const tool = (name) => join(bin, name);
-  const script = actionScript();
+  const script = actionScript(mode, dir, log);
   const db = await openBenchDatabase({
     dir,
     major,

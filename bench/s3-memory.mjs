@@ -1,13 +1,16 @@
 #!/usr/bin/env node
 // Peak memory of the action while it streams a multi-GB backup to S3 (a local s3rver).
 // BENCH_S3_ROWS × 64 MiB of random bytea (default 24 ≈ 1.5 GiB of data, ≈ 3 GiB of dump as COPY hex).
+// BENCH_ACTION: `build` (default: an ncc bundle of src/ in a temp dir) or `dist` (the committed dist/).
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT, availableMajors, startCluster } from '../scripts/lib/pg-cluster.ts';
+import { availableMajors, startCluster } from '../scripts/lib/pg-cluster.ts';
 import { S3_CREDENTIALS, startS3Server } from '../scripts/lib/s3-server.ts';
+import { DEFAULTS } from '../scripts/lib/repo.ts';
+import { actionScript } from './action-script.mjs';
 
 const rows = Number(process.env.BENCH_S3_ROWS ?? 24);
 
@@ -43,6 +46,8 @@ function runWithPeak(args, env) {
 
 async function main() {
   const work = await mkdtemp(join(tmpdir(), 'pg-backup-s3mem-'));
+  const mode = process.env.BENCH_ACTION === 'dist' ? 'dist' : 'build';
+  const script = actionScript(mode, work, (line) => console.log(line));
   const major = availableMajors().includes(18) ? 18 : 15;
   const [cluster, s3] = await Promise.all([startCluster(major), startS3Server(['bench'])]);
   try {
@@ -60,8 +65,13 @@ async function main() {
     );
     const outFile = join(work, 'out');
     await writeFile(outFile, '');
-    const run = await runWithPeak([join(REPO_ROOT, 'dist/index.js')], {
+    const run = await runWithPeak([script], {
       PATH: process.env.PATH,
+      // The runner sets every input, action.yml's defaults included (a bundle away from action.yml
+      // cannot read them).
+      ...Object.fromEntries(
+        Object.entries(DEFAULTS).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v]),
+      ),
       ...S3_CREDENTIALS,
       AWS_REGION: 'us-east-1',
       'INPUT_DATABASE-URL': cluster.url('big'),

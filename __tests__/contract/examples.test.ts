@@ -11,7 +11,7 @@ import { REPO } from '../../scripts/lib/repo.js';
 
 const EXAMPLES = join(REPO, 'examples');
 
-/** The IAM action each S3 call of the SDK needs (lib-storage's Upload: the multipart calls). */
+/** The IAM action each S3 call of the SDK needs (S3Writer's upload: the multipart calls). */
 const IAM_ACTION: Record<string, string> = {
   PutObject: 's3:PutObject',
   GetObject: 's3:GetObject',

@@ -6,8 +6,6 @@ const MiB = 1024 * 1024;
 export const MIN_PART_SIZE = 8 * MiB;
 /** S3's largest part. */
 export const MAX_PART_SIZE = 5 * 1024 * MiB;
-/** Parts uploaded at once by one writer. */
-export const QUEUE_SIZE = 4;
 
 export { DEFAULT_S3_SETTINGS } from './s3-names.js';
 
