@@ -2,7 +2,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { packDirectory, tarHeader } from '../../../src/pipeline/tar-pack.js';
+import {
+  packDirectory,
+  packFiles,
+  tarHeader,
+  type FileReader,
+} from '../../../src/pipeline/tar-pack.js';
 import { bytes, collect } from '../../helpers/unit-support.js';
 
 const BLOCK = 512;
@@ -222,5 +227,37 @@ describe('packDirectory', () => {
 
   it('fails the stream when the directory does not exist', async () => {
     await expect(collect(packDirectory(join(dir, 'missing'), 'x'))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('packFiles packs in the order given and hands the reader every byte of every file', async () => {
+    const read: Record<string, Buffer[]> = {};
+    let ended = false;
+    const reader = {
+      file: (name: string): FileReader | undefined => {
+        if (name === 'blob_16400.dat') return undefined;
+        const parts: Buffer[] = (read[name] = []);
+        return {
+          write: (chunk: Buffer) => Promise.resolve(void parts.push(Buffer.from(chunk))),
+          end: () => Promise.resolve(),
+        };
+      },
+      end: () => void (ended = true),
+    };
+    const order = ['toc.dat', 'zz-large.dat', '3001.dat.zst', 'blob_16400.dat'];
+    const entries = parseTar(await collect(packFiles(dir, 'r', order, reader)));
+    expect(entries.map((e) => e.name)).toEqual(['r/', ...order.map((n) => `r/${n}`)]);
+    expect(Object.keys(read)).toEqual(['toc.dat', 'zz-large.dat', '3001.dat.zst']);
+    for (const [name, parts] of Object.entries(read))
+      expect(Buffer.concat(parts).equals(files[name] ?? Buffer.alloc(1))).toBe(true);
+    expect(ended).toBe(true);
+  });
+
+  it('packFiles fails the stream when the names fail (pg_dump failed), before the end blocks', async () => {
+    const names = (async function* () {
+      yield 'toc.dat';
+      await Promise.resolve();
+      throw new Error('pg_dump failed (exit code 1)');
+    })();
+    await expect(collect(packFiles(dir, 'r', names))).rejects.toThrow(/pg_dump failed/);
   });
 });
