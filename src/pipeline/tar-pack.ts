@@ -2,22 +2,16 @@ import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { tocFirst } from './closed-files.js';
+import { tocFirst } from './dump-watch.js';
 
 const BLOCK = 512;
 
-/** What reads each file as it is packed (the in-process verifier of a directory archive). */
+/** Told of every file packed (the verifier checks it read the same bytes). */
 export interface PackReader {
-  /** A file is about to be packed: where its bytes go, or undefined to not read it. */
-  file(name: string): FileReader | undefined;
-  /** Every file has been packed (what it finds then, it reports through its own promise). */
+  /** `name` was packed whole, `size` bytes. */
+  packed(name: string, size: number): void;
+  /** Every file has been packed (what the reader finds then, it reports through its own promise). */
   end(): void;
-}
-
-/** One file's bytes as they are packed; the packing waits for each promise. */
-export interface FileReader {
-  write(chunk: Buffer): Promise<void>;
-  end(): Promise<void>;
 }
 
 /**
@@ -30,7 +24,7 @@ export function packDirectory(dir: string, root: string): Readable {
 
 /**
  * Packs the files of `dir` in the order `names` gives them (each complete by then), as
- * {@link packDirectory} does; `reader` reads every file's bytes as they are packed.
+ * {@link packDirectory} does, telling `reader` of each.
  */
 export function packFiles(
   dir: string,
@@ -57,15 +51,13 @@ async function* tarEntries(
     const path = join(dir, name);
     const { size } = await stat(path);
     yield tarHeader(`${root}/${name}`, size, mtime, '0');
-    const file = reader?.file(name);
     let packed = 0;
     for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
       packed += (chunk as Buffer).length;
-      await file?.write(chunk as Buffer);
       yield chunk as Buffer;
     }
     if (packed !== size) throw new Error(`${name} changed while it was packed`);
-    await file?.end();
+    reader?.packed(name, size);
     const pad = (BLOCK - (size % BLOCK)) % BLOCK;
     if (pad) yield Buffer.alloc(pad);
   }

@@ -3,11 +3,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
-import { closedFiles, tocFirst, type DumpProcess } from '../../../src/pipeline/closed-files.js';
+import {
+  DumpWatch,
+  tocFirst,
+  type DumpProcess,
+  type FileState,
+} from '../../../src/pipeline/dump-watch.js';
+import { FileFollower } from '../../../src/pipeline/file-follow.js';
 
 let dir = '';
 beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'closed-files-'));
+  dir = await mkdtemp(join(tmpdir(), 'dump-watch-'));
 });
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
@@ -32,19 +38,19 @@ function fakeDump(argv: string[]): DumpProcess & { started: number; ended: Promi
 /** Every name given, with the milliseconds since the dump started. */
 async function given(dump: DumpProcess & { started: number }, proc?: string) {
   const seen: [string, number][] = [];
-  for await (const name of closedFiles(dir, dump, { intervalMs: 25, proc }))
+  for await (const name of new DumpWatch(dir, dump, { intervalMs: 25, proc }).closed())
     seen.push([name, Date.now() - dump.started]);
   return seen;
 }
 
-// A worker started first that holds 3.dat for 0.6 s and lives until the end; toc.dat held 0.5 s
+// A worker started first that holds 3.dat for 1.2 s and lives until the end; toc.dat held 0.5 s
 // while 1.dat is already open; 1.dat closed 0.3 s later, 2.dat written at once after it; the
 // dump then runs 0.8 s more. Each step logs its time, so the test does not depend on start-up.
 const WORKER = `const fs = require('node:fs');
 const fd = fs.openSync(process.env.D + '/3.dat', 'w');
 fs.writeSync(fd, 'three');
-setTimeout(() => { fs.writeFileSync(process.env.D + '/3.closing', ''); fs.closeSync(fd); }, 600);
-setTimeout(() => {}, 1800);`;
+setTimeout(() => { fs.writeFileSync(process.env.D + '/3.closing', ''); fs.closeSync(fd); }, 1200);
+setTimeout(() => {}, 2200);`;
 const LEADER = `const fs = require('node:fs');
 const { spawn } = require('node:child_process');
 const D = process.env.D;
@@ -64,7 +70,7 @@ spawn(process.execPath, ['-e', ${JSON.stringify(WORKER)}], { stdio: 'inherit' })
   await wait(800);
 })();`;
 
-describe('closedFiles', () => {
+describe('DumpWatch', () => {
   it('gives toc.dat first, then each file once no process of the tree holds it, before the exit', async () => {
     const dump = fakeDump([process.execPath, '-e', LEADER]);
     const seen = await given(dump);
@@ -96,7 +102,8 @@ describe('closedFiles', () => {
     ]);
     const seen: string[] = [];
     const all = (async () => {
-      for await (const name of closedFiles(dir, dump, { intervalMs: 25 })) seen.push(name);
+      for await (const name of new DumpWatch(dir, dump, { intervalMs: 25 }).closed())
+        seen.push(name);
     })();
     await expect(all).rejects.toThrow('pg_dump failed (exit code 1)');
     expect(seen).toEqual(['toc.dat']);
@@ -107,5 +114,39 @@ describe('closedFiles', () => {
     const seen = await given(fakeDump(['sh', '-c', script]));
     expect(seen.map(([name]) => name)).toEqual(['toc.dat', '1.dat']);
     expect(seen[0]?.[1]).toBeGreaterThanOrEqual(400);
+  }, 10_000);
+
+  it('tells of each file as it appears and as it closes; a FileFollower reads it whole', async () => {
+    const dump = fakeDump([process.execPath, '-e', LEADER]);
+    const watch = new DumpWatch(dir, dump, { intervalMs: 25 });
+    const follower = new FileFollower(watch);
+    const events: [string, FileState][] = [];
+    const read: Record<string, Promise<string>> = {};
+    watch.on((name, state) => {
+      events.push([name, state]);
+      if (name in read) return;
+      const parts: Buffer[] = [];
+      const reader = {
+        write: (chunk: Buffer) => Promise.resolve(void parts.push(chunk)),
+        end: () => Promise.resolve(),
+      };
+      read[name] = follower.read(name, reader).then(() => Buffer.concat(parts).toString());
+    });
+    await watch.ended;
+    // Nothing is told before toc.dat closed; 1.dat and 3.dat were still open then.
+    expect(events).toEqual(
+      expect.arrayContaining([
+        ['1.dat', 'open'],
+        ['1.dat', 'closed'],
+        ['3.dat', 'open'],
+        ['3.dat', 'closed'],
+        ['2.dat', 'closed'],
+      ]),
+    );
+    expect(events.filter(([name]) => name === '2.dat')).toEqual([['2.dat', 'closed']]);
+    expect(await read['toc.dat']).toBe('toc');
+    expect(await read['1.dat']).toBe('one');
+    expect(await read['2.dat']).toBe('two');
+    expect(await read['3.dat']).toBe('three');
   }, 10_000);
 });
