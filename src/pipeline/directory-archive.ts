@@ -62,9 +62,9 @@ export class DirectoryArchiveReader implements PackReader {
   private readonly readSizes = new Map<string, number>();
   private readonly packedSizes = new Map<string, number>();
   private readonly reading: Promise<void>[] = [];
-  private headRead = deferred();
-  private allPacked = deferred();
-  private settled = deferred();
+  private readonly headRead = deferred();
+  private readonly allPacked = deferred();
+  private readonly settled = deferred();
   private failed = false;
 
   /** `onBytes` is told the size of every piece of decompressed data (the progress meter). */
@@ -98,10 +98,12 @@ export class DirectoryArchiveReader implements PackReader {
     this.headRead.reject(error);
   }
 
+  /** The tar packer packed `name` whole, `size` bytes. */
   packed(name: string, size: number): void {
     this.packedSizes.set(name, size);
   }
 
+  /** The tar packer packed every file. */
   end(): void {
     this.allPacked.resolve();
   }

@@ -42,8 +42,7 @@ export class DumpWatch {
   private readonly queue: string[] = [];
   private waiting: (() => void)[] = [];
   private failure?: { error: unknown };
-  /** Whether the watch is over (pg_dump exited; every file is closed unless it failed). */
-  over = false;
+  private finished = false;
 
   constructor(
     /** The directory pg_dump writes. */
@@ -64,6 +63,11 @@ export class DumpWatch {
   /** Calls `listener` with every file as it appears (open, or closed at once) and as it closes. */
   on(listener: (name: string, state: FileState) => void): void {
     this.listeners.push(listener);
+  }
+
+  /** Whether the watch is over (pg_dump exited; every file is closed unless it failed). */
+  get over(): boolean {
+    return this.finished;
   }
 
   /** Where `name` stands (undefined before it was seen). */
@@ -122,7 +126,8 @@ export class DumpWatch {
   private look(names: string[], open: Set<string>): void {
     for (const name of names.sort(tocFirst)) {
       const state: FileState = open.has(name) ? 'open' : 'closed';
-      if (this.states.get(name) === state || this.states.get(name) === 'closed') continue;
+      const was = this.states.get(name);
+      if (was === 'closed' || was === state) continue;
       this.states.set(name, state);
       if (state === 'closed') this.queue.push(name);
       for (const listener of this.listeners) listener(name, state);
@@ -131,7 +136,7 @@ export class DumpWatch {
 
   private finish(failure?: { error: unknown }): void {
     this.failure = failure;
-    this.over = true;
+    this.finished = true;
     this.wake();
   }
 
