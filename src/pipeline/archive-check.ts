@@ -1,3 +1,5 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { ConsequenceError } from '../errors.js';
@@ -8,7 +10,9 @@ import { RowCounter, type TableRows } from './row-count.js';
 import type { ArchiveNeeds } from './archive-needs.js';
 import type { SchemaFingerprint } from './schema-hash.js';
 import { CustomArchiveReader, readsInProcess } from './custom-archive.js';
-import { schemaBlock, schemaPrefix } from './schema-archive.js';
+import { DirectoryArchiveReader } from './directory-archive.js';
+import type { DumpWatch } from './dump-watch.js';
+import { COPY_TRAILER, schemaBlock, schemaPrefix, writeStandIn } from './schema-archive.js';
 
 /** A running full read of an archive: feed `input` (unless it reads a path), await `done`. */
 export interface ArchiveCheck {
@@ -95,6 +99,84 @@ function startCustomCheck(s: ArchiveSource): ArchiveCheck {
   };
   const done = verification(Promise.all([finished(reader), sql.done]));
   return { input: reader, counter, done };
+}
+
+/** A dump directory being written. */
+export interface DirectorySource extends ArchiveSource {
+  /** The directory pg_dump writes. */
+  archive: string;
+  /** The watch on it: which files pg_dump writes and has finished. */
+  watch: DumpWatch;
+}
+
+/** A running read of a dump directory: tell `files` what was packed, await `done`. */
+export interface DirectoryCheck extends ArchiveCheck {
+  files: DirectoryArchiveReader;
+}
+
+/**
+ * A dump directory read as pg_dump writes it: its data files are read and their rows counted
+ * in-process ({@link DirectoryArchiveReader}); pg_restore reads a stand-in directory (the real
+ * toc.dat, each data file emptied of its rows), so the schema fingerprint, the names a restore
+ * needs and pg_restore's own check of toc.dat stay as they were. An archive the reader does not
+ * cover (lz4, INSERT data) is read by pg_restore whole once pg_dump has exited, as before.
+ */
+export function startDirectoryCheck(s: DirectorySource): DirectoryCheck {
+  const files = new DirectoryArchiveReader(s.onBytes);
+  files.follow(s.watch);
+  const stopped = () => files.fail(new Error('the dump stopped before the archive was read'));
+  if (s.signal.aborted) stopped();
+  else s.signal.addEventListener('abort', stopped, { once: true });
+  const sql: { check?: ArchiveCheck } = {};
+  const facts = () => sql.check?.counter;
+  const counter: ArchiveFacts = {
+    get complete() {
+      return Boolean(facts()?.complete) && (!files.inProcess || files.complete);
+    },
+    get tables() {
+      return files.inProcess ? files.tables : (facts()?.tables ?? []);
+    },
+    schema: { fingerprint: () => (facts() as ArchiveFacts).schema.fingerprint() },
+    needs: { needs: () => (facts() as ArchiveFacts).needs.needs() },
+    get inProcess() {
+      return files.complete;
+    },
+  };
+  return { files, counter, done: verification(readDirectory(s, files, sql)) };
+}
+
+/**
+ * The in-process read, and pg_restore over the stand-in (or, not in-process, over the directory
+ * once pg_dump is done). pg_restore reads the stand-in while the data is being read, with the
+ * trailer pg_dump writes after every table's rows; it reads it again, with the trailers found,
+ * should any table's data end otherwise.
+ */
+async function readDirectory(
+  s: DirectorySource,
+  files: DirectoryArchiveReader,
+  sql: { check?: ArchiveCheck },
+): Promise<void> {
+  await files.tocRead;
+  if (!files.inProcess) {
+    await s.watch.ended;
+    sql.check = startSqlCheck(s);
+    await Promise.all([sql.check.done, files.packedAsRead()]);
+    return;
+  }
+  const standIn = await mkdtemp(join(dirname(s.archive), 'stand-in-'));
+  const readStandIn = () =>
+    (sql.check = startSqlCheck({ ...s, archive: standIn, onBytes: undefined }));
+  try {
+    await writeStandIn(standIn, files, () => COPY_TRAILER);
+    await Promise.all([files.done, readStandIn().done]);
+    if (!files.trailersAre(COPY_TRAILER)) {
+      await writeStandIn(standIn, files, (id) => files.trailers.get(id) ?? Buffer.alloc(0));
+      await readStandIn().done;
+    }
+  } finally {
+    await rm(standIn, { recursive: true, force: true });
+  }
+  await files.packedAsRead();
 }
 
 /** Plain SQL counted as it is; the other formats through `pg_restore -f -`. */

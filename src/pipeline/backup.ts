@@ -1,5 +1,3 @@
-import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import * as core from '@actions/core';
 import type { Duplex, Readable, Transform, Writable } from 'node:stream';
@@ -12,6 +10,7 @@ import {
   checkedSchema,
   checkedTables,
   startArchiveCheck,
+  startDirectoryCheck,
   type ArchiveCheck,
 } from './archive-check.js';
 import { Measure, type Measured } from './checksum.js';
@@ -24,7 +23,8 @@ import type { SchemaFingerprint } from './schema-hash.js';
 import { childController, runTogether } from './run-together.js';
 import { Tap } from './tap.js';
 import { TarCheck } from './tar-check.js';
-import { packDirectory } from './tar-pack.js';
+import { DumpWatch } from './dump-watch.js';
+import { packFiles } from './tar-pack.js';
 
 /** Everything one dump stream needs. */
 export interface BackupStream {
@@ -96,26 +96,40 @@ export async function runBackupStream(s: BackupStream): Promise<BackupStreamResu
   return finish(s, started, measure, verifier);
 }
 
+/**
+ * Directory format: each file is packed into the tar stream as soon as pg_dump has closed it
+ * (dump-watch.ts) and, verified, read as pg_dump writes it (startDirectoryCheck); the stream ends
+ * only after pg_dump exited cleanly, so a failed dump stores nothing.
+ */
 async function runDirectory(
   s: BackupStream,
   controller: AbortController,
   sink: Writable,
   started: number,
 ): Promise<BackupStreamResult> {
+  const dir = s.spoolDir ?? '';
   const dump = startPgDump(s.client, s.dumpArgs, s.env, controller.signal);
-  await runTogether([{ priority: PRIORITY.dump, promise: dump.exited }], controller);
-  const spooled = await directorySize(s.spoolDir ?? '');
-  const measure = new Measure(meterOf(s, 'Storing', 'stored', spooled, 'the dump directory'));
-  const verifier = s.verify ? startVerifier(s, controller.signal) : undefined;
-  const packed = packDirectory(s.spoolDir ?? '', s.tarRoot);
+  // Verified, the meter counts the data read back (comparable to the database size).
+  const text = s.verify ? meterOf(s, 'Dumping', 'read', s.databaseSize) : undefined;
+  const measure = new Measure(text ? undefined : meterOf(s, 'Storing', 'stored'));
+  const watch = new DumpWatch(dir, dump);
+  const verifier = s.verify
+    ? startDirectoryCheck({
+        client: s.client,
+        format: s.format,
+        archive: dir,
+        watch,
+        env: s.env,
+        signal: controller.signal,
+        onBytes: text && ((n: number) => text.add(n)),
+      })
+    : undefined;
+  const packed = packFiles(dir, s.tarRoot, watch.closed(), verifier?.files);
+  const stages = [packed, ...(s.encryptor ? [s.encryptor] : []), measure, sink];
   await runTogether(
     [
-      {
-        priority: PRIORITY.store,
-        promise: pipeline([packed, ...(s.encryptor ? [s.encryptor] : []), measure, sink], {
-          signal: controller.signal,
-        }),
-      },
+      { priority: PRIORITY.dump, promise: dump.exited },
+      { priority: PRIORITY.store, promise: pipeline(stages, { signal: controller.signal }) },
       ...(verifier ? [{ priority: PRIORITY.verify, promise: verifier.done }] : []),
     ],
     controller,
@@ -124,16 +138,8 @@ async function runDirectory(
 }
 
 function startVerifier(s: BackupStream, signal: AbortSignal, meter?: ProgressMeter): ArchiveCheck {
-  const archive = s.format === 'directory' ? s.spoolDir : undefined;
   const onBytes = meter && ((n: number) => meter.add(n));
-  return startArchiveCheck({
-    client: s.client,
-    format: s.format,
-    archive,
-    env: s.env,
-    signal,
-    onBytes,
-  });
+  return startArchiveCheck({ client: s.client, format: s.format, env: s.env, signal, onBytes });
 }
 
 function meterOf(
@@ -144,13 +150,6 @@ function meterOf(
   totalName = 'pg_database_size',
 ): ProgressMeter {
   return new ProgressMeter({ label, verb, total, totalName, log: s.log ?? core.info, now: s.now });
-}
-
-/** Bytes of the files pg_dump wrote into a dump directory (flat: toc.dat and one file per table). */
-async function directorySize(dir: string): Promise<number> {
-  const names = await readdir(dir).catch(() => [] as string[]);
-  const sizes = await Promise.all(names.map((n) => stat(join(dir, n)).then((st) => st.size)));
-  return sizes.reduce((sum, n) => sum + n, 0);
 }
 
 function finish(

@@ -1,5 +1,12 @@
 import { finished } from 'node:stream/promises';
-import { createInflate, createZstdDecompress, type Inflate, type ZstdDecompress } from 'node:zlib';
+import {
+  createGunzip,
+  createInflate,
+  createZstdDecompress,
+  type Gunzip,
+  type Inflate,
+  type ZstdDecompress,
+} from 'node:zlib';
 
 // Decompressed in batches of this size, so a gzip archive's 4 KiB chunks are not one job each.
 const BATCH = 256 << 10;
@@ -7,9 +14,13 @@ const BATCH = 256 << 10;
 // 1 GiB) the same peak RSS as before the in-process read, where 1 MiB pieces added 24 MB.
 const OUT_CHUNK = 256 << 10;
 
-type Decompressor = Inflate | ZstdDecompress;
+type Decompressor = Inflate | Gunzip | ZstdDecompress;
 
-/** One stream of compressed data (a table's block, or one large object) being decompressed. */
+/**
+ * One stream of compressed data (a table's block, or one large object) being decompressed:
+ * `compression` is `none`, `zstd`, `gzip` (a zlib stream, as a custom archive's blocks) or `gz`
+ * (a gzip file with its header and CRC, as a directory archive's `.gz` files).
+ */
 export class DataStream {
   private readonly z?: Decompressor;
   /** Where uncompressed data goes straight (no decompressor). */
@@ -17,6 +28,8 @@ export class DataStream {
   private readonly ended?: Promise<void>;
   private batch: Buffer[] = [];
   private batchLength = 0;
+  /** Compressed bytes handed to the decompressor. */
+  private written = 0;
 
   constructor(compression: string, onData: (data: Buffer) => void) {
     if (compression === 'none') {
@@ -24,7 +37,12 @@ export class DataStream {
       return;
     }
     const options = { chunkSize: OUT_CHUNK };
-    const z = compression === 'zstd' ? createZstdDecompress(options) : createInflate(options);
+    const z =
+      compression === 'zstd'
+        ? createZstdDecompress(options)
+        : compression === 'gz'
+          ? createGunzip(options)
+          : createInflate(options);
     z.on('data', onData);
     this.z = z;
     this.ended = finished(z);
@@ -38,12 +56,17 @@ export class DataStream {
     if (this.batchLength >= BATCH) await this.flush();
   }
 
-  /** Ends the data and waits until all of it is decompressed (rejects on damaged data). */
+  /**
+   * Ends the data and waits until all of it is decompressed: rejects on damaged data, on data cut
+   * short and on bytes after the end of the compressed stream (which zstd would leave unread).
+   */
   async end(): Promise<void> {
     await this.flush();
     if (!this.z) return;
     this.z.end();
     await this.ended;
+    if (this.z.bytesWritten < this.written)
+      throw new Error(`${this.written - this.z.bytesWritten} bytes follow the compressed data`);
   }
 
   private async flush(): Promise<void> {
@@ -55,6 +78,9 @@ export class DataStream {
       this.onData?.(data);
       return;
     }
+    // A decompressor that failed takes no more: its error is the answer.
+    if (this.z.destroyed) return this.ended;
+    this.written += data.length;
     if (!this.z.write(data)) await drained(this.z);
   }
 }
@@ -62,6 +88,10 @@ export class DataStream {
 /** Resolves when `z` drains or closes (its error then surfaces through `finished`). */
 function drained(z: Decompressor): Promise<void> {
   return new Promise((resolve) => {
+    if (z.destroyed) {
+      resolve();
+      return;
+    }
     const settle = () => {
       z.off('drain', settle).off('close', settle);
       resolve();

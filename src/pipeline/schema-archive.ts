@@ -1,7 +1,11 @@
-// The custom archive pg_restore reads beside the in-process row count: the real header and TOC
-// (compression set to none) and one data block per entry with the rows left out, so its SQL
-// output is that of the whole archive without the COPY rows and large object bytes.
+// The archive pg_restore reads beside the in-process row count, so its SQL output is that of the
+// whole archive without the COPY rows and large object bytes. Custom format: the real header and
+// TOC (compression set to none) and one data block per entry with the rows left out. Directory
+// format: a directory with the real toc.dat and each data file emptied of its rows.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { ArchiveEntry, ArchiveHead } from '../postgres/archive-toc.js';
+import { TOC, type DirectoryArchiveReader } from './directory-archive.js';
 
 // Block kinds of pg_backup_archiver.h.
 const BLK_DATA = 1;
@@ -37,4 +41,27 @@ function archiveInt(value: number, intSize: number): Buffer {
   for (let i = 1, rest = Math.abs(value); i <= intSize; i++, rest = Math.floor(rest / 256))
     bytes[i] = rest % 256;
   return bytes;
+}
+
+/** What pg_dump writes after a table's COPY rows (dumpTableData_copy of pg_dump.c). */
+export const COPY_TRAILER = Buffer.from('\\.\n\n\n');
+
+/**
+ * Writes the directory archive pg_restore reads beside the in-process row count: the real toc.dat,
+ * each table's data file holding only what followed its rows (`trailerOf` its dump id;
+ * uncompressed: pg_restore goes by the file's name), each list of large objects empty. Its
+ * `pg_restore -f -` output is that of the whole archive without the COPY rows and large object bytes.
+ */
+export async function writeStandIn(
+  dir: string,
+  reader: DirectoryArchiveReader,
+  trailerOf: (dumpId: number) => Buffer,
+): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, TOC), reader.toc);
+  for (const e of reader.head?.entries ?? []) {
+    if (!e.hasData) continue;
+    const content = e.entry.desc === 'BLOBS' ? Buffer.alloc(0) : trailerOf(e.entry.dumpId);
+    await writeFile(join(dir, reader.listFile(e)), content);
+  }
 }

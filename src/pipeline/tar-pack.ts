@@ -2,37 +2,67 @@ import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { tocFirst } from './dump-watch.js';
 
 const BLOCK = 512;
+
+/** Told of every file packed (the verifier checks it read the same bytes). */
+export interface PackReader {
+  /** `name` was packed whole, `size` bytes. */
+  packed(name: string, size: number): void;
+  /** Every file has been packed (what the reader finds then, it reports through its own promise). */
+  end(): void;
+}
 
 /**
  * Packs a flat directory (a directory-format dump) as a ustar stream under `root/`,
  * so that `tar xf` gives back `root/toc.dat`, `root/NNNN.dat.zst`, ...
  */
 export function packDirectory(dir: string, root: string): Readable {
-  return Readable.from(tarEntries(dir, root), { objectMode: false });
+  return packFiles(dir, root, sortedNames(dir));
 }
 
-async function* tarEntries(dir: string, root: string): AsyncGenerator<Buffer> {
+/**
+ * Packs the files of `dir` in the order `names` gives them (each complete by then), as
+ * {@link packDirectory} does, telling `reader` of each.
+ */
+export function packFiles(
+  dir: string,
+  root: string,
+  names: AsyncIterable<string> | Iterable<string>,
+  reader?: PackReader,
+): Readable {
+  return Readable.from(tarEntries(dir, root, names, reader), { objectMode: false });
+}
+
+async function* sortedNames(dir: string): AsyncGenerator<string> {
+  yield* (await readdir(dir)).sort(tocFirst);
+}
+
+async function* tarEntries(
+  dir: string,
+  root: string,
+  names: AsyncIterable<string> | Iterable<string>,
+  reader: PackReader | undefined,
+): AsyncGenerator<Buffer> {
   const mtime = Math.floor(Date.now() / 1000);
   yield tarHeader(`${root}/`, 0, mtime, '5');
-  const names = (await readdir(dir)).sort(tocFirst);
-  for (const name of names) {
+  for await (const name of names) {
     const path = join(dir, name);
     const { size } = await stat(path);
     yield tarHeader(`${root}/${name}`, size, mtime, '0');
-    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }))
+    let packed = 0;
+    for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+      packed += (chunk as Buffer).length;
       yield chunk as Buffer;
+    }
+    if (packed !== size) throw new Error(`${name} changed while it was packed`);
+    reader?.packed(name, size);
     const pad = (BLOCK - (size % BLOCK)) % BLOCK;
     if (pad) yield Buffer.alloc(pad);
   }
   yield Buffer.alloc(BLOCK * 2);
-}
-
-function tocFirst(a: string, b: string): number {
-  if (a === 'toc.dat') return -1;
-  if (b === 'toc.dat') return 1;
-  return a < b ? -1 : a > b ? 1 : 0;
+  reader?.end();
 }
 
 /** One ustar header block; sizes of 8 GiB and more use the GNU base-256 form. */

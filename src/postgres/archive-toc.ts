@@ -128,12 +128,16 @@ export interface ArchiveEntry {
   entry: TocEntry;
   /** The COPY statement of a TABLE DATA entry dumped as COPY; '' otherwise. */
   copyStmt: string;
-  /** Whether a data block belongs to it (custom format: its offset is not "no data"). */
+  /** Whether data belongs to it (custom: its offset is not "no data"; directory: it names a file). */
   hasData: boolean;
+  /** Directory and tar formats: the file of its data (`3001.dat`, `blobs_3002.toc`), '' if none. */
+  file: string;
 }
 
 /** The header and TOC of an archive, and where they end. */
 export interface ArchiveHead {
+  /** The archive version as major × 256 + minor (1.16 = 272). */
+  version: number;
   format: number;
   compression: ArchiveCompression;
   /** Bytes of an archive integer (its sign byte not counted). */
@@ -155,8 +159,9 @@ export function tryReadArchiveHead(bytes: Buffer, where: string): ArchiveHead | 
     const count = r.int();
     const entries: ArchiveEntry[] = [];
     for (let i = 0; i < count; i++) entries.push(readEntry(r, h));
-    const { format, compression, compressionField, intSize } = { ...h, intSize: r.intSize };
-    return { format, compression, compressionField, intSize, entries, end: r.at };
+    const { v: version, format, compression, compressionField } = h;
+    const intSize = r.intSize;
+    return { version, format, compression, compressionField, intSize, entries, end: r.at };
   } catch (error) {
     if (error instanceof RangeError) return undefined;
     throw error;
@@ -222,10 +227,13 @@ function readEntry(r: TocReader, h: Header): ArchiveEntry {
   r.str(); // with oids
   const deps: number[] = [];
   for (let dep = r.str(); dep !== undefined; dep = r.str()) deps.push(Number(dep));
-  let hasData = true;
+  const entry = { dumpId, desc, namespace, tag, owner, defn, deps };
   if (h.format === CUSTOM) {
-    hasData = r.byte() !== NO_DATA;
+    const hasData = r.byte() !== NO_DATA;
     r.skip(r.offSize);
-  } else r.str(); // file name of a tar or directory member
-  return { entry: { dumpId, desc, namespace, tag, owner, defn, deps }, copyStmt, hasData };
+    return { entry, copyStmt, hasData, file: '' };
+  }
+  // The member that holds its data ('' for none): _WriteExtraToc of pg_backup_directory.c.
+  const file = r.str() ?? '';
+  return { entry, copyStmt, hasData: file !== '', file };
 }

@@ -12,6 +12,8 @@ export interface RunningProcess {
   stdout: Readable;
   /** Resolves on exit code 0; rejects with the stderr tail otherwise. */
   exited: Promise<void>;
+  /** The process id (undefined when the program could not be started). */
+  pid?: number;
 }
 
 /** Options for {@link startProcess}. */
@@ -71,7 +73,8 @@ export function startProcess(bin: string, args: string[], options: ProcessOption
     });
   });
   exited.catch(() => undefined);
-  return { stdin: child.stdin as Writable, stdout: child.stdout as Readable, exited };
+  const { pid } = child;
+  return { stdin: child.stdin as Writable, stdout: child.stdout as Readable, exited, pid };
 }
 
 /**

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { packDirectory, tarHeader } from '../../../src/pipeline/tar-pack.js';
+import { packDirectory, packFiles, tarHeader } from '../../../src/pipeline/tar-pack.js';
 import { bytes, collect } from '../../helpers/unit-support.js';
 
 const BLOCK = 512;
@@ -222,5 +222,30 @@ describe('packDirectory', () => {
 
   it('fails the stream when the directory does not exist', async () => {
     await expect(collect(packDirectory(join(dir, 'missing'), 'x'))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('packFiles packs in the order given and tells the reader of every file and the end', async () => {
+    const told: [string, number][] = [];
+    let ended = false;
+    const reader = {
+      packed: (name: string, size: number) => void told.push([name, size]),
+      end: () => void (ended = true),
+    };
+    const order = ['toc.dat', 'zz-large.dat', '3001.dat.zst', 'blob_16400.dat'];
+    const entries = parseTar(await collect(packFiles(dir, 'r', order, reader)));
+    expect(entries.map((e) => e.name)).toEqual(['r/', ...order.map((n) => `r/${n}`)]);
+    for (const entry of entries.slice(1))
+      expect(entry.data.equals(files[entry.name.slice(2)] ?? Buffer.alloc(1))).toBe(true);
+    expect(told).toEqual(order.map((name) => [name, files[name]?.length]));
+    expect(ended).toBe(true);
+  });
+
+  it('packFiles fails the stream when the names fail (pg_dump failed), before the end blocks', async () => {
+    const names = (async function* () {
+      yield 'toc.dat';
+      await Promise.resolve();
+      throw new Error('pg_dump failed (exit code 1)');
+    })();
+    await expect(collect(packFiles(dir, 'r', names))).rejects.toThrow(/pg_dump failed/);
   });
 });
