@@ -2,7 +2,7 @@
 // runs, its facts equal pg_restore's read of the finished directory, and a pg_dump that fails after
 // writing every file still stores nothing (the stream never ends, the sink is torn down).
 import { createHash } from 'node:crypto';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -108,6 +108,9 @@ describe('runBackupStream, directory format', () => {
     const script = `#!/bin/sh\n"${join(client.binDir, 'pg_dump')}" "$@" || exit 2\necho "pg_dump: error: the end failed" >&2\nexit 1\n`;
     await writeFile(join(bin, 'pg_dump'), script);
     await chmod(join(bin, 'pg_dump'), 0o755);
+    // The verifier's pg_restore is the real one: without it, a verifier that starts first fails
+    // with ENOENT before pg_dump does (seen under load), and that failure is reported instead.
+    await symlink(join(client.binDir, 'pg_restore'), join(bin, 'pg_restore'));
     const sink = new Keep();
     const s = stream('fails', sink, { client: { ...client, binDir: bin } });
     await expect(runBackupStream(s)).rejects.toThrow(
