@@ -63,6 +63,12 @@ export class DataStream {
   async end(): Promise<void> {
     await this.flush();
     if (!this.z) return;
+    if (this.written === 0) {
+      // No bytes at all: what pg_dump writes for an empty large object with zstd (no frame), and
+      // what pg_restore reads as empty. Any byte short of a whole stream still fails below.
+      this.z.destroy();
+      return;
+    }
     this.z.end();
     await this.ended;
     if (this.z.bytesWritten < this.written)
