@@ -45,12 +45,14 @@ export class FileFollower {
     let at = 0;
     try {
       for (;;) {
+        // Both taken before the read: the watch may end (and mark the file closed) during it.
+        const over = this.watch.over;
         const finished = this.watch.state(name) === 'closed';
         const { bytesRead } = await file.read(buffer, 0, READ_BYTES, at);
         at += bytesRead;
         if (bytesRead > 0) await reader.write(Buffer.from(buffer.subarray(0, bytesRead)));
         else if (finished) break;
-        else if (this.watch.over) throw new Error(`pg_dump stopped before it finished ${name}`);
+        else if (over) throw new Error(`pg_dump stopped before it finished ${name}`);
         else await this.watch.next();
       }
     } finally {

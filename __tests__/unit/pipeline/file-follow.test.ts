@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DumpWatch } from '../../../src/pipeline/dump-watch.js';
+import { DumpWatch, type FileState } from '../../../src/pipeline/dump-watch.js';
 import { FileFollower, wholeFile } from '../../../src/pipeline/file-follow.js';
 import { bytes } from '../../helpers/unit-support.js';
 
@@ -58,5 +58,33 @@ describe('FileFollower', () => {
     expect(got).toBe('');
     await reader.end();
     expect(got).toBe('abc');
+  });
+  it('reads a file to its end when pg_dump closes it and exits cleanly during a read', async () => {
+    // The file pg_dump finishes last: the follower has read its bytes while it was open, sees it
+    // open once more and reads again; during that read (which finds no more bytes) pg_dump closed
+    // the file and exited, and the watch's last look marked it closed and ended the watch cleanly.
+    const name = '3000.dat';
+    let looks = 0;
+    let state: FileState = 'open';
+    let over = false;
+    const watch = {
+      dir,
+      state: () => {
+        const now = state;
+        if ((looks += 1) === 2) [state, over] = ['closed', true]; // during the read that follows
+        return now;
+      },
+      get over() {
+        return over;
+      },
+      next: () => Promise.resolve(),
+    } as unknown as DumpWatch;
+    let got = Buffer.alloc(0);
+    const n = await new FileFollower(watch).read(
+      name,
+      wholeFile((data) => (got = data)),
+    );
+    expect(n).toBe(files[name]?.length);
+    expect(got.equals(files[name] ?? Buffer.alloc(1))).toBe(true);
   });
 });
