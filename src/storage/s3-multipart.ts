@@ -3,6 +3,7 @@ import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  DeleteObjectCommand,
   PutObjectCommand,
   UploadPartCommand,
   type CompletedPart,
@@ -31,8 +32,9 @@ interface Created {
 
 /**
  * One object's upload. Every request carries the object's parameters as lib-storage's Upload sent
- * them (bucket, key, If-None-Match, storage class, encryption, Object Lock, content type), and
- * every request but CreateMultipartUpload and AbortMultipartUpload is cancelled by abort().
+ * them (bucket, key, If-None-Match, storage class, encryption, Object Lock, content type). abort()
+ * cancels the UploadParts; the requests that create something (CreateMultipartUpload, the final
+ * PutObject or CompleteMultipartUpload) it lets answer, to undo what they created.
  */
 export class S3Multipart {
   private readonly controller = new AbortController();
@@ -40,6 +42,8 @@ export class S3Multipart {
   private uploadId?: string;
   private readonly parts: CompletedPart[] = [];
   private readonly pending = new Set<Promise<unknown>>();
+  /** Whether the final PutObject or CompleteMultipartUpload stored the object. */
+  private stored = false;
 
   constructor(
     private readonly client: S3Client,
@@ -48,12 +52,13 @@ export class S3Multipart {
 
   /** The whole object in one PutObject (below one part). */
   async putObject(body: Buffer): Promise<void> {
+    this.controller.signal.throwIfAborted();
     const command = new PutObjectCommand({
       ...this.params,
       Body: body,
       ContentLength: body.length,
     });
-    await this.track(this.client.send(command, { abortSignal: this.controller.signal }));
+    await this.store(this.client.send(command));
   }
 
   /** Uploads one part, creating the multipart upload first when it is the first. */
@@ -79,24 +84,41 @@ export class S3Multipart {
   async complete(): Promise<void> {
     const { UploadId } = await this.create();
     const Parts = [...this.parts].sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
+    this.controller.signal.throwIfAborted();
     const command = new CompleteMultipartUploadCommand({
       ...this.params,
       UploadId,
       MultipartUpload: { Parts },
     });
-    await this.track(this.client.send(command, { abortSignal: this.controller.signal }));
+    await this.store(this.client.send(command));
   }
 
   /**
    * Cancels the requests in flight and aborts the multipart upload, then waits up to 5 s for the
    * requests to settle and aborts it once more: a part in flight during the first abort may still
-   * land. An upload already gone is not an error; never throws.
+   * land. An object the final request stored (it was under way) is deleted; a request still
+   * unanswered then is undone when it answers. An upload already gone is not an error; never throws.
    */
   async abort(): Promise<void> {
     this.controller.abort();
     await this.abortUpload();
-    await settledWithin(Promise.allSettled([...this.pending]), ABORT_WAIT_MS);
+    const settled = Promise.allSettled([...this.pending]);
+    await settledWithin(settled, ABORT_WAIT_MS);
+    await this.undo();
+    if (this.pending.size > 0) void settled.then(() => this.undo());
+  }
+
+  /** Aborts the multipart upload and deletes the object the final request stored; never throws. */
+  private async undo(): Promise<void> {
     await this.abortUpload();
+    if (!this.stored) return;
+    const { Bucket, Key } = this.params;
+    await this.client.send(new DeleteObjectCommand({ Bucket, Key })).catch(noop);
+  }
+
+  /** The final request: not cancelled by abort(), which must know whether it stored the object. */
+  private async store(request: Promise<unknown>): Promise<void> {
+    await this.track(request.then(() => void (this.stored = true)));
   }
 
   /**

@@ -79,7 +79,7 @@ describe('FileFollower', () => {
       },
       next: () => Promise.resolve(),
     } as unknown as DumpWatch;
-    let got = Buffer.alloc(0);
+    let got: Buffer = Buffer.alloc(0);
     const n = await new FileFollower(watch).read(
       name,
       wholeFile((data) => (got = data)),

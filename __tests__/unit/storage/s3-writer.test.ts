@@ -147,3 +147,72 @@ describe('S3Writer', () => {
     expect(sent.map((s) => s.name)).not.toContain('CompleteMultipartUpload');
   });
 });
+
+/**
+ * A service that applies each request when it arrives and answers after `answerMs`; a request
+ * whose abort signal fires before the answer fails on the client (the service applied it anyway).
+ */
+function lateAnswers(answerMs: number, createMs = 0) {
+  const objects = new Set<string>();
+  const uploads = new Set<string>();
+  const client = {
+    config: { requestChecksumCalculation: () => Promise.resolve('WHEN_REQUIRED') },
+    send: async (
+      command: { input: Record<string, unknown> },
+      options?: { abortSignal?: AbortSignal },
+    ) => {
+      const name = command.constructor.name.replace(/Command$/, '');
+      const key = String(command.input.Key);
+      const signal = options?.abortSignal;
+      signal?.throwIfAborted();
+      if (name === 'CreateMultipartUpload') {
+        await new Promise((r) => setTimeout(r, createMs));
+        uploads.add('u1');
+        return { UploadId: 'u1' };
+      }
+      if (name === 'AbortMultipartUpload') uploads.delete('u1');
+      if (name === 'DeleteObject') objects.delete(key);
+      if (name === 'PutObject') objects.add(key);
+      if (name === 'CompleteMultipartUpload' && uploads.delete('u1')) objects.add(key);
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(resolve, name === 'UploadPart' ? 0 : answerMs);
+        signal?.addEventListener('abort', () => {
+          clearTimeout(timer);
+          reject(new Error('aborted'));
+        });
+      });
+      return name === 'UploadPart' ? { ETag: '"e"' } : {};
+    },
+  };
+  return { client: client as unknown as S3Client, objects, uploads };
+}
+
+describe('S3Writer abort', () => {
+  for (const [what, size] of [
+    ['PutObject', 10],
+    ['CompleteMultipartUpload', 2 * P + 1],
+  ] as const)
+    it(`leaves no object when abort() comes while the ${what} of commit() is answered`, async () => {
+      const { client, objects, uploads } = lateAnswers(100);
+      const writer = writerOf(client);
+      await pipeline(source(size), writer.stream);
+      const commit = writer.commit();
+      commit.catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 30)); // the service has applied the request
+      await writer.abort();
+      await expect(commit).rejects.toThrow();
+      expect([...objects]).toEqual([]);
+      expect([...uploads]).toEqual([]);
+    });
+
+  it('leaves no multipart upload when CreateMultipartUpload answers after abort() waited', async () => {
+    const { client, uploads } = lateAnswers(0, 6_000);
+    const writer = writerOf(client);
+    const writing = pipeline(source(2 * P + 1), writer.stream);
+    writing.catch(() => undefined);
+    await new Promise((r) => setTimeout(r, 50));
+    await writer.abort();
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect([...uploads]).toEqual([]);
+  }, 15_000);
+});
