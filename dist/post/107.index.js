@@ -391,8 +391,9 @@ const MAX_PARTS = 10_000;
 const ABORT_WAIT_MS = 5_000;
 /**
  * One object's upload. Every request carries the object's parameters as lib-storage's Upload sent
- * them (bucket, key, If-None-Match, storage class, encryption, Object Lock, content type), and
- * every request but CreateMultipartUpload and AbortMultipartUpload is cancelled by abort().
+ * them (bucket, key, If-None-Match, storage class, encryption, Object Lock, content type). abort()
+ * cancels the UploadParts; the requests that create something (CreateMultipartUpload, the final
+ * PutObject or CompleteMultipartUpload) it lets answer, to undo what they created.
  */
 class S3Multipart {
     client;
@@ -402,18 +403,21 @@ class S3Multipart {
     uploadId;
     parts = [];
     pending = new Set();
+    /** Whether the final PutObject or CompleteMultipartUpload stored the object. */
+    stored = false;
     constructor(client, params) {
         this.client = client;
         this.params = params;
     }
     /** The whole object in one PutObject (below one part). */
     async putObject(body) {
+        this.controller.signal.throwIfAborted();
         const command = new dist_cjs/* PutObjectCommand */.wKZ({
             ...this.params,
             Body: body,
             ContentLength: body.length,
         });
-        await this.track(this.client.send(command, { abortSignal: this.controller.signal }));
+        await this.store(this.client.send(command));
     }
     /** Uploads one part, creating the multipart upload first when it is the first. */
     async uploadPart(PartNumber, Body) {
@@ -437,23 +441,40 @@ class S3Multipart {
     async complete() {
         const { UploadId } = await this.create();
         const Parts = [...this.parts].sort((a, b) => (a.PartNumber ?? 0) - (b.PartNumber ?? 0));
+        this.controller.signal.throwIfAborted();
         const command = new dist_cjs/* CompleteMultipartUploadCommand */.Gym({
             ...this.params,
             UploadId,
             MultipartUpload: { Parts },
         });
-        await this.track(this.client.send(command, { abortSignal: this.controller.signal }));
+        await this.store(this.client.send(command));
     }
     /**
      * Cancels the requests in flight and aborts the multipart upload, then waits up to 5 s for the
      * requests to settle and aborts it once more: a part in flight during the first abort may still
-     * land. An upload already gone is not an error; never throws.
+     * land. An object the final request stored (it was under way) is deleted; a request still
+     * unanswered then is undone when it answers. An upload already gone is not an error; never throws.
      */
     async abort() {
         this.controller.abort();
         await this.abortUpload();
-        await settledWithin(Promise.allSettled([...this.pending]), ABORT_WAIT_MS);
+        const settled = Promise.allSettled([...this.pending]);
+        await settledWithin(settled, ABORT_WAIT_MS);
+        await this.undo();
+        if (this.pending.size > 0)
+            void settled.then(() => this.undo());
+    }
+    /** Aborts the multipart upload and deletes the object the final request stored; never throws. */
+    async undo() {
         await this.abortUpload();
+        if (!this.stored)
+            return;
+        const { Bucket, Key } = this.params;
+        await this.client.send(new dist_cjs/* DeleteObjectCommand */.k4j({ Bucket, Key })).catch(noop);
+    }
+    /** The final request: not cancelled by abort(), which must know whether it stored the object. */
+    async store(request) {
+        await this.track(request.then(() => void (this.stored = true)));
     }
     /**
      * CreateMultipartUpload, once. Not cancelled by abort(): the upload it may have created on the
