@@ -30,7 +30,15 @@ export interface CustomArchiveHooks {
 
 /** Whether the in-process reader reads this archive: custom format, COPY data, gzip/zstd/none. */
 export function readsInProcess(head: ArchiveHead): boolean {
-  if (head.format !== CUSTOM || !['none', 'gzip', 'zstd'].includes(head.compression)) return false;
+  return head.format === CUSTOM && readsDataInProcess(head);
+}
+
+/**
+ * Whether an archive's data can be read in-process (custom or directory format): compressed with
+ * gzip, zstd or not at all, every table's data COPY rows (not INSERTs), large objects as they are.
+ */
+export function readsDataInProcess(head: ArchiveHead): boolean {
+  if (!['none', 'gzip', 'zstd'].includes(head.compression)) return false;
   return head.entries.every(
     (e) =>
       !e.hasData ||

@@ -4,6 +4,7 @@ import {
   type ArchiveHead,
 } from '../postgres/archive-toc.js';
 import { CopyRows } from './copy-rows.js';
+import { readsDataInProcess } from './custom-archive.js';
 import { DataStream } from './data-stream.js';
 import { parseCopyTarget, type TableRows } from './row-count.js';
 import type { DumpWatch } from './dump-watch.js';
@@ -16,17 +17,6 @@ export const TOC = 'toc.dat';
 const V1_16 = 1 * 256 + 16;
 const BLOB_FILE = /^blob_\d+\.dat(\.gz|\.zst|\.lz4)?$/;
 const LIST_LINE = /^(\d+) (\S+)$/;
-
-/** Whether the in-process reader reads this directory archive: COPY data, gzip/zstd/none. */
-export function readsDirectoryInProcess(head: ArchiveHead): boolean {
-  if (!['none', 'gzip', 'zstd'].includes(head.compression)) return false;
-  return head.entries.every(
-    (e) =>
-      !e.hasData ||
-      e.entry.desc === 'BLOBS' ||
-      (e.entry.desc === 'TABLE DATA' && e.copyStmt.startsWith('COPY ')),
-  );
-}
 
 /**
  * Reads a directory-format archive as pg_dump writes it, each file from its first bytes to its end
@@ -154,7 +144,7 @@ export class DirectoryArchiveReader implements PackReader {
     if (name === TOC) return wholeFile((bytes) => this.onToc(bytes));
     if (!this.inProcess) return undefined;
     if (BLOB_FILE.test(name)) return this.blob(name);
-    const entry = this.byFile.get(name.replace(/\.(gz|zst|lz4)$/, ''));
+    const entry = this.byFile.get(withoutCompression(name));
     if (entry?.entry.desc === 'TABLE DATA') return this.tableData(entry, name);
     if (entry) return wholeFile((bytes) => this.onList(name, bytes));
     return undefined; // not a file of the archive's: pg_restore does not read it either
@@ -165,7 +155,7 @@ export class DirectoryArchiveReader implements PackReader {
     if (!head) throw new Error('it ends inside the table of contents (truncated)');
     this.head = head;
     this.toc = bytes;
-    this.inProcess = readsDirectoryInProcess(head);
+    this.inProcess = readsDataInProcess(head);
     for (const e of head.entries) if (e.hasData) this.byFile.set(this.listFile(e), e);
     this.headRead.resolve();
     if (!this.inProcess) this.settled.resolve();
@@ -196,7 +186,7 @@ export class DirectoryArchiveReader implements PackReader {
       write: (chunk) => stream.write(chunk),
       end: async () => {
         await stream.end();
-        this.blobs.add(name.replace(/\.(gz|zst|lz4)$/, ''));
+        this.blobs.add(withoutCompression(name));
       },
     };
   }
@@ -232,7 +222,7 @@ export class DirectoryArchiveReader implements PackReader {
 
   /** A file's name in errors: `3001.dat.zst (TABLE DATA public.orders)`. */
   private label(name: string): string {
-    const entry = this.byFile.get(name.replace(/\.(gz|zst|lz4)$/, ''));
+    const entry = this.byFile.get(withoutCompression(name));
     return entry ? `${name} (${describe(entry)})` : name;
   }
 
@@ -265,6 +255,11 @@ function readableCompression(name: string): string {
   if (name.endsWith('.lz4'))
     throw new Error(`${name} is lz4-compressed, unlike the archive's header`);
   return 'none';
+}
+
+/** A data file's name as the TOC gives it: without the suffix of its compression. */
+function withoutCompression(name: string): string {
+  return name.replace(/\.(gz|zst|lz4)$/, '');
 }
 
 function describe(e: ArchiveEntry): string {

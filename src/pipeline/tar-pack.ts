@@ -1,8 +1,7 @@
 import { createReadStream } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { tocFirst } from './dump-watch.js';
 
 const BLOCK = 512;
 
@@ -15,16 +14,9 @@ export interface PackReader {
 }
 
 /**
- * Packs a flat directory (a directory-format dump) as a ustar stream under `root/`,
- * so that `tar xf` gives back `root/toc.dat`, `root/NNNN.dat.zst`, ...
- */
-export function packDirectory(dir: string, root: string): Readable {
-  return packFiles(dir, root, sortedNames(dir));
-}
-
-/**
- * Packs the files of `dir` in the order `names` gives them (each complete by then), as
- * {@link packDirectory} does, telling `reader` of each.
+ * Packs the files of a flat directory (a directory-format dump) as a ustar stream under `root/`,
+ * in the order `names` gives them (each complete by then), so that `tar xf` gives back
+ * `root/toc.dat`, `root/NNNN.dat.zst`, ...; tells `reader` of each file packed.
  */
 export function packFiles(
   dir: string,
@@ -33,10 +25,6 @@ export function packFiles(
   reader?: PackReader,
 ): Readable {
   return Readable.from(tarEntries(dir, root, names, reader), { objectMode: false });
-}
-
-async function* sortedNames(dir: string): AsyncGenerator<string> {
-  yield* (await readdir(dir)).sort(tocFirst);
 }
 
 async function* tarEntries(

@@ -1,8 +1,17 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { packDirectory, packFiles, tarHeader } from '../../../src/pipeline/tar-pack.js';
+import { tocFirst } from '../../../src/pipeline/dump-watch.js';
+import { packFiles, tarHeader } from '../../../src/pipeline/tar-pack.js';
+
+/** A finished dump directory packed whole: toc.dat first, then by name (as without /proc). */
+function packDirectory(dir: string, root: string) {
+  async function* names(): AsyncGenerator<string> {
+    yield* (await readdir(dir)).sort(tocFirst);
+  }
+  return packFiles(dir, root, names());
+}
 import { bytes, collect } from '../../helpers/unit-support.js';
 
 const BLOCK = 512;
