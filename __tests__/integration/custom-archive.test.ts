@@ -17,7 +17,7 @@ import {
   startArchiveCheck,
   type ArchiveCheck,
 } from '../../src/pipeline/archive-check.js';
-import { loadSample } from '../helpers/db-compare.js';
+import { loadArchiveSample } from '../helpers/archive-sample.js';
 import {
   clientBinDir,
   clientEnv,
@@ -34,11 +34,7 @@ beforeAll(async () => {
   [pg15, pg18] = await Promise.all([startCluster(15), startCluster(18)]);
   dir = await mkdtemp(join(tmpdir(), 'custom-archive-'));
   for (const pg of [pg15, pg18]) {
-    await loadSample(pg, 'app');
-    await pg.psql('CREATE ROLE lo_only_owner', 'app');
-    await pg.psql("SELECT lo_from_bytea(4242, convert_to(repeat('x', 300000), 'UTF8'))", 'app');
-    await pg.psql("SELECT lo_from_bytea(4343, '\\x00ff'::bytea)", 'app');
-    await pg.psql('ALTER LARGE OBJECT 4242 OWNER TO lo_only_owner', 'app');
+    await loadArchiveSample(pg);
   }
 }, 300_000);
 

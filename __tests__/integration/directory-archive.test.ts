@@ -30,7 +30,7 @@ import {
 } from '../../src/pipeline/archive-check.js';
 import { DumpWatch, type DumpProcess } from '../../src/pipeline/dump-watch.js';
 import { packFiles } from '../../src/pipeline/tar-pack.js';
-import { loadSample } from '../helpers/db-compare.js';
+import { loadArchiveSample } from '../helpers/archive-sample.js';
 import {
   clientBinDir,
   clientEnv,
@@ -48,15 +48,7 @@ beforeAll(async () => {
   [pg15, pg18] = await Promise.all([startCluster(15), startCluster(18)]);
   dir = await mkdtemp(join(tmpdir(), 'directory-archive-'));
   for (const pg of [pg15, pg18]) {
-    await loadSample(pg, 'app');
-    await pg.psql('CREATE ROLE lo_only_owner', 'app');
-    await pg.psql("SELECT lo_from_bytea(4242, convert_to(repeat('x', 300000), 'UTF8'))", 'app');
-    await pg.psql("SELECT lo_from_bytea(4343, '\\x00ff'::bytea)", 'app');
-    await pg.psql('ALTER LARGE OBJECT 4242 OWNER TO lo_only_owner', 'app');
-    // Empty large objects: pg_dump writes their zstd files with no bytes at all (no frame), and
-    // pg_restore reads them as empty (PostgreSQL's regression database has such objects).
-    await pg.psql('SELECT lo_create(4444)', 'app');
-    await pg.psql("SELECT lo_from_bytea(4545, ''::bytea)", 'app');
+    await loadArchiveSample(pg);
     // Enough rows that a data file spans several of the packer's 1 MiB reads.
     await pg.psql(
       "CREATE TABLE app.bulk AS SELECT g AS id, md5(g::text) || E'\\\\\\n' || g AS t FROM generate_series(1, 200000) g",
